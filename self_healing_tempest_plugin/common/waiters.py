@@ -1,0 +1,98 @@
+"""One poll-until-condition helper; every status waiter is built on it.
+
+A timeout says what was expected, what was last seen, how long the wait
+took and which test waited, so a failed run can be read without a debugger.
+"""
+
+import time
+
+from tempest.lib.common.utils import test_utils
+from tempest.lib import exceptions as lib_exc
+
+_NOT_SEEN = object()
+
+
+class UnexpectedStateError(lib_exc.TempestException):
+    """The awaited resource reached a state it cannot leave on its own."""
+
+    message = '%(detail)s'
+
+
+class Waiter(object):
+    """Polls with a fixed interval; the clock and sleep are injectable."""
+
+    def __init__(self, interval_s, timeout_s, clock=time.monotonic,
+                 sleep=time.sleep):
+        if interval_s <= 0:
+            raise ValueError('interval_s must be > 0, got %r' % interval_s)
+        if timeout_s < 0:
+            raise ValueError('timeout_s must be >= 0, got %r' % timeout_s)
+        self.interval_s = interval_s
+        self.timeout_s = timeout_s
+        self.clock = clock
+        self.sleep = sleep
+
+    def until(self, fetch, condition, what, expected, failed=None,
+              describe=repr):
+        """Call ``fetch()`` until ``condition(value)`` holds; return value.
+
+        :param what: the thing waited on, e.g. "server 1234 status".
+        :param expected: words for the condition, e.g. "ACTIVE".
+        :param failed: optional ``value -> reason or None``; a reason stops
+            the wait at once with UnexpectedStateError.
+        :param describe: turns a value into the text the errors show.
+        """
+        start = self.clock()
+        last = _NOT_SEEN
+        while True:
+            polled = self.clock()
+            last = fetch()
+            if condition(last):
+                return last
+            reason = failed(last) if failed else None
+            if reason:
+                raise UnexpectedStateError(detail=(
+                    '%s: %s went to %s (%s) after %.1f s while waiting for '
+                    '%s' % (test_utils.find_test_caller(), what,
+                            describe(last), reason, self.clock() - start,
+                            expected)))
+            elapsed = self.clock() - start
+            if elapsed >= self.timeout_s:
+                raise lib_exc.TimeoutException(
+                    '%s: %s was not %s after %.1f s (timeout %s s); last '
+                    'seen: %s' % (test_utils.find_test_caller(), what,
+                                  expected, elapsed, self.timeout_s,
+                                  describe(last)))
+            spent = self.clock() - polled
+            self.sleep(max(0.0, min(self.interval_s - spent,
+                                    self.timeout_s - elapsed)))
+
+    def for_status(self, show, resource_id, key, target, root_tag=None,
+                   error_values=('ERROR',), what=None):
+        """Wait until ``show(resource_id)[root_tag][key] == target``."""
+        def value():
+            body = show(resource_id)
+            if root_tag:
+                body = body[root_tag]
+            return body.get(key)
+
+        def failed(current):
+            if current in error_values and current != target:
+                return 'an error state'
+            return None
+
+        return self.until(
+            value, lambda current: current == target,
+            what or '%s of %s' % (key, resource_id), target, failed=failed)
+
+    def for_deletion(self, show, resource_id, what=None):
+        """Wait until ``show(resource_id)`` raises NotFound."""
+        def gone():
+            try:
+                show(resource_id)
+            except lib_exc.NotFound:
+                return True
+            return False
+
+        return self.until(gone, bool, what or str(resource_id), 'deleted',
+                          describe=lambda seen: 'still present')

@@ -1,0 +1,199 @@
+"""Configuration of the self-healing plugin.
+
+Every deadline and interval is its own option with its unit in the name, so a
+job (or the local cloud) tunes it through tempest.conf and a test never holds a
+number of its own.
+"""
+
+from oslo_config import cfg
+
+# -- [service_available] ----------------------------------------------------
+# Other plugins (heat-tempest-plugin, telemetry-tempest-plugin,
+# zaqar-tempest-plugin, mistral-tempest-plugin, vitrage-tempest-plugin)
+# register some of these names; register_opts() only adds the missing ones.
+service_available_group = cfg.OptGroup(
+    name='service_available', title='Available OpenStack Services')
+
+ServiceAvailableGroup = [
+    cfg.BoolOpt('heat', default=False,
+                help='Whether or not Heat (orchestration) is expected to '
+                     'be available.'),
+    cfg.BoolOpt('aodh', default=False,
+                help='Whether or not Aodh (alarming) is expected to be '
+                     'available.'),
+    cfg.BoolOpt('ceilometer', default=False,
+                help='Whether or not Ceilometer (telemetry events and '
+                     'samples) is expected to be available.'),
+    cfg.BoolOpt('gnocchi', default=False,
+                help='Whether or not Gnocchi (metric storage) is expected '
+                     'to be available.'),
+    cfg.BoolOpt('zaqar', default=False,
+                help='Whether or not Zaqar (messaging) is expected to be '
+                     'available.'),
+    cfg.BoolOpt('mistral', default=False,
+                help='Whether or not Mistral (workflow) is expected to be '
+                     'available.'),
+    cfg.BoolOpt('vitrage', default=False,
+                help='Whether or not Vitrage (root cause analysis) is '
+                     'expected to be available.'),
+]
+
+# -- [self_healing] ----------------------------------------------------------
+self_healing_group = cfg.OptGroup(
+    name='self_healing', title='Self-healing flow options')
+
+_CLIENT_OPTS = []
+for _name, _type, _title in (
+        ('orchestration', 'orchestration', 'Heat'),
+        ('alarming', 'alarming', 'Aodh'),
+        ('messaging', 'messaging', 'Zaqar'),
+        ('workflow', 'workflowv2', 'Mistral'),
+        ('rca', 'rca', 'Vitrage')):
+    _CLIENT_OPTS.append(cfg.StrOpt(
+        '%s_catalog_type' % _name, default=_type,
+        help='Catalog type of the %s service.' % _title))
+    _CLIENT_OPTS.append(cfg.StrOpt(
+        '%s_endpoint_type' % _name, default='publicURL',
+        choices=['public', 'admin', 'internal',
+                 'publicURL', 'adminURL', 'internalURL'],
+        help='The endpoint type to use for the %s service.' % _title))
+
+SelfHealingGroup = _CLIENT_OPTS + [
+    # Deadlines of the healing phases.
+    cfg.IntOpt('detect_timeout_s', default=120, min=1,
+               help='Seconds from the injected fault until the cloud has '
+                    'detected it (alarm transitioned, Vitrage alarm '
+                    'raised, Zaqar message posted).'),
+    cfg.IntOpt('act_timeout_s', default=180, min=1,
+               help='Seconds from the injected fault until the healing '
+                    'action has started (Mistral execution created, Heat '
+                    'stack update started).'),
+    cfg.IntOpt('recover_timeout_s', default=600, min=1,
+               help='Seconds from the injected fault until the cluster is '
+                    'back to its desired healthy size.'),
+    cfg.IntOpt('steady_window_s', default=20, min=0,
+               help='Seconds the recovered state must hold (every sample '
+                    'healthy) before the flow counts as healed.'),
+    cfg.FloatOpt('poll_interval_s', default=1.0, min=0.1,
+                 help='Seconds between two polls of one waiter; the '
+                      'harness never polls faster than this.'),
+    # Deadlines of the set-up steps.
+    cfg.IntOpt('stack_timeout_s', default=600, min=1,
+               help='Seconds a Heat stack may take to reach a *_COMPLETE '
+                    'status when created, updated or deleted.'),
+    cfg.IntOpt('server_timeout_s', default=300, min=1,
+               help='Seconds a server may take to reach a status (ACTIVE, '
+                    'SHUTOFF, deleted) after an API call.'),
+    cfg.IntOpt('service_timeout_s', default=300, min=1,
+               help='Seconds a nova-compute service may take to report '
+                    'up or down after a host fault or its undo.'),
+    cfg.IntOpt('event_alarm_cache_ttl_s', default=60, min=0,
+               help='How long the cloud\'s aodh-listener caches a '
+                    'project\'s event alarms ([DEFAULT] '
+                    'event_alarm_cache_ttl of aodh). A new event alarm '
+                    'is blind for up to this long, so the harness proves '
+                    'the alarm can fire before it injects a fault.'),
+    # What the flows deploy.
+    cfg.StrOpt('image_ref', default='',
+               help='Image the flows boot; empty means [compute] '
+                    'image_ref.'),
+    cfg.StrOpt('flavor_ref', default='',
+               help='Flavor the flows boot; empty means [compute] '
+                    'flavor_ref.'),
+    cfg.StrOpt('network', default='',
+               help='Network the flow servers attach to; empty boots '
+                    'them with no network (needs compute microversion '
+                    '>= 2.37).'),
+    cfg.StrOpt('compute_microversion', default='2.37',
+               help='Compute API microversion the harness uses to create '
+                    'and inspect servers.'),
+    cfg.IntOpt('cluster_min_size', default=1, min=0,
+               help='Minimum size of the healed group.'),
+    cfg.IntOpt('cluster_desired_size', default=2, min=1,
+               help='Desired size of the healed group: the flow is '
+                    'recovered when this many members are ACTIVE.'),
+    cfg.IntOpt('cluster_max_size', default=4, min=1,
+               help='Maximum size of the healed group: the sampler fails '
+                    'the flow when it ever sees more members.'),
+    cfg.IntOpt('cluster_floor', default=1, min=0,
+               help='Fewest healthy members the group may fall to while '
+                    'it heals; below it the health band is Red.'),
+    cfg.StrOpt('scenario_dir', default='',
+               help='Directory holding the scenario files; empty means '
+                    'the scenarios installed with the plugin.'),
+    cfg.StrOpt('timeline_dir', default='',
+               help='Directory the per-test recovery timelines are '
+                    'written to as JSON; empty writes none.'),
+    # Guests.
+    cfg.StrOpt('guest_ssh_user', default='cirros',
+               help='User to log into flow servers over SSH.'),
+    cfg.StrOpt('guest_ssh_key_file', default='',
+               help='Private key file to log into flow servers.'),
+    cfg.PortOpt('guest_ssh_port', default=22,
+                help='SSH port of flow servers.'),
+    # Compute hosts, for NIC and host faults.
+    cfg.ListOpt('compute_hosts', default=[],
+                help='Nova host names of the compute hosts the harness '
+                     'may fault.'),
+    cfg.DictOpt('host_addresses', default={},
+                help='SSH address of each compute host, as '
+                     'host:address pairs (host is the Nova host name).'),
+    cfg.StrOpt('host_ssh_user', default='root',
+               help='User to log into compute hosts over SSH.'),
+    cfg.StrOpt('host_ssh_key_file', default='',
+               help='Private key file to log into compute hosts.'),
+    cfg.PortOpt('host_ssh_port', default=22,
+                help='SSH port of compute hosts.'),
+    cfg.IntOpt('host_ssh_timeout_s', default=20, min=1,
+               help='Seconds to wait for an SSH connection to a host.'),
+    cfg.StrOpt('host_nic', default='eth0',
+               help='Name of the compute host NIC a NIC fault takes '
+                    'down.'),
+    cfg.StrOpt('host_stop_command',
+               default='sudo systemctl stop devstack@n-cpu',
+               help='Command run on a compute host over SSH to stop its '
+                    'compute services (a host stop fault).'),
+    cfg.StrOpt('host_start_command',
+               default='sudo systemctl start devstack@n-cpu',
+               help='Command run on a compute host over SSH to start its '
+                    'compute services again (undo of a host stop).'),
+]
+
+# -- [self_healing_feature_enabled] -----------------------------------------
+self_healing_feature_group = cfg.OptGroup(
+    name='self_healing_feature_enabled',
+    title='Fault kinds and flows this cloud can run')
+
+SelfHealingFeatureGroup = [
+    cfg.BoolOpt('instance_delete_fault', default=True,
+                help='Delete a member server out of band.'),
+    cfg.BoolOpt('server_update_fault', default=True,
+                help='Stop a member server or reset it to ERROR out of '
+                     'band (reset-state needs admin).'),
+    cfg.BoolOpt('nic_fault', default=False,
+                help='Take a compute host NIC down over SSH; needs '
+                     '[self_healing] host SSH options.'),
+    cfg.BoolOpt('host_fault', default=False,
+                help='Stop a compute host\'s services; needs more than '
+                     'one compute host and host SSH options.'),
+    cfg.BoolOpt('autoheal_flow', default=True,
+                help='Heat + Aodh + Zaqar + Mistral auto-healing flows.'),
+    cfg.BoolOpt('vitrage_flow', default=False,
+                help='Vitrage + Mistral flows (automatic and manual).'),
+    cfg.BoolOpt('integrated_flow', default=False,
+                help='Vitrage + Heat + Mistral integrated flow.'),
+    cfg.BoolOpt('per_vm_group_flow', default=False,
+                help='Per-VM autoscaling groups driven by sample '
+                     'alarms.'),
+    cfg.BoolOpt('recovery_policy_flows', default=False,
+                help='Reboot, rebuild, evacuate and migrate policies.'),
+]
+
+
+def list_opts():
+    """Options for oslo-config-generator and Tempest's get_opt_lists."""
+    return [
+        (service_available_group.name, ServiceAvailableGroup),
+        (self_healing_group.name, SelfHealingGroup),
+        (self_healing_feature_group.name, SelfHealingFeatureGroup),
+    ]

@@ -1,0 +1,81 @@
+"""Tempest plugin entry point of the self-healing flows."""
+
+import os
+
+from oslo_config import cfg
+from tempest import config
+from tempest.test_discover import plugins
+
+from self_healing_tempest_plugin import config as sh_config
+
+# name used to reach the clients from a credentials manager, the client
+# class names, and the [self_healing] option prefix holding catalog_type
+# and endpoint_type.
+SERVICE_CLIENTS = (
+    ('self_healing_orchestration', 'OrchestrationClient', 'orchestration'),
+    ('self_healing_alarming', 'AlarmingClient', 'alarming'),
+    ('self_healing_messaging', 'MessagingClient', 'messaging'),
+    ('self_healing_workflow', 'WorkflowClient', 'workflow'),
+    ('self_healing_rca', 'RcaClient', 'rca'),
+)
+
+
+def _register_missing(conf, group, opts):
+    """Register the options of ``group`` other plugins did not register.
+
+    heat-, telemetry-, zaqar-, mistral- and vitrage-tempest-plugin register
+    some [service_available] names themselves, with their own help text;
+    oslo.config raises DuplicateOptError when the same name comes twice
+    with different attributes, so an option already there is kept as is.
+    """
+    conf.register_group(group)
+    for opt in opts:
+        try:
+            conf.register_opt(opt, group=group.name)
+        except cfg.DuplicateOptError:
+            pass
+
+
+class SelfHealingTempestPlugin(plugins.TempestPlugin):
+
+    def load_tests(self):
+        base_path = os.path.split(os.path.dirname(
+            os.path.abspath(__file__)))[0]
+        test_dir = os.path.join('self_healing_tempest_plugin', 'tests')
+        return os.path.join(base_path, test_dir), base_path
+
+    def register_opts(self, conf):
+        _register_missing(conf, sh_config.service_available_group,
+                          sh_config.ServiceAvailableGroup)
+        config.register_opt_group(conf, sh_config.self_healing_group,
+                                  sh_config.SelfHealingGroup)
+        config.register_opt_group(conf, sh_config.self_healing_feature_group,
+                                  sh_config.SelfHealingFeatureGroup)
+
+    def get_opt_lists(self):
+        return sh_config.list_opts()
+
+    def get_service_clients(self):
+        """One registration per service: each has its own catalog type.
+
+        Reading CONF here is safe: Tempest calls this only when it builds
+        clients, after register_opts, never at import or listing time.
+        """
+        common = config.service_client_config()
+        sh_conf = config.CONF.self_healing
+        registrations = []
+        for name, client_class, prefix in SERVICE_CLIENTS:
+            params = dict(common)
+            params.update({
+                'name': name,
+                'service_version': name,
+                'module_path': 'self_healing_tempest_plugin.services',
+                'client_names': [client_class],
+                'service': getattr(sh_conf, '%s_catalog_type' % prefix),
+                'endpoint_type': getattr(sh_conf, '%s_endpoint_type' % prefix),
+                'region': config.CONF.identity.region,
+                'build_interval': sh_conf.poll_interval_s,
+                'build_timeout': sh_conf.server_timeout_s,
+            })
+            registrations.append(params)
+        return registrations

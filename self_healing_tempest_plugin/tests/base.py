@@ -1,0 +1,82 @@
+"""Base class of every self-healing scenario test.
+
+It follows Tempest's staged setup. A test class says which services and
+which [self_healing_feature_enabled] switches it needs; skip_checks turns
+them into skips with a reason, from config alone, so listing the tests
+never calls a cloud.
+"""
+
+from tempest.common import credentials_factory as common_creds
+from tempest import config
+from tempest.lib.common.utils import test_utils
+import tempest.test
+
+from self_healing_tempest_plugin.common import waiters
+
+CONF = config.CONF
+
+
+class BaseSelfHealingTest(tempest.test.BaseTestCase):
+
+    credentials = ['primary', 'admin']
+
+    # [service_available] names the class needs.
+    required_services = ()
+    # [self_healing_feature_enabled] names the class needs.
+    required_features = ()
+
+    @classmethod
+    def skip_checks(cls):
+        super(BaseSelfHealingTest, cls).skip_checks()
+        for service in cls.required_services:
+            if not getattr(CONF.service_available, service, False):
+                raise cls.skipException(
+                    '%s needs the %s service: [service_available] %s is '
+                    'false' % (cls.__name__, service, service))
+        for feature in cls.required_features:
+            if not getattr(CONF.self_healing_feature_enabled, feature, False):
+                raise cls.skipException(
+                    '%s needs [self_healing_feature_enabled] %s = true'
+                    % (cls.__name__, feature))
+        if not common_creds.is_admin_available(
+                identity_version=CONF.identity.auth_version):
+            raise cls.skipException(
+                '%s needs admin credentials (admin or dynamic '
+                'credentials in [auth])' % cls.__name__)
+
+    @classmethod
+    def setup_credentials(cls):
+        cls.set_network_resources()
+        super(BaseSelfHealingTest, cls).setup_credentials()
+
+    @classmethod
+    def setup_clients(cls):
+        super(BaseSelfHealingTest, cls).setup_clients()
+        primary, admin = cls.os_primary, cls.os_admin
+        cls.servers_client = primary.servers_client
+        cls.admin_servers_client = admin.servers_client
+        cls.admin_services_client = admin.services_client
+        cls.orchestration_client = (
+            primary.self_healing_orchestration.OrchestrationClient())
+        cls.alarming_client = primary.self_healing_alarming.AlarmingClient()
+        cls.messaging_client = (
+            primary.self_healing_messaging.MessagingClient())
+        cls.workflow_client = primary.self_healing_workflow.WorkflowClient()
+        cls.admin_workflow_client = (
+            admin.self_healing_workflow.WorkflowClient())
+        cls.admin_rca_client = admin.self_healing_rca.RcaClient()
+
+    @classmethod
+    def resource_setup(cls):
+        super(BaseSelfHealingTest, cls).resource_setup()
+        cls.sh_conf = CONF.self_healing
+
+    @classmethod
+    def waiter(cls, timeout_s):
+        """A waiter polling at [self_healing] poll_interval_s."""
+        return waiters.Waiter(CONF.self_healing.poll_interval_s, timeout_s)
+
+    def add_cleanup_ignoring_not_found(self, func, *args, **kwargs):
+        """Cleanups must tolerate a resource that is already gone."""
+        self.addCleanup(test_utils.call_and_ignore_notfound_exc,
+                        func, *args, **kwargs)
