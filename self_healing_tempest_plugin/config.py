@@ -8,34 +8,44 @@ number of its own.
 from oslo_config import cfg
 
 # -- [service_available] ----------------------------------------------------
-# Other plugins (heat-tempest-plugin, telemetry-tempest-plugin,
-# zaqar-tempest-plugin, mistral-tempest-plugin, vitrage-tempest-plugin)
-# register some of these names; register_opts() only adds the missing ones.
 service_available_group = cfg.OptGroup(
     name='service_available', title='Available OpenStack Services')
 
+
+class SharedServiceOpt(cfg.BoolOpt):
+    """A [service_available] switch other plugins may define too.
+
+    heat-, telemetry-, zaqar-, mistral- and vitrage-tempest-plugin register
+    some of these names with their own defaults and help. oslo.config
+    raises DuplicateOptError when one name comes twice unless the two
+    options compare equal, and Tempest registers plugins in no fixed order.
+    This option compares equal to any boolean option of the same name, from
+    either side of the comparison, so whichever comes first is kept and
+    neither plugin fails.
+    """
+
+    def __eq__(self, other):
+        return (isinstance(other, cfg.BoolOpt)
+                and other.dest == self.dest)
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    __hash__ = cfg.BoolOpt.__hash__
+
+
 ServiceAvailableGroup = [
-    cfg.BoolOpt('heat', default=False,
-                help='Whether or not Heat (orchestration) is expected to '
-                     'be available.'),
-    cfg.BoolOpt('aodh', default=False,
-                help='Whether or not Aodh (alarming) is expected to be '
-                     'available.'),
-    cfg.BoolOpt('ceilometer', default=False,
-                help='Whether or not Ceilometer (telemetry events and '
-                     'samples) is expected to be available.'),
-    cfg.BoolOpt('gnocchi', default=False,
-                help='Whether or not Gnocchi (metric storage) is expected '
-                     'to be available.'),
-    cfg.BoolOpt('zaqar', default=False,
-                help='Whether or not Zaqar (messaging) is expected to be '
-                     'available.'),
-    cfg.BoolOpt('mistral', default=False,
-                help='Whether or not Mistral (workflow) is expected to be '
-                     'available.'),
-    cfg.BoolOpt('vitrage', default=False,
-                help='Whether or not Vitrage (root cause analysis) is '
-                     'expected to be available.'),
+    SharedServiceOpt(
+        name, default=False,
+        help='Whether or not %s is expected to be available.' % title)
+    for name, title in (
+        ('heat', 'Heat (orchestration)'),
+        ('aodh', 'Aodh (alarming)'),
+        ('ceilometer', 'Ceilometer (telemetry events and samples)'),
+        ('gnocchi', 'Gnocchi (metric storage)'),
+        ('zaqar', 'Zaqar (messaging)'),
+        ('mistral', 'Mistral (workflow)'),
+        ('vitrage', 'Vitrage (root cause analysis)'))
 ]
 
 # -- [self_healing] ----------------------------------------------------------

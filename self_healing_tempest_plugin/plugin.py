@@ -2,7 +2,6 @@
 
 import os
 
-from oslo_config import cfg
 from tempest import config
 from tempest.test_discover import plugins
 
@@ -20,22 +19,6 @@ SERVICE_CLIENTS = (
 )
 
 
-def _register_missing(conf, group, opts):
-    """Register the options of ``group`` other plugins did not register.
-
-    heat-, telemetry-, zaqar-, mistral- and vitrage-tempest-plugin register
-    some [service_available] names themselves, with their own help text;
-    oslo.config raises DuplicateOptError when the same name comes twice
-    with different attributes, so an option already there is kept as is.
-    """
-    conf.register_group(group)
-    for opt in opts:
-        try:
-            conf.register_opt(opt, group=group.name)
-        except cfg.DuplicateOptError:
-            pass
-
-
 class SelfHealingTempestPlugin(plugins.TempestPlugin):
 
     def load_tests(self):
@@ -45,8 +28,10 @@ class SelfHealingTempestPlugin(plugins.TempestPlugin):
         return os.path.join(base_path, test_dir), base_path
 
     def register_opts(self, conf):
-        _register_missing(conf, sh_config.service_available_group,
-                          sh_config.ServiceAvailableGroup)
+        # SharedServiceOpt keeps this safe beside other plugins that
+        # register the same [service_available] names.
+        config.register_opt_group(conf, sh_config.service_available_group,
+                                  sh_config.ServiceAvailableGroup)
         config.register_opt_group(conf, sh_config.self_healing_group,
                                   sh_config.SelfHealingGroup)
         config.register_opt_group(conf, sh_config.self_healing_feature_group,

@@ -1,0 +1,130 @@
+"""The one poll helper every status waiter is built on."""
+
+from tempest.lib import exceptions as lib_exc
+import testtools
+
+from self_healing_tempest_plugin.common import waiters
+
+
+class FakeClock(object):
+    """Time that moves only when the waiter sleeps or a poll costs time."""
+
+    def __init__(self, poll_cost_s=0.0):
+        self.now = 1000.0
+        self.poll_cost_s = poll_cost_s
+        self.sleeps = []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def fetcher(self, values):
+        values = list(values)
+
+        def fetch():
+            self.now += self.poll_cost_s
+            return values.pop(0) if len(values) > 1 else values[0]
+        return fetch
+
+
+class WaiterTest(testtools.TestCase):
+
+    def _waiter(self, clock, interval_s=2.0, timeout_s=10.0):
+        return waiters.Waiter(interval_s, timeout_s, clock=clock.clock,
+                              sleep=clock.sleep)
+
+    def test_returns_the_value_that_met_the_condition(self):
+        clock = FakeClock()
+        fetch = clock.fetcher(['BUILD', 'BUILD', 'ACTIVE'])
+        value = self._waiter(clock).until(
+            fetch, lambda v: v == 'ACTIVE', 'server 1 status', 'ACTIVE')
+        self.assertEqual('ACTIVE', value)
+        self.assertEqual([2.0, 2.0], clock.sleeps)
+
+    def test_never_polls_faster_than_the_interval(self):
+        clock = FakeClock(poll_cost_s=0.5)
+        fetch = clock.fetcher(['BUILD', 'BUILD', 'ACTIVE'])
+        self._waiter(clock).until(fetch, lambda v: v == 'ACTIVE', 'x', 'y')
+        # Each poll cost 0.5 s, so the waiter sleeps the rest of 2 s.
+        self.assertEqual([1.5, 1.5], clock.sleeps)
+
+    def test_timeout_names_expected_last_seen_elapsed_and_caller(self):
+        clock = FakeClock()
+        fetch = clock.fetcher(['BUILD', 'REBUILD'])
+        error = self.assertRaises(
+            lib_exc.TimeoutException, self._waiter(clock).until,
+            fetch, lambda v: v == 'ACTIVE', 'server 1 status', 'ACTIVE')
+        message = str(error)
+        self.assertIn('server 1 status was not ACTIVE', message)
+        self.assertIn("last seen: 'REBUILD'", message)
+        self.assertIn('after 10.0 s (timeout 10.0 s)', message)
+        self.assertIn(
+            'test_timeout_names_expected_last_seen_elapsed_and_caller',
+            message)
+
+    def test_timeout_does_not_oversleep_the_deadline(self):
+        clock = FakeClock()
+        waiter = self._waiter(clock, interval_s=4.0, timeout_s=10.0)
+        self.assertRaises(lib_exc.TimeoutException, waiter.until,
+                          clock.fetcher([None]), bool, 'x', 'y')
+        self.assertEqual([4.0, 4.0, 2.0], clock.sleeps)
+
+    def test_error_state_stops_the_wait_at_once(self):
+        clock = FakeClock()
+        fetch = clock.fetcher(['BUILD', 'ERROR', 'ACTIVE'])
+        error = self.assertRaises(
+            waiters.UnexpectedStateError, self._waiter(clock).until,
+            fetch, lambda v: v == 'ACTIVE', 'server 1 status', 'ACTIVE',
+            failed=lambda v: 'fault: no valid host' if v == 'ERROR' else None)
+        self.assertIn("server 1 status went to 'ERROR'", str(error))
+        self.assertIn('no valid host', str(error))
+        self.assertEqual([2.0], clock.sleeps)
+
+    def test_for_status_reads_key_under_root_tag(self):
+        clock = FakeClock()
+        bodies = [{'server': {'status': 'BUILD'}},
+                  {'server': {'status': 'ACTIVE'}}]
+        seen = []
+
+        def show(server_id):
+            seen.append(server_id)
+            return bodies.pop(0)
+        value = self._waiter(clock).for_status(
+            show, 'abc', 'status', 'ACTIVE', root_tag='server')
+        self.assertEqual('ACTIVE', value)
+        self.assertEqual(['abc', 'abc'], seen)
+
+    def test_for_status_fails_early_on_error_values(self):
+        clock = FakeClock()
+        show = lambda _id: {'stack_status': 'UPDATE_FAILED'}  # noqa: E731
+        self.assertRaises(
+            waiters.UnexpectedStateError, self._waiter(clock).for_status,
+            show, 's1', 'stack_status', 'UPDATE_COMPLETE',
+            error_values=('UPDATE_FAILED',))
+        self.assertEqual([], clock.sleeps)
+
+    def test_for_deletion_waits_for_not_found(self):
+        clock = FakeClock()
+        answers = [{'id': 'a'}, {'id': 'a'}, lib_exc.NotFound()]
+
+        def show(_id):
+            answer = answers.pop(0)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+        self.assertTrue(self._waiter(clock).for_deletion(show, 'a'))
+        self.assertEqual(2, len(clock.sleeps))
+
+    def test_for_deletion_timeout_says_still_present(self):
+        clock = FakeClock()
+        error = self.assertRaises(
+            lib_exc.TimeoutException, self._waiter(clock).for_deletion,
+            lambda _id: {'id': 'a'}, 'a', what='stack s1')
+        self.assertIn('stack s1 was not deleted', str(error))
+        self.assertIn('still present', str(error))
+
+    def test_rejects_a_non_positive_interval(self):
+        self.assertRaises(ValueError, waiters.Waiter, 0, 10)
