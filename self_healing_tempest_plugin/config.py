@@ -134,6 +134,10 @@ SelfHealingGroup = _CLIENT_OPTS + [
     cfg.StrOpt('timeline_dir', default='',
                help='Directory the per-test recovery timelines are '
                     'written to as JSON; empty writes none.'),
+    cfg.StrOpt('fault_lock_dir', default='',
+               help='Directory of the lock file that serializes host '
+                    'faults across parallel test workers (one machine); '
+                    'empty means the system temporary directory.'),
     # Guests.
     cfg.StrOpt('guest_ssh_user', default='cirros',
                help='User to log into flow servers over SSH.'),

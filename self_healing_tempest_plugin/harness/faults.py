@@ -1,0 +1,426 @@
+"""Faults the harness injects, each with an idempotent undo.
+
+Every fault registers its undo with the test's ``addCleanup`` *before* it
+acts, so a failure half-way still restores the cloud; the undo runs every
+step even when one fails, tolerates resources that are gone, and does
+nothing the second time. Every fault records ``t_fault`` (harness UTC
+seconds, taken just before the request) and exactly what it did in
+``record``, a dict the timeline carries to the report.
+"""
+
+import contextlib
+import shlex
+import socket
+import time
+import unittest
+
+import paramiko
+from tempest.lib import exceptions as lib_exc
+from tempest.lib.services.compute import base_compute_client
+
+from self_healing_tempest_plugin.common import waiters
+from self_healing_tempest_plugin.harness import remote
+from self_healing_tempest_plugin.harness import timeline as tl
+
+# os-services by id and {"forced_down": ...} in PUT /os-services/{id}.
+SERVICE_UPDATE_MICROVERSION = '2.53'
+COMPUTE_BINARY = 'nova-compute'
+
+
+@contextlib.contextmanager
+def compute_microversion(version):
+    """Send ``version`` on compute requests inside the block only."""
+    saved = base_compute_client.COMPUTE_MICROVERSION
+    base_compute_client.COMPUTE_MICROVERSION = version
+    try:
+        yield
+    finally:
+        base_compute_client.COMPUTE_MICROVERSION = saved
+
+
+def _skip(test, reason):
+    return getattr(test, 'skipException', unittest.SkipTest)(reason)
+
+
+class Fault(object):
+    """Base: inject once, undo at most once (successfully)."""
+
+    kind = None
+
+    def __init__(self, clock=time.time):
+        self.clock = clock
+        self.t_fault = None
+        self.record = {'kind': self.kind}
+        self.undo_errors = []
+        self._armed = False
+        self._undone = False
+
+    # -- what subclasses provide ---------------------------------------
+    def _precheck(self, test):
+        """Checks that do not touch the cloud's state; may skip."""
+
+    def _act(self):
+        raise NotImplementedError
+
+    def _undo_steps(self):
+        """[(description, callable)], each run even if another fails."""
+        return []
+
+    def affected(self, state):
+        """Ids of the members of ``state`` this fault hits."""
+        return set()
+
+    # -- the contract ---------------------------------------------------
+    def inject(self, test):
+        """Check, register the undo, then act. Returns ``record``."""
+        if self._armed:
+            raise RuntimeError('%s was already injected' % self.kind)
+        self._precheck(test)
+        test.addCleanup(self.undo)
+        self._armed = True
+        self.t_fault = self.clock()
+        self.record['t_fault'] = self.t_fault
+        self.record['t_fault_utc'] = tl.utc_text(self.t_fault)
+        self._act()
+        self.record['returned_at'] = self.clock()
+        return self.record
+
+    def undo(self):
+        """Restore what the fault did; idempotent, NotFound tolerated."""
+        if not self._armed or self._undone:
+            return
+        errors = []
+        done = []
+        for description, step in self._undo_steps():
+            try:
+                step()
+                done.append(description)
+            except lib_exc.NotFound:
+                done.append('%s: already gone' % description)
+            except Exception as exc:
+                errors.append('%s: %s' % (description, exc))
+        self.record['undo'] = done
+        self.record['undo_errors'] = errors
+        self.undo_errors = errors
+        if errors:
+            raise RuntimeError('undo of %s failed: %s'
+                               % (self.kind, '; '.join(errors)))
+        self._undone = True
+        self.record['undone_at'] = self.clock()
+        self.record['undone_at_utc'] = tl.utc_text(self.record['undone_at'])
+
+
+class _ServerFault(Fault):
+    """A fault on one server through the Compute API."""
+
+    def __init__(self, servers_client, server_id, clock=time.time):
+        super(_ServerFault, self).__init__(clock=clock)
+        self.client = servers_client
+        self.server_id = server_id
+        self.record['server_id'] = server_id
+
+    def affected(self, state):
+        return {self.server_id} & state.ids()
+
+    def _status(self):
+        return self.client.show_server(self.server_id)['server']['status']
+
+
+class InstanceDelete(_ServerFault):
+    """Delete a member's server out of band (seed 000)."""
+
+    kind = 'instance_delete'
+
+    def _act(self):
+        self.client.delete_server(self.server_id)
+        self.record['did'] = 'DELETE /servers/%s' % self.server_id
+
+    def _undo_steps(self):
+        # A deleted server cannot come back: healing replaces it, and the
+        # stack that owns it deletes the rest. Say so in the report.
+        return [('nothing to restore after a delete', lambda: None)]
+
+
+class ServerStop(_ServerFault):
+    """Stop a member's server out of band."""
+
+    kind = 'server_stop'
+
+    def _act(self):
+        self.client.stop_server(self.server_id)
+        self.record['did'] = 'os-stop on server %s' % self.server_id
+
+    def _start_if_stopped(self):
+        if self._status() == 'SHUTOFF':
+            try:
+                self.client.start_server(self.server_id)
+            except lib_exc.Conflict:
+                pass  # it changed state since: nothing left to undo
+
+    def _undo_steps(self):
+        return [('start server %s if SHUTOFF' % self.server_id,
+                 self._start_if_stopped)]
+
+
+class ServerResetError(_ServerFault):
+    """Put a member's server in ERROR out of band (admin reset-state)."""
+
+    kind = 'server_error'
+
+    def _act(self):
+        self.client.reset_state(self.server_id, state='error')
+        self.record['did'] = 'os-resetState error on server %s' % (
+            self.server_id)
+
+    def _reset_if_error(self):
+        if self._status() == 'ERROR':
+            self.client.reset_state(self.server_id, state='active')
+
+    def _undo_steps(self):
+        return [('reset server %s to active if ERROR' % self.server_id,
+                 self._reset_if_error)]
+
+
+class NicDown(Fault):
+    """``ip link set <nic> down`` over SSH on a host (or a guest).
+
+    With ``duration_s`` the command runs detached on the remote side
+    (nohup ... &), down, sleep, up, so the fault ends even if the harness
+    dies; the remote side logs when the link went down and up, and the
+    undo reads that log. Without a duration the undo brings it up, which
+    is refused when the NIC carries the SSH session itself.
+
+    :param carries_ssh: whether the SSH session rides on ``nic``; None
+        asks the remote side (``ip route get`` of the SSH client).
+    """
+
+    kind = 'nic_down'
+
+    def __init__(self, ssh_client, nic, duration_s=None, host=None,
+                 server_id=None, carries_ssh=None, sudo=False,
+                 poll_interval_s=1.0, reconnect_timeout_s=120,
+                 log_dir='/tmp', clock=time.time, sleep=time.sleep):
+        super(NicDown, self).__init__(clock=clock)
+        if duration_s is not None and duration_s <= 0:
+            raise ValueError('duration_s must be > 0, got %r' % duration_s)
+        self.client = ssh_client
+        self.nic = nic
+        self.duration_s = duration_s
+        self.host = host
+        self.server_id = server_id
+        self.carries_ssh = carries_ssh
+        self.prefix = 'sudo ' if sudo else ''
+        self.poll_interval_s = poll_interval_s
+        self.reconnect_timeout_s = reconnect_timeout_s
+        self.sleep = sleep
+        self.log_path = '%s/self-healing-nic-%s.log' % (log_dir, nic)
+        self.record.update({'nic': nic, 'host': host, 'server_id': server_id,
+                            'duration_s': duration_s})
+
+    def affected(self, state):
+        if self.server_id:
+            return {self.server_id} & state.ids()
+        return set(m.id for m in state.members if m.host == self.host)
+
+    def _ip(self, state):
+        return '%sip link set %s %s' % (self.prefix, shlex.quote(self.nic),
+                                        state)
+
+    def _precheck(self, test):
+        if self.carries_ssh is None:
+            self.carries_ssh = remote.session_device(self.client) == self.nic
+        self.record['carries_ssh'] = self.carries_ssh
+        if self.carries_ssh and not self.duration_s:
+            raise ValueError(
+                'NIC %s carries the SSH session: taking it down with no '
+                'duration would leave no way to bring it back; give '
+                'duration_s' % self.nic)
+
+    def _detached_command(self):
+        log = shlex.quote(self.log_path)
+        inner = '; '.join([
+            '%s > %s' % (remote.stamp('requested'), log),
+            '%s && %s >> %s' % (self._ip('down'), remote.stamp('down'), log),
+            'sleep %s' % self.duration_s,
+            '%s; %s >> %s' % (self._ip('up'), remote.stamp('up'), log),
+        ])
+        return '%s; nohup sh -c %s >/dev/null 2>&1 &' % (
+            remote.stamp('started'), shlex.quote(inner))
+
+    def _act(self):
+        if self.duration_s:
+            command = self._detached_command()
+        else:
+            command = '%s; %s && %s' % (remote.stamp('requested'),
+                                        self._ip('down'),
+                                        remote.stamp('down'))
+        self.record['command'] = command
+        self.record['detached'] = bool(self.duration_s)
+        output = self.client.exec_command(command)
+        self._note_stamps(output)
+        self.record['did'] = 'ip link set %s down%s' % (
+            self.nic, ' for %s s (detached)' % self.duration_s
+            if self.duration_s else '')
+
+    def _note_stamps(self, output):
+        """Keep remote stamps; estimate the remote clock offset once."""
+        stamps = remote.parse_stamps(output)
+        for name, value in stamps.items():
+            self.record['remote_%s_at' % name] = value
+        first = stamps.get('started', stamps.get('requested'))
+        if first is not None and 'remote_clock_offset_s' not in self.record:
+            middle = (self.t_fault + self.clock()) / 2.0
+            self.record['remote_clock_offset_s'] = first - middle
+        offset = self.record.get('remote_clock_offset_s')
+        for name in ('down', 'up'):
+            if name in stamps and offset is not None:
+                # The remote time of the event on the harness's clock.
+                self.record['link_%s_at' % name] = stamps[name] - offset
+
+    def _bring_up(self):
+        command = '%s; %s; cat %s 2>/dev/null || true' % (
+            self._ip('up'), remote.stamp('undo_up'),
+            shlex.quote(self.log_path))
+        if not (self.duration_s and self.carries_ssh):
+            self._note_stamps(self.client.exec_command(command))
+            return
+
+        # The link carries the session: SSH is back once the detached job
+        # has brought it up; retry at the poll interval until then.
+        def attempt():
+            try:
+                return self.client.exec_command(command)
+            except (lib_exc.SSHTimeout, lib_exc.TimeoutException,
+                    paramiko.SSHException, socket.error, EOFError):
+                return None
+
+        remaining = max(0.0, self.t_fault + self.duration_s - self.clock())
+        waiter = waiters.Waiter(
+            self.poll_interval_s, remaining + self.reconnect_timeout_s,
+            clock=self.clock, sleep=self.sleep)
+        self._note_stamps(waiter.until(
+            attempt, lambda out: out is not None,
+            'SSH to the host of NIC %s' % self.nic, 'reachable again',
+            describe=lambda out: 'unreachable'))
+
+    def _undo_steps(self):
+        return [('ip link set %s up' % self.nic, self._bring_up)]
+
+
+class HostStop(Fault):
+    """Stop a compute host: its services over SSH and/or forced down.
+
+    The fault takes the inter-process host-fault lock (released by the
+    undo), refuses to run (skip) with fewer than two compute services up,
+    and its undo starts the services, clears forced_down and waits until
+    the nova-compute service reports up.
+    """
+
+    kind = 'host_stop'
+
+    def __init__(self, host, services_client, lock, ssh_client=None,
+                 stop_command=None, start_command=None, force_down=True,
+                 poll_interval_s=1.0, service_timeout_s=300,
+                 clock=time.time, sleep=time.sleep):
+        super(HostStop, self).__init__(clock=clock)
+        if not force_down and not (ssh_client and stop_command):
+            raise ValueError('a host stop needs force_down or an SSH '
+                             'client with a stop command')
+        if ssh_client and stop_command and not start_command:
+            raise ValueError('a host stop over SSH needs a start command '
+                             'to undo it')
+        self.host = host
+        self.services = services_client
+        self.lock = lock
+        self.ssh = ssh_client
+        self.stop_command = stop_command
+        self.start_command = start_command
+        self.force_down = force_down
+        self.poll_interval_s = poll_interval_s
+        self.service_timeout_s = service_timeout_s
+        self.sleep = sleep
+        self.service_id = None
+        self.record.update({'host': host, 'force_down': force_down,
+                            'stop_command': stop_command if ssh_client
+                            else None})
+
+    def affected(self, state):
+        return set(m.id for m in state.members if m.host == self.host)
+
+    def _computes(self, **filters):
+        with compute_microversion(SERVICE_UPDATE_MICROVERSION):
+            return self.services.list_services(
+                binary=COMPUTE_BINARY, **filters)['services']
+
+    def _precheck(self, test):
+        self.lock.acquire()
+        try:
+            services = self._computes()
+            up = sorted(s['host'] for s in services if s['state'] == 'up')
+            if len(up) < 2:
+                raise _skip(test, 'a host fault needs at least two compute '
+                                  'services up, found %d: %s'
+                                  % (len(up), ', '.join(up) or 'none'))
+            mine = [s for s in services if s['host'] == self.host]
+            if not mine:
+                raise ValueError('no %s service on host %r; hosts: %s' % (
+                    COMPUTE_BINARY, self.host,
+                    ', '.join(sorted(s['host'] for s in services))))
+            self.service_id = mine[0]['id']
+            self.record['service_id'] = self.service_id
+            self.record['computes_up_before'] = up
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def _set_forced_down(self, value):
+        with compute_microversion(SERVICE_UPDATE_MICROVERSION):
+            self.services.update_service(self.service_id, forced_down=value)
+
+    def _act(self):
+        did = []
+        if self.ssh and self.stop_command:
+            self.record['stop_output'] = self.ssh.exec_command(
+                self.stop_command)
+            did.append('ran %r on %s' % (self.stop_command, self.host))
+            self.record['stopped_at'] = self.clock()
+        if self.force_down:
+            self._set_forced_down(True)
+            did.append('forced %s service %s down' % (COMPUTE_BINARY,
+                                                      self.service_id))
+            self.record['forced_down_at'] = self.clock()
+        self.record['did'] = '; '.join(did)
+
+    def _wait_up(self):
+        waiter = waiters.Waiter(self.poll_interval_s, self.service_timeout_s,
+                                clock=self.clock, sleep=self.sleep)
+
+        def state():
+            found = self._computes(host=self.host)
+            return found[0]['state'] if found else None
+
+        waiter.until(state, lambda s: s == 'up',
+                     '%s service on %s' % (COMPUTE_BINARY, self.host), 'up')
+        self.record['service_up_at'] = self.clock()
+
+    def _undo_steps(self):
+        steps = []
+        if self.ssh and self.stop_command:
+            steps.append(('run %r on %s' % (self.start_command, self.host),
+                          lambda: self.ssh.exec_command(self.start_command)))
+        if self.force_down:
+            steps.append(('clear forced_down of service %s'
+                          % self.service_id,
+                          lambda: self._set_forced_down(False)))
+        steps.append(('wait until %s on %s is up' % (COMPUTE_BINARY,
+                                                     self.host),
+                      self._wait_up))
+        return steps
+
+    def undo(self):
+        # Released even when the undo failed: the next host fault's own
+        # check (two computes up) then refuses to run rather than wait.
+        try:
+            super(HostStop, self).undo()
+        finally:
+            self.lock.release()

@@ -1,0 +1,253 @@
+"""The recovery timeline of one test.
+
+Every mark holds the harness's own UTC time (``time.time``), taken when a
+poll *saw* the event, and, where the cloud records its own time (Aodh alarm
+history, Mistral execution created_at, Heat event time, Nova created_at or
+instance action start), the cloud's time beside it and their difference.
+``not_before`` is the harness time of the last poll that had not seen the
+event yet: the event happened between the two, so the report is honest
+about the resolution of polling.
+"""
+
+import datetime
+import json
+import os
+import re
+import time
+
+from testtools import content
+from testtools import content_type
+
+FAULT_INJECTED = 'FAULT_INJECTED'
+DETECTED = 'DETECTED'
+ACTION_STARTED = 'ACTION_STARTED'
+RECOVERED = 'RECOVERED'
+PHASES = (FAULT_INJECTED, DETECTED, ACTION_STARTED, RECOVERED)
+
+GREEN = 'GREEN'
+YELLOW = 'YELLOW'
+RED = 'RED'
+BANDS = (GREEN, YELLOW, RED)
+
+DETAIL_NAME = 'recovery-timeline'
+_JSON = content_type.ContentType(
+    'application', 'json', {'charset': 'utf8'})
+
+
+def parse_cloud_time(value):
+    """Seconds since the epoch (UTC) of a time a cloud API returned.
+
+    Accepts epoch seconds, a datetime, or the ISO 8601 spellings the
+    services use ('2026-01-02T03:04:05Z', '2026-01-02T03:04:05.123456',
+    '2026-01-02 03:04:05', '+00:00' offsets). A time without a zone is UTC,
+    as OpenStack services store it.
+    """
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.endswith('Z'):
+            text = text[:-1] + '+00:00'
+        try:
+            value = datetime.datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError('not a cloud time: %r' % (value,))
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.timezone.utc)
+        return value.timestamp()
+    raise ValueError('not a cloud time: %r' % (value,))
+
+
+def utc_text(epoch):
+    """ISO 8601 UTC text of epoch seconds (None stays None)."""
+    if epoch is None:
+        return None
+    return datetime.datetime.fromtimestamp(
+        epoch, datetime.timezone.utc).isoformat()
+
+
+class Mark(object):
+    """One event of the timeline: a phase or a free-form mark."""
+
+    def __init__(self, name, harness_time, cloud_time=None, source=None,
+                 not_before=None, detail=None):
+        self.name = name
+        self.harness_time = float(harness_time)
+        self.cloud_time = parse_cloud_time(cloud_time)
+        self.source = source
+        self.not_before = not_before
+        # Kept by reference: a fault's record grows when it is undone.
+        self.detail = {} if detail is None else detail
+
+    @property
+    def skew_s(self):
+        """Harness time minus cloud time: how late the harness saw it."""
+        if self.cloud_time is None:
+            return None
+        return self.harness_time - self.cloud_time
+
+    def to_dict(self):
+        return {
+            'name': self.name,
+            'harness_time': self.harness_time,
+            'harness_utc': utc_text(self.harness_time),
+            'not_before': self.not_before,
+            'cloud_time': self.cloud_time,
+            'cloud_utc': utc_text(self.cloud_time),
+            'skew_s': self.skew_s,
+            'source': self.source,
+            'detail': self.detail,
+        }
+
+    @classmethod
+    def from_dict(cls, data):
+        return cls(data['name'], data['harness_time'],
+                   cloud_time=data.get('cloud_time'),
+                   source=data.get('source'),
+                   not_before=data.get('not_before'),
+                   detail=data.get('detail'))
+
+
+class Sample(object):
+    """What the cluster looked like on one poll."""
+
+    def __init__(self, t, members, band, size=None):
+        self.t = float(t)
+        # [{'id': ..., 'status': ..., 'host': ...}, ...]
+        self.members = [dict(m) for m in members]
+        self.size = len(self.members) if size is None else size
+        if band not in BANDS:
+            raise ValueError('band must be one of %s, got %r'
+                             % (', '.join(BANDS), band))
+        self.band = band
+
+    def to_dict(self):
+        return {'t': self.t, 'utc': utc_text(self.t), 'size': self.size,
+                'band': self.band, 'members': self.members}
+
+    @classmethod
+    def from_dict(cls, data):
+        return cls(data['t'], data['members'], data['band'],
+                   size=data.get('size'))
+
+
+class Timeline(object):
+    """Phases, extra marks and cluster samples of one test."""
+
+    def __init__(self, test_id, clock=time.time):
+        self.test_id = test_id
+        self.clock = clock
+        self.marks = []
+        self.samples = []
+        self.result = None
+
+    # -- recording ----------------------------------------------------
+    def mark(self, name, at=None, cloud_time=None, source=None,
+             not_before=None, detail=None):
+        """Record an event seen now (or ``at``, a harness time).
+
+        ``detail`` is a dict kept by reference (e.g. a fault's record).
+
+        A phase is recorded once, and never after a later phase: a phase
+        out of order is a harness bug, not a cloud fact.
+        """
+        if name in PHASES:
+            if self.phase(name) is not None:
+                raise ValueError('phase %s is already marked' % name)
+            later = PHASES[PHASES.index(name) + 1:]
+            seen_later = [p for p in later if self.phase(p) is not None]
+            if seen_later:
+                raise ValueError('phase %s marked after the later phase %s'
+                                 % (name, seen_later[0]))
+        mark = Mark(name, self.clock() if at is None else at,
+                    cloud_time=cloud_time, source=source,
+                    not_before=not_before, detail=detail)
+        self.marks.append(mark)
+        return mark
+
+    def sample(self, members, band, at=None):
+        sample = Sample(self.clock() if at is None else at, members, band)
+        self.samples.append(sample)
+        return sample
+
+    # -- reading ------------------------------------------------------
+    def phase(self, name):
+        for mark in self.marks:
+            if mark.name == name:
+                return mark
+        return None
+
+    def bands(self):
+        """The health bands over time, repeats collapsed: GREEN, YELLOW..."""
+        sequence = []
+        for sample in self.samples:
+            if not sequence or sequence[-1] != sample.band:
+                sequence.append(sample.band)
+        return sequence
+
+    def durations(self):
+        """Seconds from the fault to each later phase, on both clocks."""
+        fault = self.phase(FAULT_INJECTED)
+        result = {}
+        if fault is None:
+            return result
+        for name in PHASES[1:]:
+            mark = self.phase(name)
+            if mark is None:
+                continue
+            key = name.lower()
+            result[key + '_s'] = mark.harness_time - fault.harness_time
+            if mark.cloud_time is not None:
+                # The fault time is the harness's: the cloud did not make it.
+                result[key + '_cloud_s'] = (
+                    mark.cloud_time - fault.harness_time)
+        return result
+
+    # -- serialising --------------------------------------------------
+    def to_dict(self):
+        return {
+            'test_id': self.test_id,
+            'phases': PHASES,
+            'marks': [m.to_dict() for m in self.marks],
+            'samples': [s.to_dict() for s in self.samples],
+            'bands': self.bands(),
+            'durations': self.durations(),
+            'result': self.result,
+        }
+
+    def to_json(self):
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text):
+        data = json.loads(text)
+        timeline = cls(data['test_id'])
+        timeline.marks = [Mark.from_dict(m) for m in data['marks']]
+        timeline.samples = [Sample.from_dict(s) for s in data['samples']]
+        timeline.result = data.get('result')
+        return timeline
+
+    def file_name(self):
+        return re.sub(r'[^A-Za-z0-9_.-]+', '_', self.test_id) + '.json'
+
+    def write(self, directory):
+        """Write ``<test id>.json`` into ``directory``; return its path."""
+        os.makedirs(directory, exist_ok=True)
+        path = os.path.join(directory, self.file_name())
+        tmp = path + '.tmp'
+        with open(tmp, 'w') as stream:
+            stream.write(self.to_json())
+        os.replace(tmp, path)
+        return path
+
+    def attach(self, test):
+        """Attach to the test result as a JSON detail.
+
+        The content is rendered when the result reads it, after the
+        cleanups, so it also holds what the fault undo recorded.
+        """
+        test.addDetail(DETAIL_NAME, content.Content(
+            _JSON, lambda: [self.to_json().encode('utf8')]))
