@@ -1,0 +1,72 @@
+"""Aodh (alarming v2) client: alarms, their state and their history."""
+
+from self_healing_tempest_plugin.services import base
+
+
+def alarm_query(query=None, **filters):
+    """Aodh's query parameters from triples and plain equality filters.
+
+    Aodh (WSME) reads a list of query objects as repeated q.field, q.op and
+    q.value parameters, matched by position. `query` is a list of
+    (field, op, value) triples or of dicts with those keys; each plain
+    keyword filter (name='x') adds (name, 'eq', 'x').
+    """
+    triples = []
+    for item in query or ():
+        if isinstance(item, dict):
+            item = (item['field'], item.get('op', 'eq'), item['value'])
+        triples.append(tuple(item))
+    triples.extend((field, 'eq', value)
+                   for field, value in sorted(filters.items()))
+    if not triples:
+        return {}
+    return {
+        'q.field': [t[0] for t in triples],
+        'q.op': [t[1] for t in triples],
+        'q.value': [t[2] for t in triples],
+    }
+
+
+class AlarmingClient(base.JsonRestClient):
+
+    api_version = 'v2'
+
+    def list_alarms(self, query=None, sort=None, limit=None, marker=None,
+                    **filters):
+        """List alarms, e.g. list_alarms(name='x') or query=[(f, op, v)].
+
+        The body is the JSON list Aodh returns (a ResponseBodyList).
+        """
+        params = alarm_query(query, **filters)
+        params.update(sort=sort, limit=limit, marker=marker)
+        return self.get_json('alarms', params=params)
+
+    def show_alarm(self, alarm_id):
+        return self.get_json('alarms/%s' % base.quote(alarm_id))
+
+    def create_alarm(self, **body):
+        return self.post_json('alarms', body, 201)
+
+    def update_alarm(self, alarm_id, **body):
+        """Replace an alarm: Aodh's PUT wants the whole alarm body."""
+        return self.put_json('alarms/%s' % base.quote(alarm_id), body, 200)
+
+    def delete_alarm(self, alarm_id):
+        return self.delete_json('alarms/%s' % base.quote(alarm_id), 204)
+
+    def show_alarm_state(self, alarm_id):
+        """The state as ResponseBodyData: Aodh answers a bare JSON string."""
+        return self.get_json('alarms/%s/state' % base.quote(alarm_id))
+
+    def set_alarm_state(self, alarm_id, state):
+        """Force a state ('ok', 'alarm', 'insufficient data').
+
+        Aodh takes the state as a bare JSON string body.
+        """
+        return self.put_json('alarms/%s/state' % base.quote(alarm_id),
+                             state, 200)
+
+    def alarm_history(self, alarm_id, query=None, **filters):
+        """Alarm changes (creation, rule and state transitions)."""
+        return self.get_json('alarms/%s/history' % base.quote(alarm_id),
+                             params=alarm_query(query, **filters))

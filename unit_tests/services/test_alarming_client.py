@@ -1,0 +1,87 @@
+"""Aodh client: /v2 paths, WSME q.* queries, bare-string alarm states."""
+
+from self_healing_tempest_plugin.services import alarming_client
+from unit_tests.services import base
+
+Case = base.Case
+
+ALARM = {'alarm_id': 'a1', 'name': 'member-deleted', 'type': 'event',
+         'state': 'insufficient data'}
+EVENT_RULE = {'event_type': 'compute.instance.delete.*',
+              'query': [{'field': 'traits.instance_id', 'op': 'eq',
+                         'value': 'srv-1', 'type': 'string'}]}
+
+
+@base.with_cases
+class AlarmingClientTest(base.ClientTestCase):
+
+    client_class = alarming_client.AlarmingClient
+    catalog_url = 'https://cloud.example.com:8042'
+    path_prefix = '/v2/'
+
+    CASES = [
+        Case('list_alarms', 'list_alarms',
+             method='GET', path='alarms', reply=[ALARM]),
+        Case('list_alarms_by_name', 'list_alarms',
+             kwargs={'name': 'member-deleted'},
+             method='GET', path='alarms',
+             query={'q.field': 'name', 'q.op': 'eq',
+                    'q.value': 'member-deleted'},
+             reply=[ALARM]),
+        Case('list_alarms_query_sort_limit', 'list_alarms',
+             kwargs={'query': [('type', 'eq', 'event'),
+                               {'field': 'enabled', 'value': True}],
+                     'sort': ['name:asc'], 'limit': 10},
+             method='GET', path='alarms',
+             query={'q.field': ['type', 'enabled'],
+                    'q.op': ['eq', 'eq'],
+                    'q.value': ['event', 'true'],
+                    'sort': 'name:asc', 'limit': '10'},
+             reply=[]),
+        Case('show_alarm', 'show_alarm', args=('a1',),
+             method='GET', path='alarms/a1', reply=ALARM),
+        Case('create_alarm', 'create_alarm',
+             kwargs={'name': 'member-deleted', 'type': 'event',
+                     'event_rule': EVENT_RULE,
+                     'alarm_actions': ['trust+zaqar://?queue_name=q1']},
+             method='POST', path='alarms', status=201, reply=ALARM,
+             body={'name': 'member-deleted', 'type': 'event',
+                   'event_rule': EVENT_RULE,
+                   'alarm_actions': ['trust+zaqar://?queue_name=q1']}),
+        Case('update_alarm', 'update_alarm', args=('a1',),
+             kwargs={'name': 'member-deleted', 'type': 'event',
+                     'enabled': False, 'event_rule': EVENT_RULE},
+             method='PUT', path='alarms/a1', reply=ALARM,
+             body={'name': 'member-deleted', 'type': 'event',
+                   'enabled': False, 'event_rule': EVENT_RULE}),
+        Case('delete_alarm', 'delete_alarm', args=('a1',),
+             method='DELETE', path='alarms/a1', status=204),
+        Case('show_alarm_state', 'show_alarm_state', args=('a1',),
+             method='GET', path='alarms/a1/state', reply='ok'),
+        Case('set_alarm_state', 'set_alarm_state', args=('a1', 'alarm'),
+             method='PUT', path='alarms/a1/state', body='alarm',
+             reply='alarm'),
+        Case('alarm_history', 'alarm_history', args=('a1',),
+             method='GET', path='alarms/a1/history',
+             reply=[{'type': 'creation'}]),
+        Case('alarm_history_query', 'alarm_history', args=('a1',),
+             kwargs={'type': 'state transition'},
+             method='GET', path='alarms/a1/history',
+             query={'q.field': 'type', 'q.op': 'eq',
+                    'q.value': 'state transition'},
+             reply=[{'type': 'state transition'}]),
+    ]
+
+
+@base.with_cases
+class AlarmingClientPathTest(base.ClientTestCase):
+    """Behind a path (devstack's /alarming) /v2 goes after it."""
+
+    client_class = alarming_client.AlarmingClient
+    catalog_url = 'https://cloud.example.com/alarming'
+    path_prefix = '/alarming/v2/'
+
+    CASES = [
+        Case('show_alarm', 'show_alarm', args=('a 1',),
+             method='GET', path='alarms/a%201', reply=ALARM),
+    ]
