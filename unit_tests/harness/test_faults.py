@@ -1,0 +1,297 @@
+"""Compute-API faults and the host stop, with clients mocked per method."""
+
+import subprocess
+import sys
+import unittest
+from unittest import mock
+
+import fixtures
+from tempest.lib import exceptions as lib_exc
+from tempest.lib.services.compute import base_compute_client
+import testtools
+
+from self_healing_tempest_plugin.harness import faults
+from self_healing_tempest_plugin.harness import locks
+from self_healing_tempest_plugin.harness import sampler as sp
+from unit_tests.harness import fakes
+
+
+def _server(status):
+    return {'server': {'id': 'srv-1', 'status': status}}
+
+
+class ServerFaultTest(testtools.TestCase):
+
+    def setUp(self):
+        super(ServerFaultTest, self).setUp()
+        self.clock = fakes.FakeClock()
+        self.client = mock.Mock()
+        self.test = fakes.FakeTest()
+
+    def _registered_first(self, method):
+        """Make ``method`` assert the undo was already a cleanup."""
+        def check(*args, **kwargs):
+            self.assertEqual(1, len(self.test.cleanups))
+        getattr(self.client, method).side_effect = check
+
+    def test_delete_registers_undo_first_and_records(self):
+        self._registered_first('delete_server')
+        fault = faults.InstanceDelete(self.client, 'srv-1', clock=self.clock)
+        record = fault.inject(self.test)
+        self.client.delete_server.assert_called_once_with('srv-1')
+        self.assertEqual(self.clock.now, record['t_fault'])
+        self.assertEqual('instance_delete', record['kind'])
+        self.assertIn('DELETE /servers/srv-1', record['did'])
+        self.assertEqual([], self.test.run_cleanups())
+        self.assertIn('undone_at', record)
+
+    def test_delete_failing_mid_way_still_undoes(self):
+        self.client.delete_server.side_effect = lib_exc.ServerFault()
+        fault = faults.InstanceDelete(self.client, 'srv-1', clock=self.clock)
+        self.assertRaises(lib_exc.ServerFault, fault.inject, self.test)
+        self.assertEqual([], self.test.run_cleanups())
+        self.assertIn('undone_at', fault.record)
+
+    def test_inject_twice_refused(self):
+        fault = faults.InstanceDelete(self.client, 'srv-1')
+        fault.inject(self.test)
+        self.assertRaises(RuntimeError, fault.inject, self.test)
+
+    def test_affected_is_the_server(self):
+        fault = faults.InstanceDelete(self.client, 'srv-1')
+        state = sp.ClusterState([sp.Member('srv-1', 'ACTIVE'),
+                                 sp.Member('srv-2', 'ACTIVE')])
+        self.assertEqual({'srv-1'}, fault.affected(state))
+
+    def test_stop_undo_starts_a_stopped_server(self):
+        self._registered_first('stop_server')
+        self.client.show_server.return_value = _server('SHUTOFF')
+        fault = faults.ServerStop(self.client, 'srv-1', clock=self.clock)
+        fault.inject(self.test)
+        self.client.stop_server.assert_called_once_with('srv-1')
+        self.assertEqual([], self.test.run_cleanups())
+        self.client.start_server.assert_called_once_with('srv-1')
+
+    def test_stop_undo_twice_starts_once(self):
+        self.client.show_server.return_value = _server('SHUTOFF')
+        fault = faults.ServerStop(self.client, 'srv-1')
+        fault.inject(self.test)
+        fault.undo()
+        fault.undo()
+        self.assertEqual(1, self.client.start_server.call_count)
+
+    def test_stop_undo_tolerates_not_found(self):
+        self.client.show_server.side_effect = lib_exc.NotFound()
+        fault = faults.ServerStop(self.client, 'srv-1')
+        fault.inject(self.test)
+        fault.undo()
+        self.assertIn('already gone', fault.record['undo'][0])
+        self.client.start_server.assert_not_called()
+
+    def test_stop_undo_tolerates_conflict(self):
+        self.client.show_server.return_value = _server('SHUTOFF')
+        self.client.start_server.side_effect = lib_exc.Conflict()
+        fault = faults.ServerStop(self.client, 'srv-1')
+        fault.inject(self.test)
+        fault.undo()
+        self.assertEqual([], fault.undo_errors)
+
+    def test_stop_failing_mid_way_leaves_an_active_server_alone(self):
+        self.client.stop_server.side_effect = lib_exc.ServerFault()
+        self.client.show_server.return_value = _server('ACTIVE')
+        fault = faults.ServerStop(self.client, 'srv-1')
+        self.assertRaises(lib_exc.ServerFault, fault.inject, self.test)
+        self.assertEqual([], self.test.run_cleanups())
+        self.client.start_server.assert_not_called()
+
+    def test_undo_error_is_reported_and_retried(self):
+        self.client.show_server.side_effect = [lib_exc.ServerFault(),
+                                               _server('SHUTOFF')]
+        fault = faults.ServerStop(self.client, 'srv-1')
+        fault.inject(self.test)
+        error = self.assertRaises(RuntimeError, fault.undo)
+        self.assertIn('undo of server_stop failed', str(error))
+        fault.undo()
+        self.client.start_server.assert_called_once_with('srv-1')
+
+    def test_reset_error_and_undo(self):
+        self._registered_first('reset_state')
+        self.client.show_server.return_value = _server('ERROR')
+        fault = faults.ServerResetError(self.client, 'srv-1')
+        fault.inject(self.test)
+        self.client.reset_state.assert_called_once_with('srv-1',
+                                                        state='error')
+        self.client.reset_state.side_effect = None
+        fault.undo()
+        self.client.reset_state.assert_called_with('srv-1', state='active')
+
+    def test_reset_error_undo_tolerates_not_found_and_twice(self):
+        self.client.show_server.side_effect = lib_exc.NotFound()
+        fault = faults.ServerResetError(self.client, 'srv-1')
+        fault.inject(self.test)
+        fault.undo()
+        fault.undo()
+        self.assertEqual(1, self.client.show_server.call_count)
+        self.assertEqual(1, self.client.reset_state.call_count)
+
+
+def _service(host, state, id_):
+    return {'id': id_, 'host': host, 'state': state,
+            'binary': 'nova-compute'}
+
+
+class HostStopTest(testtools.TestCase):
+
+    def setUp(self):
+        super(HostStopTest, self).setUp()
+        self.clock = fakes.FakeClock()
+        self.lockdir = self.useFixture(fixtures.TempDir()).path
+        self.lock = locks.InterProcessLock(self.lockdir)
+        self.services = mock.Mock()
+        self.states = {'c1': 'up', 'c2': 'up'}
+        self.microversions = []
+
+        def list_services(binary, host=None):
+            self.microversions.append(
+                base_compute_client.COMPUTE_MICROVERSION)
+            return {'services': [
+                _service(h, s, 'id-' + h) for h, s in
+                sorted(self.states.items()) if host in (None, h)]}
+        self.services.list_services.side_effect = list_services
+
+        def update_service(service_id, forced_down):
+            self.microversions.append(
+                base_compute_client.COMPUTE_MICROVERSION)
+            self.states[service_id[3:]] = 'down' if forced_down else 'up'
+        self.services.update_service.side_effect = update_service
+        self.ssh = mock.Mock()
+        self.test = fakes.FakeTest()
+
+    def _fault(self, **kwargs):
+        params = dict(ssh_client=self.ssh, stop_command='stop-it',
+                      start_command='start-it', poll_interval_s=1,
+                      service_timeout_s=30, clock=self.clock,
+                      sleep=self.clock.sleep)
+        params.update(kwargs)
+        return faults.HostStop('c1', self.services, self.lock, **params)
+
+    def test_stop_and_undo(self):
+        fault = self._fault()
+        record = fault.inject(self.test)
+        self.ssh.exec_command.assert_called_once_with('stop-it')
+        self.services.update_service.assert_called_once_with(
+            'id-c1', forced_down=True)
+        self.assertEqual('down', self.states['c1'])
+        self.assertTrue(self.lock.held)
+        self.assertEqual(['c1', 'c2'], record['computes_up_before'])
+        self.assertEqual({'2.53'}, set(self.microversions))
+        self.assertIsNone(base_compute_client.COMPUTE_MICROVERSION)
+        self.assertEqual([], self.test.run_cleanups())
+        self.ssh.exec_command.assert_called_with('start-it')
+        self.services.update_service.assert_called_with(
+            'id-c1', forced_down=False)
+        self.assertEqual('up', self.states['c1'])
+        self.assertFalse(self.lock.held)
+        self.assertIn('service_up_at', record)
+
+    def test_refuses_with_one_compute_up(self):
+        self.states['c2'] = 'down'
+        fault = self._fault()
+        error = self.assertRaises(unittest.SkipTest, fault.inject, self.test)
+        self.assertIn('at least two compute services up, found 1: c1',
+                      str(error))
+        self.assertEqual([], self.test.cleanups)
+        self.ssh.exec_command.assert_not_called()
+        self.services.update_service.assert_not_called()
+        self.assertFalse(self.lock.held)
+
+    def test_undo_waits_until_the_service_reports_up(self):
+        fault = self._fault(ssh_client=None, stop_command=None)
+        fault.inject(self.test)
+        answers = iter(['down', 'down', 'up'])
+
+        def update_service(service_id, forced_down):
+            pass  # the service comes up later, on its own heartbeat
+
+        def list_services(binary, host=None):
+            return {'services': [_service('c1', next(answers), 'id-c1')]}
+        self.services.update_service.side_effect = update_service
+        self.services.list_services.side_effect = list_services
+        fault.undo()
+        self.assertEqual([1, 1], self.clock.sleeps)
+
+    def test_undo_fails_when_the_service_stays_down_and_frees_lock(self):
+        fault = self._fault(service_timeout_s=3)
+        fault.inject(self.test)
+        self.services.update_service.side_effect = None
+        error = self.assertRaises(RuntimeError, fault.undo)
+        self.assertIn('nova-compute service on c1', str(error))
+        self.assertFalse(self.lock.held)
+
+    def test_force_down_failing_mid_way_still_restarts(self):
+        self.services.update_service.side_effect = [
+            lib_exc.ServerFault(), None]
+        fault = self._fault()
+        self.assertRaises(lib_exc.ServerFault, fault.inject, self.test)
+        # The SSH stop had run: the undo must start it again.
+        self.states['c1'] = 'up'
+        self.assertEqual([], self.test.run_cleanups())
+        self.ssh.exec_command.assert_called_with('start-it')
+        self.assertFalse(self.lock.held)
+
+    def test_undo_twice_and_not_found_tolerated(self):
+        fault = self._fault()
+        fault.inject(self.test)
+        self.ssh.exec_command.side_effect = lib_exc.NotFound()
+        fault.undo()
+        fault.undo()
+        self.assertEqual(2, self.ssh.exec_command.call_count)
+
+    def test_unknown_host(self):
+        fault = faults.HostStop('c9', self.services, self.lock)
+        error = self.assertRaises(ValueError, fault.inject, self.test)
+        self.assertIn("no nova-compute service on host 'c9'", str(error))
+        self.assertFalse(self.lock.held)
+
+    def test_needs_a_way_to_stop(self):
+        self.assertRaises(ValueError, faults.HostStop, 'c1', self.services,
+                          self.lock, force_down=False)
+
+    def test_affected_members_on_the_host(self):
+        state = sp.ClusterState([sp.Member('a', 'ACTIVE', 'c1'),
+                                 sp.Member('b', 'ACTIVE', 'c2')])
+        self.assertEqual({'a'}, self._fault().affected(state))
+
+
+_HOLD = """
+import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+fcntl.flock(fd, fcntl.LOCK_EX)
+print('held', flush=True)
+sys.stdin.readline()
+"""
+
+
+class InterProcessLockTest(testtools.TestCase):
+
+    def test_serializes_across_processes(self):
+        directory = self.useFixture(fixtures.TempDir()).path
+        lock = locks.InterProcessLock(directory)
+        holder = subprocess.Popen(
+            [sys.executable, '-c', _HOLD, lock.path],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.addCleanup(holder.wait)
+        self.assertEqual('held', holder.stdout.readline().strip())
+        self.assertFalse(lock.acquire(blocking=False))
+        holder.stdin.close()
+        holder.wait()
+        self.assertTrue(lock.acquire(blocking=False))
+        lock.release()
+        lock.release()
+        self.assertFalse(lock.held)
+
+    def test_lock_dir_from_config(self):
+        conf = mock.Mock(fault_lock_dir='/some/dir')
+        self.assertEqual('/some/dir', locks.lock_dir(conf))
+        conf.fault_lock_dir = ''
+        self.assertTrue(locks.lock_dir(conf))
