@@ -1,0 +1,85 @@
+"""Observers of the healing phases, read from each cloud's own records.
+
+Each factory returns a callable for ``HealingRun`` (detect= / act=): it
+answers None until its service shows the phase happened after the fault,
+then an ``Observation`` carrying the service's own timestamp, so the
+timeline keeps the cloud's clock beside the harness's. ``since`` is a
+callable returning the fault's epoch time (e.g. ``lambda: fault.t_fault``):
+observers are built before the fault exists.
+"""
+
+from self_healing_tempest_plugin.harness import run
+from self_healing_tempest_plugin.harness import timeline as tl
+
+
+def _after(cloud_time, since):
+    """Cloud timestamps have second (Mistral) or microsecond precision."""
+    parsed = tl.parse_cloud_time(cloud_time)
+    return parsed is not None and parsed >= int(since())
+
+
+def alarm_fired(alarming_client, alarm_ids, since):
+    """An alarm of ``alarm_ids`` transitioned to 'alarm' after ``since``.
+
+    Aodh's alarm history records the evaluator's time of the transition.
+    """
+    alarm_ids = list(alarm_ids)
+
+    def observe():
+        for alarm_id in alarm_ids:
+            history = alarm_history_transitions(alarming_client, alarm_id)
+            for change in history:
+                if _after(change['timestamp'], since):
+                    return run.Observation(
+                        cloud_time=change['timestamp'],
+                        source='aodh alarm history', alarm_id=alarm_id,
+                        reason=change.get('detail'))
+        return None
+    return observe
+
+
+def alarm_history_transitions(alarming_client, alarm_id):
+    """Every recorded transition of an alarm to the 'alarm' state."""
+    changes = alarming_client.alarm_history(alarm_id)
+    return [change for change in changes
+            if change.get('type') == 'state transition' and
+            '"alarm"' in (change.get('detail') or '')]
+
+
+def execution_started(workflow_client, workflow_ids, since):
+    """Mistral created an execution of one of ``workflow_ids``.
+
+    The execution's created_at is Mistral's time of the trigger.
+    """
+    workflow_ids = set(workflow_ids)
+
+    def observe():
+        for execution in workflow_client.list_executions()['executions']:
+            if (execution.get('workflow_id') in workflow_ids and
+                    _after(execution['created_at'], since)):
+                return run.Observation(
+                    cloud_time=execution['created_at'],
+                    source='mistral execution',
+                    execution_id=execution['id'],
+                    workflow_name=execution.get('workflow_name'),
+                    state=execution.get('state'),
+                    input=execution.get('input'))
+        return None
+    return observe
+
+
+def stack_update_started(orchestration_client, stack_identifier, since):
+    """Heat recorded an UPDATE_IN_PROGRESS of the root stack."""
+    def observe():
+        events = orchestration_client.list_events(
+            stack_identifier, resource_status='IN_PROGRESS',
+            resource_action='UPDATE')['events']
+        name = stack_identifier.split('/')[0]
+        for event in events:
+            if (event.get('resource_name') == name and
+                    _after(event['event_time'], since)):
+                return run.Observation(cloud_time=event['event_time'],
+                                       source='heat stack event',
+                                       event_id=event.get('id'))
+        return None
+    return observe

@@ -1,0 +1,272 @@
+"""Scenario runner of the Heat group flows (seed 000 and its kin).
+
+It deploys a scenario's Heat template, proves the group's event alarms can
+fire, injects the scenario's fault on one member and hands the rest to
+``HealingRun``: detection from Aodh's alarm history, action from Mistral's
+executions, the cluster from Nova and the stack status.
+"""
+
+import os
+
+from tempest import config
+from tempest.lib.common.utils import data_utils
+from tempest.lib import exceptions as lib_exc
+
+from self_healing_tempest_plugin.common import waiters
+from self_healing_tempest_plugin.harness import deadlines as dl
+from self_healing_tempest_plugin.harness import faults
+from self_healing_tempest_plugin.harness import observers
+from self_healing_tempest_plugin.harness import run
+from self_healing_tempest_plugin.harness import sampler as sp
+from self_healing_tempest_plugin.tests import base
+
+CONF = config.CONF
+
+ALARM_TYPE = 'OS::Aodh::EventAlarm'
+WORKFLOW_TYPE = 'OS::Mistral::Workflow'
+SETTLED = ('CREATE_COMPLETE', 'UPDATE_COMPLETE')
+# Requests per poll of the healing window: list servers, show stack, and
+# one observer call; HealingRun spaces its polls for two.
+CALLS_PER_POLL = 3.0
+
+
+class HeatGroupFlowTest(base.BaseSelfHealingTest):
+    """Runs scenarios whose artifact is a Heat group template."""
+
+    required_services = ('heat', 'aodh', 'ceilometer', 'zaqar', 'mistral')
+
+    # -- deployment -----------------------------------------------------
+    def _template_files(self, template_path):
+        """Every YAML beside the template, for nested template types."""
+        directory = os.path.dirname(template_path)
+        files = {}
+        for name in sorted(os.listdir(directory)):
+            path = os.path.join(directory, name)
+            if name.endswith('.yaml') and path != template_path:
+                with open(path) as handle:
+                    files[name] = handle.read()
+        return files
+
+    def _parameters(self, scenario, invariants):
+        conf = CONF.self_healing
+        parameters = {
+            'image': conf.image_ref or CONF.compute.image_ref,
+            'flavor': conf.flavor_ref or CONF.compute.flavor_ref,
+            'min_size': invariants.min_size,
+            'desired_size': invariants.desired,
+            'max_size': invariants.max_size,
+        }
+        parameters.update(scenario.heat_parameters())
+        return parameters
+
+    def deploy_stack(self, scenario, invariants):
+        """Create the stack; its deletion is a cleanup before any wait."""
+        template_path = scenario.artifact('heat_template')
+        with open(template_path) as handle:
+            template = handle.read()
+        name = data_utils.rand_name('sh-%s' % scenario.name.replace(
+            '_', '-'))
+        body = self.orchestration_client.create_stack(
+            name, template, parameters=self._parameters(scenario,
+                                                        invariants),
+            files=self._template_files(template_path))
+        stack = '%s/%s' % (name, body['stack']['id'])
+        self.addCleanup(self._delete_stack, stack)
+        self.stack_waiter().for_status(
+            self._stack_body, stack, 'stack_status', 'CREATE_COMPLETE',
+            error_values=('CREATE_FAILED',), what='stack %s' % stack)
+        return stack
+
+    def stack_waiter(self):
+        return self.waiter(CONF.self_healing.stack_timeout_s)
+
+    def _stack_body(self, stack):
+        return self.orchestration_client.show_stack(stack)['stack']
+
+    def _delete_stack(self, stack):
+        try:
+            self.orchestration_client.delete_stack(stack)
+        except lib_exc.NotFound:
+            return
+        self.stack_waiter().until(
+            lambda: self._stack_status_or_gone(stack),
+            lambda status: status in (None, 'DELETE_COMPLETE'),
+            'stack %s' % stack, 'deleted',
+            failed=lambda status: ('Heat could not delete it'
+                                   if status == 'DELETE_FAILED' else None))
+
+    def _stack_status_or_gone(self, stack):
+        try:
+            return self._stack_body(stack)['stack_status']
+        except lib_exc.NotFound:
+            return None
+
+    def physical_ids(self, stack, resource_type):
+        resources = self.orchestration_client.list_resources(
+            stack, nested_depth=3, type=resource_type)['resources']
+        return [r['physical_resource_id'] for r in resources
+                if r['resource_type'] == resource_type and
+                r.get('physical_resource_id')]
+
+    def member_ids(self, stack):
+        outputs = self._stack_body(stack).get('outputs') or []
+        for output in outputs:
+            if output['output_key'] == 'member_ids':
+                return list(output['output_value'] or [])
+        raise AssertionError('stack %s has no member_ids output; outputs: '
+                             '%s' % (stack, outputs))
+
+    def _delete_executions(self, workflow_ids):
+        """Mistral keeps executions after Heat deletes their workflows."""
+        executions = self.workflow_client.list_executions()['executions']
+        for execution in executions:
+            if execution.get('workflow_id') in workflow_ids:
+                try:
+                    self.workflow_client.delete_execution(
+                        execution['id'], force=True)
+                except lib_exc.NotFound:
+                    pass
+
+    # -- observation ----------------------------------------------------
+    def group_state(self, stack):
+        """A ``ClusterState`` callable: Nova's view of the stack servers.
+
+        One admin list (it shows the host) plus one stack show per poll.
+        A failed stack ends the wait at once: nothing will heal it.
+        """
+        prefix = '^%s-' % stack.split('/')[0]
+
+        def state():
+            servers = self.admin_servers_client.list_servers(
+                detail=True, all_tenants=True, name=prefix)['servers']
+            status = self._stack_body(stack)['stack_status']
+            if status.endswith('_FAILED'):
+                raise waiters.UnexpectedStateError(detail=(
+                    'stack %s went to %s while healing' % (stack, status)))
+            members = [sp.Member(s['id'], s['status'],
+                                 host=s.get('OS-EXT-SRV-ATTR:host'))
+                       for s in servers]
+            newest = max([s['created'] for s in servers] or [None])
+            return sp.ClusterState(members, settled=status in SETTLED,
+                                   cloud_time=newest, note=status)
+        return state
+
+    def arm_event_alarms(self, server_id):
+        """Prove Aodh's listener sees this project's newest alarms.
+
+        aodh-listener caches a project's event alarms (for
+        [self_healing] event_alarm_cache_ttl_s); an alarm created inside
+        that window is blind. A canary event alarm created after the
+        group's alarms, on a rename of a member, fires only once the
+        listener has reloaded the project's alarms, all of them with it.
+        """
+        server = self.servers_client.show_server(server_id)['server']
+        original = server['name']
+        canary = data_utils.rand_name('sh-canary')
+        alarm = self.alarming_client.create_alarm(
+            name=canary, type='event', repeat_actions=False,
+            event_rule={'event_type': 'compute.instance.update', 'query': [
+                {'field': 'traits.instance_id', 'op': 'eq',
+                 'value': server_id, 'type': 'string'},
+                {'field': 'traits.display_name', 'op': 'eq',
+                 'value': canary, 'type': 'string'}]})
+        self.add_cleanup_ignoring_not_found(
+            self.alarming_client.delete_alarm, alarm['alarm_id'])
+        self.addCleanup(self._rename, server_id, original)
+        names = {'next': canary}
+        polls = {'count': 0}
+
+        def fired():
+            state = self.alarming_client.show_alarm_state(
+                alarm['alarm_id']).data
+            if state != 'alarm' and polls['count'] % 3 == 0:
+                # Alternate names: each rename is one update event.
+                self._rename(server_id, names['next'])
+                names['next'] = original if names['next'] == canary else (
+                    canary)
+            polls['count'] += 1
+            return state
+        self.waiter(CONF.self_healing.event_alarm_cache_ttl_s +
+                    CONF.self_healing.detect_timeout_s).until(
+            fired, lambda state: state == 'alarm',
+            'canary event alarm %s on renames of server %s' % (
+                alarm['alarm_id'], server_id), 'alarm')
+        self._rename(server_id, original)
+        self.alarming_client.delete_alarm(alarm['alarm_id'])
+
+    def _rename(self, server_id, name):
+        try:
+            self.servers_client.update_server(server_id, name=name)
+        except lib_exc.NotFound:
+            pass
+
+    # -- the fault --------------------------------------------------------
+    def make_fault(self, scenario, server_id):
+        kind = scenario.fault['kind']
+        if kind == 'instance_delete':
+            return faults.InstanceDelete(self.servers_client, server_id)
+        if kind == 'server_stop':
+            return faults.ServerStop(self.servers_client, server_id)
+        if kind == 'server_error':
+            return faults.ServerResetError(self.admin_servers_client,
+                                           server_id)
+        raise self.skipException('the Heat group runner does not inject '
+                                 '%s faults' % kind)
+
+    # -- the run ----------------------------------------------------------
+    def heal(self, scenario):
+        """Deploy, arm, fault one member, and watch it heal.
+
+        Returns the timeline, or raises a HealingFailure naming the phase.
+        """
+        conf = CONF.self_healing
+        invariants = scenario.invariants(conf)
+        stack = self.deploy_stack(scenario, invariants)
+        workflow_ids = set(self.physical_ids(stack, WORKFLOW_TYPE))
+        self.addCleanup(self._delete_executions, workflow_ids)
+        alarm_ids = self.physical_ids(stack, ALARM_TYPE)
+        members = self.member_ids(stack)
+        self.assertEqual(invariants.desired, len(members),
+                         'stack %s created %s members: %s' % (
+                             stack, len(members), members))
+        victim = members[0]
+        self.arm_event_alarms(victim)
+        fault = self.make_fault(scenario, victim)
+        since_fault = lambda: fault.t_fault  # noqa: E731
+        healing = run.HealingRun(
+            self, fault, self.group_state(stack),
+            detect=observers.alarm_fired(self.alarming_client, alarm_ids,
+                                         since_fault),
+            act=observers.execution_started(self.workflow_client,
+                                            workflow_ids, since_fault),
+            invariants=invariants, deadlines=scenario.deadlines(conf),
+            steady_window_s=scenario.steady_window_s(conf),
+            poll_interval_s=conf.poll_interval_s * CALLS_PER_POLL / 2)
+        timeline = healing.run()
+        return stack, timeline
+
+    def run_scenario(self, scenario):
+        stack, timeline = self.heal(scenario)
+        final = self._stack_body(stack)['stack_status']
+        self.assertEqual('UPDATE_COMPLETE', final,
+                         'stack %s ended %s, not healed by a stack update'
+                         % (stack, final))
+        action = timeline.phase('action_started')
+        execution_id = action.detail.get('execution_id')
+        self.waiter(CONF.self_healing.act_timeout_s).until(
+            lambda: self.workflow_client.show_execution(execution_id),
+            lambda execution: execution['state'] == 'SUCCESS',
+            'mistral execution %s' % execution_id, 'SUCCESS',
+            failed=lambda execution: (
+                execution.get('state_info') or 'failed'
+                if execution['state'] == 'ERROR' else None),
+            describe=lambda execution: execution['state'])
+
+    def run_negative_scenario(self, scenario):
+        """The flow without its trigger must miss a deadline, by name."""
+        error = self.assertRaises(dl.DeadlineMissed, self.heal, scenario)
+        expected = scenario.expect_missed_phase
+        self.assertEqual(expected, error.phase, 'the failure named phase '
+                         '%r, expected %r: %s' % (error.phase, expected,
+                                                  error))
+        self.assertIn(expected, str(error))
