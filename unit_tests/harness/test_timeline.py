@@ -1,0 +1,126 @@
+"""The recovery timeline: ordering, both clocks, JSON round-trip."""
+
+import datetime
+import json
+import os
+
+import fixtures
+import testtools
+
+from self_healing_tempest_plugin.harness import timeline as tl
+from unit_tests.harness import fakes
+
+T0 = 1767225600.0  # 2026-01-01T00:00:00Z
+
+
+class ParseCloudTimeTest(testtools.TestCase):
+
+    def test_spellings(self):
+        for text in ('2026-01-01T00:00:05Z', '2026-01-01T00:00:05',
+                     '2026-01-01 00:00:05', '2026-01-01T00:00:05+00:00',
+                     '2026-01-01T01:00:05+01:00'):
+            self.assertEqual(T0 + 5, tl.parse_cloud_time(text), text)
+        self.assertEqual(T0 + 5.25, tl.parse_cloud_time(
+            '2026-01-01T00:00:05.250000'))
+        self.assertEqual(T0, tl.parse_cloud_time(
+            datetime.datetime(2026, 1, 1)))
+        self.assertEqual(3.0, tl.parse_cloud_time(3))
+        self.assertIsNone(tl.parse_cloud_time(None))
+
+    def test_garbage(self):
+        self.assertRaises(ValueError, tl.parse_cloud_time, 'yesterday')
+        self.assertRaises(ValueError, tl.parse_cloud_time, True)
+
+
+class TimelineTest(testtools.TestCase):
+
+    def setUp(self):
+        super(TimelineTest, self).setUp()
+        self.clock = fakes.FakeClock(T0)
+        self.timeline = tl.Timeline('a.b.C.test_x[id-1]', clock=self.clock)
+
+    def _full(self):
+        t = self.timeline
+        t.mark(tl.FAULT_INJECTED, detail={'kind': 'instance_delete'})
+        self.clock.tick(3)
+        t.mark(tl.DETECTED, cloud_time='2026-01-01T00:00:02Z',
+               source='aodh alarm history', not_before=T0 + 1)
+        t.sample([{'id': 'a', 'status': 'ACTIVE', 'host': 'c1'}], tl.YELLOW)
+        self.clock.tick(2)
+        t.mark(tl.ACTION_STARTED, cloud_time='2026-01-01 00:00:04.5')
+        t.mark('stack_update_started')
+        self.clock.tick(10)
+        t.mark(tl.RECOVERED)
+        t.sample([{'id': 'a', 'status': 'ACTIVE', 'host': 'c1'},
+                  {'id': 'b', 'status': 'ACTIVE', 'host': 'c2'}], tl.GREEN)
+        return t
+
+    def test_both_clocks_and_their_difference(self):
+        mark = self._full().phase(tl.DETECTED)
+        self.assertEqual(T0 + 3, mark.harness_time)
+        self.assertEqual(T0 + 2, mark.cloud_time)
+        self.assertEqual(1.0, mark.skew_s)
+        data = mark.to_dict()
+        self.assertEqual('2026-01-01T00:00:03+00:00', data['harness_utc'])
+        self.assertEqual('2026-01-01T00:00:02+00:00', data['cloud_utc'])
+        self.assertEqual(T0 + 1, data['not_before'])
+
+    def test_durations_on_both_clocks(self):
+        durations = self._full().durations()
+        self.assertEqual(3.0, durations['detected_s'])
+        self.assertEqual(2.0, durations['detected_cloud_s'])
+        self.assertEqual(4.5, durations['action_started_cloud_s'])
+        self.assertEqual(15.0, durations['recovered_s'])
+        self.assertNotIn('recovered_cloud_s', durations)
+
+    def test_phase_out_of_order_refused(self):
+        self.timeline.mark(tl.FAULT_INJECTED)
+        self.timeline.mark(tl.ACTION_STARTED)
+        error = self.assertRaises(ValueError, self.timeline.mark,
+                                  tl.DETECTED)
+        self.assertIn('after the later phase ACTION_STARTED', str(error))
+
+    def test_phase_twice_refused_extra_marks_free(self):
+        self.timeline.mark(tl.FAULT_INJECTED)
+        self.assertRaises(ValueError, self.timeline.mark, tl.FAULT_INJECTED)
+        self.timeline.mark('note')
+        self.timeline.mark('note')
+        self.assertEqual(3, len(self.timeline.marks))
+
+    def test_bands_collapse_repeats(self):
+        t = self.timeline
+        for band in (tl.GREEN, tl.GREEN, tl.YELLOW, tl.RED, tl.RED,
+                     tl.YELLOW, tl.GREEN):
+            t.sample([], band)
+        self.assertEqual(['GREEN', 'YELLOW', 'RED', 'YELLOW', 'GREEN'],
+                         t.bands())
+        self.assertRaises(ValueError, t.sample, [], 'BLUE')
+
+    def test_json_round_trip(self):
+        original = self._full()
+        original.result = 'healed'
+        copy = tl.Timeline.from_json(original.to_json())
+        self.assertEqual(original.to_dict(), copy.to_dict())
+        self.assertEqual([tl.FAULT_INJECTED, tl.DETECTED, tl.ACTION_STARTED,
+                          'stack_update_started', tl.RECOVERED],
+                         [m.name for m in copy.marks])
+
+    def test_write_one_file_per_test(self):
+        directory = self.useFixture(fixtures.TempDir()).path
+        path = self._full().write(os.path.join(directory, 'sub'))
+        self.assertEqual('a.b.C.test_x_id-1_.json', os.path.basename(path))
+        with open(path) as stream:
+            data = json.load(stream)
+        self.assertEqual('a.b.C.test_x[id-1]', data['test_id'])
+        self.assertEqual(['YELLOW', 'GREEN'], data['bands'])
+
+    def test_attach_renders_late(self):
+        test = fakes.FakeTest()
+        record = {'kind': 'server_stop'}
+        self.timeline.mark(tl.FAULT_INJECTED, detail=record)
+        self.timeline.attach(test)
+        record['undone_at'] = 42  # the undo runs after attach
+        detail = test.details[tl.DETAIL_NAME]
+        self.assertEqual('application', detail.content_type.type)
+        data = json.loads(b''.join(detail.iter_bytes()))
+        self.assertEqual(42, data['marks'][0]['detail']['undone_at'])
