@@ -214,7 +214,7 @@ class _Checker(object):
                            'expected one of %s, got %r'
                            % (', '.join(known), name))
 
-    def path(self, field, value):
+    def artifact_path(self, field, value):
         if not isinstance(value, str) or not value:
             self.error(field, 'expected a path relative to the scenario '
                               'file, got %r' % (value,))
@@ -260,11 +260,11 @@ def _check_artifacts(chk, data):
             if not isinstance(parameters, dict):
                 chk.error(field + '.parameters', 'expected a mapping, got '
                           '%r' % (parameters,))
-            full = chk.path(field + '.path', value.get('path'))
+            full = chk.artifact_path(field + '.path', value.get('path'))
             if full:
                 value['path'] = full
         else:
-            full = chk.path(field, value)
+            full = chk.artifact_path(field, value)
             if full:
                 artifacts[key] = full
 

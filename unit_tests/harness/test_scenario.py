@@ -1,0 +1,333 @@
+"""The scenario loader (one test per malformed field) and test generation.
+"""
+
+import os
+import shutil
+import sys
+import unittest
+from unittest import mock
+
+import fixtures
+import testtools
+import yaml
+
+from self_healing_tempest_plugin.harness import sampler as sp
+from self_healing_tempest_plugin.harness import scenario as sc
+
+FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
+EXAMPLE = os.path.join(FIXTURES, 'example.yaml')
+
+
+def _example():
+    with open(EXAMPLE) as stream:
+        return yaml.safe_load(stream)
+
+
+class ValidScenarioTest(testtools.TestCase):
+
+    def test_loads(self):
+        s = sc.load(EXAMPLE)
+        self.assertEqual('example_delete_member', s.name)
+        self.assertEqual('3f1d7a52-8c0e-4b9e-a6d2-5e7c9b0a1f24', s.id)
+        self.assertEqual(os.path.join(FIXTURES, 'artifacts', 'group.yaml'),
+                         s.artifact('heat_template'))
+        self.assertEqual(os.path.join(FIXTURES, 'artifacts',
+                                      'workflow.yaml'),
+                         s.artifact('mistral_workflow'))
+        self.assertIsNone(s.artifact('vitrage_template'))
+        self.assertEqual({'size': 2}, s.heat_parameters())
+        self.assertFalse(s.host_fault)
+
+    def test_invariants_deadlines_from_spec_and_config(self):
+        conf = mock.Mock(cluster_desired_size=3, cluster_max_size=5,
+                         cluster_floor=2, cluster_min_size=1,
+                         steady_window_s=20, detect_timeout_s=120,
+                         act_timeout_s=180, recover_timeout_s=600)
+        s = sc.load(EXAMPLE)
+        inv = s.invariants(conf)
+        self.assertEqual((2, 4, 1, 1), (inv.desired, inv.max_size,
+                                        inv.floor, inv.min_size))
+        self.assertEqual(sp.REPLACE, inv.identity)
+        self.assertEqual(10, s.steady_window_s(conf))
+        self.assertEqual({'detect_s': 60, 'act_s': 90, 'recover_s': 300},
+                         s.deadlines(conf).to_dict())
+        del s.deadlines_spec['act_s']
+        self.assertEqual(180, s.deadlines(conf).act_s)
+
+    def test_missing_requirements_from_config(self):
+        conf = mock.Mock()
+        conf.service_available = mock.Mock(heat=True, aodh=True,
+                                           zaqar=False, mistral=True)
+        conf.self_healing_feature_enabled = mock.Mock(
+            autoheal_flow=True, instance_delete_fault=False)
+        self.assertEqual(
+            ['[service_available] zaqar is false',
+             '[self_healing_feature_enabled] instance_delete_fault is '
+             'false'], sc.load(EXAMPLE).missing_requirements(conf))
+
+
+class MalformedScenarioTest(testtools.TestCase):
+    """Each malformed field: the error names the file, field, expectation.
+    """
+
+    def setUp(self):
+        super(MalformedScenarioTest, self).setUp()
+        self.dir = self.useFixture(fixtures.TempDir()).path
+        shutil.copytree(os.path.join(FIXTURES, 'artifacts'),
+                        os.path.join(self.dir, 'artifacts'))
+        self.path = os.path.join(self.dir, 'bad.yaml')
+
+    def _errors(self, change=None, text=None):
+        data = _example()
+        if change:
+            change(data)
+        with open(self.path, 'w') as stream:
+            stream.write(text if text is not None else yaml.safe_dump(data))
+        error = self.assertRaises(sc.ScenarioError, sc.load, self.path)
+        for file_name, _, _ in error.errors:
+            self.assertEqual(self.path, file_name)
+        self.assertIn(self.path, str(error))
+        return dict((field, message) for _, field, message in error.errors)
+
+    def _assert_one(self, field, expected, change=None, text=None):
+        errors = self._errors(change, text)
+        self.assertEqual([field], list(errors), errors)
+        self.assertIn(expected, errors[field])
+
+    def _set(self, path, value):
+        def change(data):
+            *parents, last = path.split('.')
+            for key in parents:
+                data = data[key]
+            if value is KeyError:
+                del data[last]
+            else:
+                data[last] = value
+        return change
+
+    def test_not_yaml(self):
+        self._assert_one('(file)', 'expected readable YAML',
+                         text='name: [unclosed')
+
+    def test_not_a_mapping(self):
+        self._assert_one('(file)', 'expected a YAML mapping, got list',
+                         text='- a\n- b\n')
+
+    def test_unknown_top_level_field(self):
+        self._assert_one('deadline', 'unknown field',
+                         self._set('deadline', {}))
+
+    def test_missing_name(self):
+        self._assert_one('name', 'expected lower case letters',
+                         self._set('name', KeyError))
+
+    def test_bad_name(self):
+        self._assert_one('name', "got 'Has Spaces'",
+                         self._set('name', 'Has Spaces'))
+
+    def test_bad_id(self):
+        self._assert_one('id', 'expected a uuid', self._set('id', '1234'))
+
+    def test_unknown_service(self):
+        self._assert_one('services[1]', "got 'aodhh'",
+                         self._set('services', ['heat', 'aodhh']))
+
+    def test_services_not_a_list(self):
+        self._assert_one('services', 'expected a list of names',
+                         self._set('services', 'heat'))
+
+    def test_unknown_feature(self):
+        self._assert_one('features[0]', 'expected one of',
+                         self._set('features', ['teleport']))
+
+    def test_missing_artifact_file(self):
+        self._assert_one('artifacts.mistral_workflow',
+                         'expected an existing file',
+                         self._set('artifacts.mistral_workflow', 'no.yaml'))
+
+    def test_unknown_artifact(self):
+        self._assert_one('artifacts.ansible', 'unknown field',
+                         self._set('artifacts.ansible', 'x.yaml'))
+
+    def test_heat_parameters_not_a_mapping(self):
+        self._assert_one('artifacts.heat_template.parameters',
+                         'expected a mapping',
+                         self._set('artifacts.heat_template.parameters', 3))
+
+    def test_missing_fault(self):
+        self._assert_one('fault', 'missing; expected a mapping',
+                         self._set('fault', KeyError))
+
+    def test_bad_fault_kind(self):
+        self._assert_one('fault.kind', "expected one of instance_delete",
+                         self._set('fault.kind', 'meteor'))
+
+    def test_member_fault_with_host_target(self):
+        self._assert_one('fault.target', "expected one of member, got "
+                         "'member_host'",
+                         self._set('fault.target', 'member_host'))
+
+    def test_host_fault_with_member_target(self):
+        def change(data):
+            data['fault'] = {'kind': 'host_stop', 'target': 'member'}
+        self._assert_one('fault.target', 'expected member_host or host:',
+                         change)
+
+    def test_duration_on_a_member_fault(self):
+        self._assert_one('fault.duration_s', 'only a nic_down fault',
+                         self._set('fault.duration_s', 30))
+
+    def test_bad_duration(self):
+        def change(data):
+            data['fault'] = {'kind': 'nic_down', 'target': 'member_host',
+                             'duration_s': 0}
+        self._assert_one('fault.duration_s', 'expected a number >= 1',
+                         change)
+
+    def test_host_stop_with_no_way_to_stop(self):
+        def change(data):
+            data['fault'] = {'kind': 'host_stop', 'target': 'host:c1',
+                             'force_down': False, 'ssh_stop': False}
+        self._assert_one('fault.force_down', 'needs force_down or ssh_stop',
+                         change)
+
+    def test_bad_identity(self):
+        self._assert_one('recovery.identity', "got 'clone'",
+                         self._set('recovery.identity', 'clone'))
+
+    def test_keep_identity_after_delete(self):
+        self._assert_one('recovery.identity', 'cannot keep its identity',
+                         self._set('recovery.identity', 'keep'))
+
+    def test_host_change_with_replace(self):
+        self._assert_one('recovery.host_change', 'only identity keep',
+                         self._set('recovery.host_change', True))
+
+    def test_floor_above_desired(self):
+        self._assert_one('invariants.floor', 'expected <= desired (2)',
+                         self._set('invariants.floor', 3))
+
+    def test_desired_above_max(self):
+        self._assert_one('invariants.desired', 'expected <= max (4)',
+                         self._set('invariants.desired', 5))
+
+    def test_invariant_not_an_integer(self):
+        self._assert_one('invariants.max', 'expected an integer >= 1',
+                         self._set('invariants.max', 'four'))
+
+    def test_allow_red_not_boolean(self):
+        self._assert_one('invariants.allow_red', 'expected true or false',
+                         self._set('invariants.allow_red', 'yes'))
+
+    def test_deadline_not_positive(self):
+        self._assert_one('deadlines.detect_s', 'expected a number >= 1',
+                         self._set('deadlines.detect_s', 0))
+
+    def test_deadlines_out_of_order(self):
+        self._assert_one('deadlines.act_s', 'expected <= recover_s (300)',
+                         self._set('deadlines.act_s', 400))
+
+    def test_every_error_reported_at_once(self):
+        def change(data):
+            data['id'] = 'nope'
+            data['fault']['kind'] = 'meteor'
+            data['invariants']['floor'] = 9
+            data['services'] = ['nova', 'heatt']
+        errors = self._errors(change)
+        self.assertEqual(['id', 'services[1]', 'fault.kind',
+                          'invariants.floor'], list(errors))
+
+
+class DirectoryTest(testtools.TestCase):
+
+    def setUp(self):
+        super(DirectoryTest, self).setUp()
+        self.dir = self.useFixture(fixtures.TempDir()).path
+        shutil.copytree(os.path.join(FIXTURES, 'artifacts'),
+                        os.path.join(self.dir, 'artifacts'))
+
+    def _write(self, name, change=None, text=None):
+        data = _example()
+        if change:
+            change(data)
+        with open(os.path.join(self.dir, name), 'w') as stream:
+            stream.write(text if text is not None else yaml.safe_dump(data))
+
+    def test_duplicate_ids_break_both(self):
+        self._write('one.yaml')
+        self._write('two.yaml', lambda d: d.update(name='other'))
+        scenarios, broken = sc.load_all(self.dir)
+        self.assertEqual([], scenarios)
+        self.assertEqual(2, len(broken))
+        self.assertIn('expected a unique id', str(broken[0][1]))
+
+    def test_artifacts_in_sub_directories_are_not_scenarios(self):
+        self._write('one.yaml')
+        scenarios, broken = sc.load_all(self.dir)
+        self.assertEqual(['example_delete_member'],
+                         [s.name for s in scenarios])
+        self.assertEqual([], broken)
+
+    def test_find_directory_order(self):
+        self.assertEqual('/conf/dir', sc.find_directory('/conf/dir'))
+        checkout = os.path.join(os.path.dirname(os.path.dirname(
+            os.path.dirname(os.path.abspath(sc.__file__)))), 'scenarios')
+        self.assertEqual(checkout, sc.find_directory(''))
+        with mock.patch.object(sc.os.path, 'isdir', return_value=False):
+            self.assertEqual(
+                os.path.join(sys.prefix, 'share',
+                             'self_healing_tempest_plugin', 'scenarios'),
+                sc.find_directory(None))
+
+    def _generate(self, **kwargs):
+        class Generated(unittest.TestCase):
+            skipException = unittest.SkipTest
+            ran = []
+
+            def run_scenario(self, scenario):
+                self.ran.append(scenario.name)
+        return sc.generate_tests(directory=self.dir, **kwargs)(Generated)
+
+    def test_one_test_per_scenario_with_its_id(self):
+        self._write('one.yaml')
+        self._write('broken.yaml', lambda d: d.update(id='x', name='b'))
+        cls = self._generate()
+        test = cls.test_example_delete_member
+        self.assertIn('id-3f1d7a52-8c0e-4b9e-a6d2-5e7c9b0a1f24',
+                      getattr(test, '__testtools_attrs'))
+        self.assertIn('slow', getattr(test, '__testtools_attrs'))
+        self.assertIn('Test idempotent id: 3f1d7a52', test.__doc__)
+        broken = cls.test_broken_scenario_broken
+        self.assertTrue([a for a in getattr(broken, '__testtools_attrs')
+                         if a.startswith('id-')])
+        result = unittest.TestResult()
+        cls('test_broken_scenario_broken').run(result)
+        self.assertEqual(1, len(result.failures))
+        self.assertIn('id: expected a uuid', result.failures[0][1])
+
+    def test_generated_test_runs_or_skips_from_config(self):
+        self._write('one.yaml')
+        cls = self._generate()
+        conf = mock.Mock()
+        conf.service_available = mock.Mock(heat=True, aodh=True,
+                                           zaqar=True, mistral=True)
+        conf.self_healing_feature_enabled = mock.Mock(
+            autoheal_flow=True, instance_delete_fault=True)
+        with mock.patch.object(sc.config, 'CONF', conf):
+            result = unittest.TestResult()
+            cls('test_example_delete_member').run(result)
+            self.assertEqual(['example_delete_member'], cls.ran)
+            conf.service_available.zaqar = False
+            cls('test_example_delete_member').run(result)
+        self.assertEqual(1, len(result.skipped))
+        self.assertIn('[service_available] zaqar is false',
+                      result.skipped[0][1])
+
+    def test_select_and_missing_directory(self):
+        self._write('one.yaml')
+        cls = self._generate(select=lambda s: s.host_fault,
+                             report_broken=False)
+        self.assertFalse(hasattr(cls, 'test_example_delete_member'))
+        self.dir = os.path.join(self.dir, 'absent')
+        cls = self._generate()
+        self.assertTrue(hasattr(cls, 'test_scenario_directory'))
