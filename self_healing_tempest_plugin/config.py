@@ -201,6 +201,11 @@ SelfHealingFeatureGroup = [
                      'alarms.'),
     cfg.BoolOpt('recovery_policy_flows', default=False,
                 help='Reboot, rebuild, evacuate and migrate policies.'),
+    cfg.BoolOpt('negative_checks', default=False,
+                help='Run the negative checks: each flow deployed without '
+                     'its trigger must miss a named deadline. They prove '
+                     'the assertions can fail and run as their own CI '
+                     'target, outside the periodic suite.'),
 ]
 
 

@@ -66,7 +66,10 @@ INSTALLED_DIR = os.path.join('share', 'self_healing_tempest_plugin',
                              'scenarios')
 _NAME_RE = re.compile(r'^[a-z][a-z0-9_]*$')
 _TOP = ('name', 'id', 'description', 'services', 'features', 'artifacts',
-        'fault', 'recovery', 'invariants', 'deadlines')
+        'fault', 'recovery', 'invariants', 'deadlines', 'expect')
+# A negative scenario deploys a flow without its trigger and expects the
+# healing run to miss one of these deadlines.
+MISSABLE_PHASES = (dl.DETECT, dl.ACT)
 
 
 class ScenarioError(ValueError):
@@ -95,6 +98,8 @@ class Scenario(object):
         self.recovery = data['recovery']
         self.invariants_spec = data.get('invariants', {})
         self.deadlines_spec = data.get('deadlines', {})
+        self.expect_missed_phase = (data.get('expect') or {}).get(
+            'missed_phase')
 
     @property
     def host_fault(self):
@@ -359,6 +364,13 @@ def _check_deadlines(chk, data):
                       % (high, b, a))
 
 
+def _check_expect(chk, data):
+    spec = chk.mapping(data, 'expect')
+    chk.unknown_keys(spec, ('missed_phase',), 'expect.')
+    if spec:
+        chk.choice(spec, 'missed_phase', MISSABLE_PHASES, 'expect.')
+
+
 def validate(path, data):
     """The list of (file, field, message) errors of parsed ``data``."""
     chk = _Checker(path)
@@ -375,6 +387,7 @@ def validate(path, data):
     _check_recovery(chk, data, kind)
     _check_invariants(chk, data)
     _check_deadlines(chk, data)
+    _check_expect(chk, data)
     return chk.errors
 
 

@@ -37,6 +37,13 @@ class ValidScenarioTest(testtools.TestCase):
         self.assertIsNone(s.artifact('vitrage_template'))
         self.assertEqual({'size': 2}, s.heat_parameters())
         self.assertFalse(s.host_fault)
+        self.assertIsNone(s.expect_missed_phase)
+
+    def test_negative_scenario_names_its_missed_phase(self):
+        data = _example()
+        data['expect'] = {'missed_phase': 'act'}
+        self.assertEqual('act', sc.Scenario(EXAMPLE,
+                                            data).expect_missed_phase)
 
     def test_invariants_deadlines_from_spec_and_config(self):
         conf = mock.Mock(cluster_desired_size=3, cluster_max_size=5,
@@ -226,6 +233,15 @@ class MalformedScenarioTest(testtools.TestCase):
     def test_deadlines_out_of_order(self):
         self._assert_one('deadlines.act_s', 'expected <= recover_s (300)',
                          self._set('deadlines.act_s', 400))
+
+    def test_expected_missed_phase_unknown(self):
+        self._assert_one('expect.missed_phase', 'expected one of detect, act',
+                         self._set('expect', {'missed_phase': 'recover'}))
+
+    def test_expect_unknown_key(self):
+        self._assert_one('expect.phase', 'unknown field',
+                         self._set('expect', {'missed_phase': 'detect',
+                                              'phase': 'detect'}))
 
     def test_every_error_reported_at_once(self):
         def change(data):

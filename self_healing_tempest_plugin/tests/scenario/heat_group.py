@@ -13,8 +13,8 @@ from tempest.lib.common.utils import data_utils
 from tempest.lib import exceptions as lib_exc
 
 from self_healing_tempest_plugin.common import waiters
+from self_healing_tempest_plugin.harness import build
 from self_healing_tempest_plugin.harness import deadlines as dl
-from self_healing_tempest_plugin.harness import faults
 from self_healing_tempest_plugin.harness import observers
 from self_healing_tempest_plugin.harness import run
 from self_healing_tempest_plugin.harness import sampler as sp
@@ -200,19 +200,6 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
         except lib_exc.NotFound:
             pass
 
-    # -- the fault --------------------------------------------------------
-    def make_fault(self, scenario, server_id):
-        kind = scenario.fault['kind']
-        if kind == 'instance_delete':
-            return faults.InstanceDelete(self.servers_client, server_id)
-        if kind == 'server_stop':
-            return faults.ServerStop(self.servers_client, server_id)
-        if kind == 'server_error':
-            return faults.ServerResetError(self.admin_servers_client,
-                                           server_id)
-        raise self.skipException('the Heat group runner does not inject '
-                                 '%s faults' % kind)
-
     # -- the run ----------------------------------------------------------
     def heal(self, scenario):
         """Deploy, arm, fault one member, and watch it heal.
@@ -225,16 +212,20 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
         workflow_ids = set(self.physical_ids(stack, WORKFLOW_TYPE))
         self.addCleanup(self._delete_executions, workflow_ids)
         alarm_ids = self.physical_ids(stack, ALARM_TYPE)
-        members = self.member_ids(stack)
-        self.assertEqual(invariants.desired, len(members),
-                         'stack %s created %s members: %s' % (
-                             stack, len(members), members))
-        victim = members[0]
-        self.arm_event_alarms(victim)
-        fault = self.make_fault(scenario, victim)
+        cluster_state = self.group_state(stack)
+        healthy = cluster_state()
+        self.assertEqual(
+            sorted(self.member_ids(stack)), sorted(healthy.ids()),
+            'the servers named after stack %s are not its members' % stack)
+        fault = build.make_fault(
+            scenario.fault, healthy, conf,
+            servers_client=self.servers_client,
+            admin_servers_client=self.admin_servers_client,
+            services_client=self.admin_services_client)
+        self.arm_event_alarms(build.pick_member(healthy).id)
         since_fault = lambda: fault.t_fault  # noqa: E731
         healing = run.HealingRun(
-            self, fault, self.group_state(stack),
+            self, fault, cluster_state,
             detect=observers.alarm_fired(self.alarming_client, alarm_ids,
                                          since_fault),
             act=observers.execution_started(self.workflow_client,
