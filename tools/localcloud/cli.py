@@ -1,0 +1,155 @@
+"""Command line of the local cloud: ``python3 tools/localcloud <command>``."""
+import argparse
+import os
+import subprocess
+import sys
+
+from localcloud import cloud as cloud_mod
+from localcloud import install
+from localcloud import layout
+from localcloud import progress as progress_mod
+from localcloud import services
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+SUITE_REGEX = r'^self_healing_tempest_plugin\.'
+
+
+def _cloud(args):
+    lay = layout.Layout(args.base)
+    return cloud_mod.Cloud(lay, progress_mod.Progress())
+
+
+def cmd_up(args):
+    c = _cloud(args)
+    try:
+        c.up()
+    finally:
+        c.progress.summary()
+    print('cloud is up: base %s, tempest workspace %s, credentials %s'
+          % (c.lay.base, c.lay.workspace, c.lay.openrc))
+    return 0
+
+
+def cmd_down(args):
+    c = _cloud(args)
+    c.down()
+    c.progress.summary()
+    return 0
+
+
+def cmd_status(args):
+    c = _cloud(args)
+    rows = c.status_rows()
+    print('%-26s %-8s %-9s %-12s %7s  %s' % (
+        'service', 'pid', 'state', 'ports', 'RSS MiB', 'health check'))
+    for row in rows:
+        print('%-26s %-8s %-9s %-12s %7s  %s' % row)
+    up = sum(1 for r in rows if r[2] == 'up')
+    print('%d/%d up; base %s' % (up, len(rows), c.lay.base))
+    return 0 if up == len(rows) else 3
+
+
+def cmd_logs(args):
+    c = _cloud(args)
+    names = [args.service] if args.service else [
+        s.name for s in services.SERVICES]
+    if args.service and args.service not in [s.name for s in
+                                             services.SERVICES]:
+        names = [args.service]      # e.g. setup-nova
+    for name in names:
+        print(c.log_tail(name, args.lines))
+    return 0
+
+
+def print_all_logs(c, lines=60):
+    for svc in services.SERVICES:
+        print(c.log_tail(svc.name, lines))
+
+
+def cmd_job(args):
+    c = _cloud(args)
+    try:
+        c.up()
+    except Exception:
+        c.progress.summary()
+        print_all_logs(c)
+        raise
+    with c.progress.step('install the plugin from %s' % args.repo):
+        install.install_plugin(c.lay, args.repo, c.lay.log('setup-plugin'))
+    env = dict(os.environ, HOME=c.lay.data('tempest-home'),
+               PATH=os.path.join(c.lay.venv, 'bin') + ':'
+               + os.environ.get('PATH', ''))
+    argv = [c.lay.bin('tempest'), 'run', '--regex', args.regex,
+            '--concurrency', str(args.concurrency)]
+    print('==> %s (in %s)' % (' '.join(argv), c.lay.workspace), flush=True)
+    with c.progress.step('tempest run'):
+        rc = subprocess.call(argv, cwd=c.lay.workspace, env=env)
+    c.progress.summary()
+    if rc:
+        print('tempest exited %d; the tail of every service log:' % rc)
+        print_all_logs(c)
+    return rc
+
+
+def cmd_smoke(args):
+    from localcloud import smoke
+    c = _cloud(args)
+    return smoke.run(c, keep=args.keep, heal=args.heal)
+
+
+def cmd_lock(args):
+    lay = layout.Layout(args.base)
+    install.lock(lay, lay.log('setup-lock'), upgrade=args.upgrade)
+    print('wrote %s and %s' % (install.MAIN['constraints'],
+                               install.VITRAGE['constraints']))
+    return 0
+
+
+def build_parser():
+    p = argparse.ArgumentParser(
+        prog='localcloud',
+        description='A local real OpenStack cloud for the self-healing '
+                    'Tempest plugin. State lives under LOCALCLOUD_BASE '
+                    '(default %s).' % layout.DEFAULT_BASE)
+    p.add_argument('--base', help='base directory (overrides '
+                   'LOCALCLOUD_BASE)')
+    sub = p.add_subparsers(dest='command', required=True)
+    sub.add_parser('up', help='install, configure and start everything '
+                   '(no-op when already up)').set_defaults(func=cmd_up)
+    sub.add_parser('down', help='stop every process the tool started'
+                   ).set_defaults(func=cmd_down)
+    sub.add_parser('status', help='services, pids, health, memory'
+                   ).set_defaults(func=cmd_status)
+    lg = sub.add_parser('logs', help='tail of one or every service log')
+    lg.add_argument('service', nargs='?')
+    lg.add_argument('-n', '--lines', type=int, default=40)
+    lg.set_defaults(func=cmd_logs)
+    job = sub.add_parser('job', help='up, install the plugin, run the suite')
+    job.add_argument('--repo', default=REPO)
+    job.add_argument('--regex', default=SUITE_REGEX)
+    job.add_argument('--concurrency', type=int, default=1)
+    job.set_defaults(func=cmd_job)
+    sm = sub.add_parser('smoke', help='server, Heat group, Aodh event alarm '
+                        'end to end (cleans up)')
+    sm.add_argument('--keep', action='store_true',
+                    help='keep the resources for inspection')
+    sm.add_argument('--heal', action='store_true',
+                    help='also run the Zaqar + Mistral healing chain')
+    sm.set_defaults(func=cmd_smoke)
+    lk = sub.add_parser('lock', help='re-resolve the pinned package sets')
+    lk.add_argument('--upgrade', action='store_true')
+    lk.set_defaults(func=cmd_lock)
+    return p
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (cloud_mod.CloudError, install.InstallError, RuntimeError,
+            TimeoutError) as e:
+        print('localcloud %s failed: %s' % (args.command, e), file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,168 @@
+"""Install what the cloud runs: Debian servers, then two venvs with uv.
+
+The Python packages come from the pins committed beside this file:
+``constraints.txt`` for the main venv (every service but Vitrage, plus the
+clients and Tempest) and ``constraints-vitrage.txt`` (+ overrides) for
+Vitrage's own venv. A stamp in the state file (hash of the pin files)
+makes a second install a no-op.
+"""
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+
+from localcloud import state
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+APT_PACKAGES = ('rabbitmq-server', 'mariadb-server', 'mariadb-client',
+                'redis-server', 'memcached')
+UV_VERSION = '0.13.9'
+POLICY_RC_D = '/usr/sbin/policy-rc.d'
+
+MAIN = {
+    'requirements': os.path.join(HERE, 'requirements.in'),
+    'constraints': os.path.join(HERE, 'constraints.txt'),
+    'overrides': None,
+}
+VITRAGE = {
+    'requirements': os.path.join(HERE, 'requirements-vitrage.in'),
+    'constraints': os.path.join(HERE, 'constraints-vitrage.txt'),
+    'overrides': os.path.join(HERE, 'overrides-vitrage.txt'),
+}
+
+
+class InstallError(RuntimeError):
+    pass
+
+
+def _run(argv, log, env=None):
+    with open(log, 'ab') as out:
+        out.write(('\n$ %s\n' % ' '.join(argv)).encode())
+        out.flush()
+        rc = subprocess.call(argv, stdout=out, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL, env=env)
+    if rc:
+        raise InstallError('%s failed (exit %d); see %s'
+                           % (' '.join(argv[:4]), rc, log))
+
+
+def missing_apt_packages(packages=APT_PACKAGES):
+    missing = []
+    for pkg in packages:
+        res = subprocess.run(
+            ['dpkg-query', '-W', '-f=${Status}', pkg],
+            capture_output=True, text=True)
+        if 'install ok installed' not in res.stdout:
+            missing.append(pkg)
+    return missing
+
+
+def apt(log):
+    """Install the Debian servers, without letting apt start them.
+
+    The tool runs each server itself, on loopback, with its state under the
+    base dir; the distribution's init scripts must not start copies.
+    """
+    missing = missing_apt_packages()
+    if not missing:
+        return 'already installed'
+    added_policy = False
+    if not os.path.exists(POLICY_RC_D):
+        with open(POLICY_RC_D, 'w') as f:
+            f.write('#!/bin/sh\n# localcloud: no service starts during '
+                    'install\nexit 101\n')
+        os.chmod(POLICY_RC_D, 0o755)
+        added_policy = True
+    env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
+    try:
+        _run(['apt-get', 'update', '-q'], log, env)
+        _run(['apt-get', 'install', '-y', '-q', '--no-install-recommends']
+             + missing, log, env)
+    finally:
+        if added_policy:
+            os.unlink(POLICY_RC_D)
+    return 'installed ' + ' '.join(missing)
+
+
+def lock_hash(spec):
+    h = hashlib.sha256()
+    for key in ('requirements', 'constraints', 'overrides'):
+        if spec[key]:
+            with open(spec[key], 'rb') as f:
+                h.update(f.read())
+    return h.hexdigest()[:16]
+
+
+def uv_install_argv(uv, python, spec, extra=()):
+    argv = [uv, 'pip', 'install', '--python', python,
+            '-r', spec['requirements'], '-c', spec['constraints']]
+    if spec['overrides']:
+        argv += ['--override', spec['overrides']]
+    return argv + list(extra)
+
+
+def _ensure_venv(path, log):
+    if not os.path.exists(os.path.join(path, 'bin', 'python')):
+        _run([sys.executable, '-m', 'venv', path], log)
+
+
+def uv_path(lay):
+    return lay.bin('uv')
+
+
+def venvs(lay, log):
+    """Create both venvs and install the pinned packages (skips if stamped)."""
+    st = state.load(lay)
+    done = []
+    _ensure_venv(lay.venv, log)
+    if not os.path.exists(uv_path(lay)):
+        _run([lay.bin('pip'), 'install', '-q', 'uv==%s' % UV_VERSION], log)
+    for key, venv, spec in (('venv', lay.venv, MAIN),
+                            ('venv-vitrage', lay.vitrage_venv, VITRAGE)):
+        stamp = lock_hash(spec)
+        if st.get('installed', {}).get(key) == stamp and os.path.exists(
+                os.path.join(venv, 'bin', 'python')):
+            continue
+        _ensure_venv(venv, log)
+        _run(uv_install_argv(uv_path(lay), os.path.join(venv, 'bin', 'python'),
+                             spec), log)
+        st.setdefault('installed', {})[key] = stamp
+        state.save(lay, st)
+        done.append(key)
+    return ('installed ' + ', '.join(done)) if done else 'up to date'
+
+
+def install_plugin(lay, repo, log):
+    """Install the plugin from a checkout into the main venv (editable)."""
+    _run([uv_path(lay), 'pip', 'install', '--python', lay.bin('python'),
+          '-c', MAIN['constraints'], '-e', repo], log)
+
+
+def lock(lay, log, upgrade=False):
+    """Re-resolve the pin files (keeps current pins unless ``upgrade``)."""
+    _ensure_venv(lay.venv, log)
+    if not os.path.exists(uv_path(lay)):
+        _run([lay.bin('pip'), 'install', '-q', 'uv==%s' % UV_VERSION], log)
+    common = [uv_path(lay), 'pip', 'compile', '--python-version', '3.11',
+              '--no-header', '--annotation-style', 'line'] + (['--upgrade'] if upgrade else [])
+    _run(common + [MAIN['requirements'], '-o', MAIN['constraints']], log)
+    # Vitrage's venv shares every pin it can with the main venv.
+    shared = os.path.join(lay.path('run'), 'shared-pins.txt')
+    os.makedirs(os.path.dirname(shared), exist_ok=True)
+    with open(MAIN['constraints']) as src, open(shared, 'w') as dst:
+        for line in src:
+            name = line.split('==')[0].strip().lower()
+            if line[:1].isalnum() and name not in ('networkx',
+                                                   'python-mistralclient'):
+                dst.write(line)
+    _run(common + [VITRAGE['requirements'], '-c', shared, '--override',
+                   VITRAGE['overrides'], '-o', VITRAGE['constraints']], log)
+    with open(VITRAGE['constraints']) as f:
+        text = f.read().replace(shared, 'constraints.txt')
+    with open(VITRAGE['constraints'], 'w') as f:
+        f.write(text)
+
+
+def have(cmd):
+    return shutil.which(cmd) is not None

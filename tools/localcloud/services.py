@@ -1,0 +1,199 @@
+"""The one table of every process the local cloud runs.
+
+Each entry names its command (a template over the layout's paths), the
+ports it listens on, its health check and its start stage:
+
+- stage 0: infrastructure from Debian (RabbitMQ, MariaDB, Redis, memcached)
+- stage 1: Keystone (everything else registers through it)
+- stage 2: every other OpenStack service
+
+A Nova compute host is a unit of its own (``compute_services(host)``): one
+process, its own config layer and state directory, so that it can be placed
+elsewhere (a network namespace) without touching the rest of the table.
+"""
+import dataclasses
+
+from localcloud import checks
+from localcloud import layout as L
+
+
+@dataclasses.dataclass(frozen=True)
+class Service:
+    name: str
+    stage: int
+    argv: tuple
+    check: object
+    ports: tuple = ()
+    env: tuple = ()          # (name, template) pairs
+    project: str = ''        # README grouping: which OpenStack project
+    host: str = ''           # compute host this process belongs to
+
+    def render_argv(self, paths):
+        return [a.format(**paths) for a in self.argv]
+
+    def render_env(self, paths):
+        return {k: v.format(**paths) for k, v in self.env}
+
+
+def paths_for(lay, runner):
+    """Template variables of the table."""
+    return {
+        'base': lay.base,
+        'venv': lay.venv,
+        'vvenv': lay.vitrage_venv,
+        'etc': lay.etc(),
+        'data': lay.data(),
+        'run': lay.path('run'),
+        'logs': lay.path('logs'),
+        'runner': runner,
+    }
+
+
+def wsgi(name, port, app, project, env=(), app_args=(), python='{venv}'):
+    """A WSGI API under gunicorn (1 worker x 4 threads) via our runner."""
+    argv = (python + '/bin/python', '{runner}', '--name', name,
+            '--bind', '%s:%d' % (L.HOST, port), '--app', app)
+    if app_args:
+        argv += ('--',) + tuple(app_args)
+    return Service(name=name, stage=2, argv=argv, ports=(port,),
+                   check=checks.Http(L.url(name, '/')),
+                   env=tuple(env), project=project)
+
+
+def conf(project, *extra):
+    files = ('--config-file', '{etc}/%s/%s.conf' % (project, project))
+    for e in extra:
+        files += ('--config-file', e)
+    return files
+
+
+RABBIT_ENV = (
+    ('HOME', '{data}/rabbitmq'),
+    ('RABBITMQ_NODENAME', 'rabbit@localhost'),
+    ('RABBITMQ_NODE_IP_ADDRESS', L.HOST),
+    ('RABBITMQ_NODE_PORT', str(L.PORTS['rabbitmq'])),
+    ('RABBITMQ_DIST_PORT', str(L.PORTS['rabbitmq-dist'])),
+    ('ERL_EPMD_ADDRESS', L.HOST),
+    ('ERL_EPMD_PORT', str(L.PORTS['epmd'])),
+    ('RABBITMQ_MNESIA_BASE', '{data}/rabbitmq/mnesia'),
+    ('RABBITMQ_LOG_BASE', '{logs}/rabbitmq'),
+    ('RABBITMQ_CONFIG_FILE', '{etc}/rabbitmq/rabbitmq'),
+    ('RABBITMQ_ENABLED_PLUGINS_FILE', '{etc}/rabbitmq/enabled_plugins'),
+    ('RABBITMQ_PID_FILE', '{run}/rabbitmq-beam.pid'),
+    ('RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS',
+     '-kernel inet_dist_use_interface {{127,0,0,1}}'),
+)
+
+INFRA = (
+    # epmd runs in the foreground under our pid file, so RabbitMQ finds it
+    # and does not daemonize one of its own that we would not own.
+    Service('epmd', 0, ('/usr/bin/epmd', '-address', L.HOST,
+                        '-port', str(L.PORTS['epmd'])),
+            checks.Tcp(L.PORTS['epmd']), ports=(L.PORTS['epmd'],),
+            env=(('ERL_EPMD_ADDRESS', L.HOST),), project='infra'),
+    Service('rabbitmq', 0, ('/usr/lib/rabbitmq/bin/rabbitmq-server',),
+            checks.Tcp(L.PORTS['rabbitmq']),
+            ports=(L.PORTS['rabbitmq'], L.PORTS['rabbitmq-dist']),
+            env=RABBIT_ENV, project='infra'),
+    Service('mariadb', 0, (
+        '/usr/sbin/mariadbd', '--no-defaults', '--user=mysql',
+        '--datadir={data}/mysql', '--socket={run}/mysqld/mysqld.sock',
+        '--pid-file={run}/mysqld/mysqld.pid', '--bind-address=%s' % L.HOST,
+        '--port=%d' % L.PORTS['mariadb'], '--max-connections=1000',
+        '--innodb-buffer-pool-size=128M', '--innodb-log-file-size=48M',
+        '--innodb-flush-log-at-trx-commit=2', '--skip-name-resolve',
+        '--character-set-server=utf8mb4', '--log-error={logs}/mariadb.err',
+        '--performance-schema=OFF'),
+        checks.Tcp(L.PORTS['mariadb']), ports=(L.PORTS['mariadb'],),
+        project='infra'),
+    Service('redis', 0, (
+        '/usr/bin/redis-server', '--bind', L.HOST,
+        '--port', str(L.PORTS['redis']), '--daemonize', 'no',
+        '--dir', '{data}/redis', '--save', '', '--appendonly', 'no'),
+        checks.Tcp(L.PORTS['redis']), ports=(L.PORTS['redis'],),
+        project='infra'),
+    Service('memcached', 0, (
+        '/usr/bin/memcached', '-l', L.HOST, '-p', str(L.PORTS['memcached']),
+        '-U', '0', '-u', 'memcache', '-m', '64'),
+        checks.Tcp(L.PORTS['memcached']), ports=(L.PORTS['memcached'],),
+        project='infra'),
+)
+
+KEYSTONE = dataclasses.replace(
+    wsgi('keystone', L.PORTS['keystone'], 'keystone.wsgi.api:application',
+         'keystone', env=(('OS_KEYSTONE_CONFIG_DIR', '{etc}/keystone'),)),
+    stage=1)
+
+
+def compute_services(host):
+    """The processes of one compute host."""
+    return (Service(
+        'nova-compute-%s' % host, 2,
+        ('{venv}/bin/nova-compute',) + conf(
+            'nova', '{etc}/nova/compute-%s.conf' % host),
+        checks.Queue('compute.%s' % host), project='nova', host=host),)
+
+
+OPENSTACK = (
+    wsgi('placement', L.PORTS['placement'], 'placement.wsgi.api:application',
+         'placement', env=(('OS_PLACEMENT_CONFIG_DIR', '{etc}/placement'),)),
+    wsgi('glance', L.PORTS['glance'], 'glance.wsgi.api:application',
+         'glance', env=(('OS_GLANCE_CONFIG_DIR', '{etc}/glance'),)),
+    wsgi('nova-api', L.PORTS['nova-api'], 'nova.wsgi.osapi_compute:application',
+         'nova', env=(('OS_NOVA_CONFIG_DIR', '{etc}/nova'),)),
+    Service('nova-conductor', 2, ('{venv}/bin/nova-conductor',) + conf('nova'),
+            checks.Queue('conductor'), project='nova'),
+    Service('nova-scheduler', 2, ('{venv}/bin/nova-scheduler',) + conf('nova'),
+            checks.Queue('scheduler'), project='nova'),
+) + tuple(s for h in L.COMPUTE_HOSTS for s in compute_services(h)) + (
+    wsgi('neutron', L.PORTS['neutron'], 'neutron.wsgi.api:application',
+         'neutron', app_args=conf('neutron')),
+    wsgi('heat-api', L.PORTS['heat-api'], 'heat.wsgi.api:application',
+         'heat', app_args=conf('heat')),
+    Service('heat-engine', 2, ('{venv}/bin/heat-engine',) + conf('heat'),
+            checks.Queue('engine'), project='heat'),
+    # The event-engine of mistral-server spins a core: not started.
+    Service('mistral', 2, ('{venv}/bin/mistral-server', '--server',
+                           'api,engine,executor,notifier') + conf('mistral'),
+            checks.All((checks.Http(L.url('mistral', '/')),
+                        checks.Queue('mistral_executor'))),
+            ports=(L.PORTS['mistral'],), project='mistral'),
+    Service('zaqar', 2, ('{venv}/bin/zaqar-server',) + conf('zaqar'),
+            checks.Http(L.url('zaqar', '/')), ports=(L.PORTS['zaqar'],),
+            project='zaqar'),
+    wsgi('aodh-api', L.PORTS['aodh-api'], 'aodh', 'aodh',
+         app_args=conf('aodh')),
+    Service('aodh-evaluator', 2, ('{venv}/bin/aodh-evaluator',) + conf('aodh'),
+            checks.LogLine(r'evaluat'), project='aodh'),
+    Service('aodh-listener', 2, ('{venv}/bin/aodh-listener',) + conf('aodh'),
+            checks.Queue('alarm.all.sample'), project='aodh'),
+    Service('aodh-notifier', 2, ('{venv}/bin/aodh-notifier',) + conf('aodh'),
+            checks.Queue('alarming.sample'), project='aodh'),
+    Service('ceilometer-notification', 2,
+            ('{venv}/bin/ceilometer-agent-notification',) + conf('ceilometer'),
+            checks.Queue('notifications.info'), project='ceilometer'),
+    Service('vitrage-graph', 2, ('{vvenv}/bin/vitrage-graph',) + conf('vitrage'),
+            checks.Queue('vitrage_notifications.info'), project='vitrage'),
+    Service('vitrage-notifier', 2,
+            ('{vvenv}/bin/vitrage-notifier',) + conf('vitrage'),
+            checks.Queue('vitrage_evaluator_notifications.mistral.info'),
+            project='vitrage'),
+    Service('vitrage-persistor', 2,
+            ('{vvenv}/bin/vitrage-persistor',) + conf('vitrage'),
+            checks.Queue('vitrage_persistor.info'), project='vitrage'),
+    wsgi('vitrage-api', L.PORTS['vitrage-api'], 'vitrage', 'vitrage',
+         app_args=conf('vitrage'), python='{vvenv}'),
+)
+
+SERVICES = INFRA + (KEYSTONE,) + OPENSTACK
+
+
+def by_name(name):
+    for s in SERVICES:
+        if s.name == name:
+            return s
+    raise KeyError(name)
+
+
+def stage(n):
+    return tuple(s for s in SERVICES if s.stage == n)

@@ -1,0 +1,147 @@
+"""The Tempest workspace and its etc/tempest.conf for the local cloud."""
+import os
+import subprocess
+
+from localcloud import ini
+from localcloud import layout as L
+
+# Option values of the plugin's groups. Only options declared in
+# self_healing_tempest_plugin/config.py belong here (a unit test checks).
+# The host SSH options are the next issue's (hosts in network namespaces).
+FEATURES = {
+    'instance_delete_fault': True,
+    'server_update_fault': True,
+    'nic_fault': False,
+    'host_fault': False,
+    'autoheal_flow': True,
+    'vitrage_flow': True,
+    'integrated_flow': True,
+    'per_vm_group_flow': False,     # needs Gnocchi + per-host samples
+    'recovery_policy_flows': True,
+}
+
+SERVICES_AVAILABLE = {
+    'nova': True, 'glance': True, 'neutron': True, 'cinder': False,
+    'swift': False, 'heat': True, 'aodh': True, 'ceilometer': True,
+    'gnocchi': False, 'zaqar': True, 'mistral': True, 'vitrage': True,
+}
+
+
+def render(image_id, flavor_ids, workspace, hosts=L.COMPUTE_HOSTS):
+    """tempest.conf text for this cloud (pure)."""
+    flavor, flavor_alt = flavor_ids[0], flavor_ids[-1]
+    return ini.render({
+        'DEFAULT': {'log_dir': os.path.join(workspace, 'logs'),
+                    'log_file': 'tempest.log'},
+        'auth': {
+            'admin_username': 'admin',
+            'admin_password': L.PASSWORD,
+            'admin_project_name': 'admin',
+            'admin_domain_name': 'Default',
+            'use_dynamic_credentials': True,
+            # ML2 here has no tenant network type: no per-test networks.
+            'create_isolated_networks': False,
+            'tempest_roles': 'member',
+        },
+        'identity': {
+            'uri_v3': L.url('keystone', '/v3'),
+            'auth_version': 'v3',
+            'region': L.REGION,
+            'v3_endpoint_type': 'public',
+        },
+        'identity-feature-enabled': {'api_v2': False},
+        'compute': {
+            'image_ref': image_id,
+            'image_ref_alt': image_id,
+            'flavor_ref': flavor,
+            'flavor_ref_alt': flavor_alt,
+            'min_compute_nodes': len(hosts),
+            'min_microversion': '2.1',
+            'max_microversion': 'latest',
+            'region': L.REGION,
+            'build_timeout': 120,
+        },
+        'compute-feature-enabled': {
+            'console_output': False,
+            'resize': True,
+            'cold_migration': True,
+            'live_migration': False,
+            'rescue': False,
+            'suspend': True,
+            'pause': True,
+            'shelve': False,
+            'change_password': False,
+            'interface_attach': False,
+            'metadata_service': False,
+            'config_drive': False,
+            'personality': False,
+            'vnc_console': False,
+            'spice_console': False,
+            'serial_console': False,
+            'attach_encrypted_volume': False,
+            'snapshot': False,
+        },
+        'image': {'region': L.REGION},
+        'network': {
+            'project_networks_reachable': False,
+            'shared_physical_network': False,
+            'public_network_id': '',
+            'floating_network_name': '',
+            'region': L.REGION,
+        },
+        'network-feature-enabled': {'ipv6': False, 'floating_ips': False},
+        'orchestration': {'instance_type': flavor, 'image_ref': image_id,
+                          'region': L.REGION, 'stack_owner_role': 'member'},
+        'service_available': SERVICES_AVAILABLE,
+        'validation': {'run_validation': False},
+        'self_healing': {
+            'image_ref': image_id,
+            'flavor_ref': flavor,
+            'compute_microversion': '2.37',
+            'timeline_dir': os.path.join(workspace, 'timelines'),
+            'event_alarm_cache_ttl_s':
+                L.tunable('aodh', 'DEFAULT', 'event_alarm_cache_ttl'),
+            'detect_timeout_s': 120,
+            'act_timeout_s': 180,
+            'recover_timeout_s': 300,
+            'poll_interval_s': 1.0,
+            'steady_window_s': 10,
+            'compute_hosts': list(hosts),
+        },
+        'self_healing_feature_enabled': FEATURES,
+    })
+
+
+def write(lay, image_id, flavor_ids):
+    """Create the workspace once (``tempest init``), then (re)write its conf."""
+    ws = lay.workspace
+    if not os.path.exists(os.path.join(ws, '.stestr.conf')):
+        env = dict(os.environ, HOME=lay.data('tempest-home'))
+        os.makedirs(env['HOME'], exist_ok=True)
+        with open(lay.log('setup-tempest'), 'ab') as out:
+            subprocess.check_call(
+                [lay.bin('tempest'), 'init', ws], stdout=out,
+                stderr=subprocess.STDOUT, env=env)
+    for d in ('etc', 'logs', 'timelines'):
+        os.makedirs(os.path.join(ws, d), exist_ok=True)
+    with open(lay.tempest_conf, 'w') as f:
+        f.write(render(image_id, flavor_ids, ws))
+    return lay.tempest_conf
+
+
+def openrc(lay):
+    """Shell variables for the admin user (``. <base>/openrc``)."""
+    lines = [
+        'export OS_AUTH_URL=%s' % L.url('keystone', '/v3'),
+        'export OS_IDENTITY_API_VERSION=3',
+        'export OS_USERNAME=admin',
+        'export OS_PASSWORD=%s' % L.PASSWORD,
+        'export OS_PROJECT_NAME=admin',
+        'export OS_USER_DOMAIN_ID=default',
+        'export OS_PROJECT_DOMAIN_ID=default',
+        'export OS_REGION_NAME=%s' % L.REGION,
+        'export PATH=%s:$PATH' % os.path.join(lay.venv, 'bin'),
+    ]
+    with open(lay.openrc, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    return lay.openrc
