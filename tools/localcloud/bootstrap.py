@@ -2,7 +2,6 @@
 import os
 import urllib.parse
 
-from localcloud import api
 from localcloud import layout as L
 
 # service name -> (catalog type, endpoint URL)

@@ -122,8 +122,8 @@ class Cloud:
             self.start(services.stage(0))
             infra.create_databases(lay, lay.log('setup-infra'))
         with step('Keystone database and bootstrap') as r:
-            r['note'] = ' '.join(dbsync.run(lay, self.paths,
-                                            [dbsync.KEYSTONE])) or 'done before'
+            done = dbsync.run(lay, self.paths, [dbsync.KEYSTONE])
+            r['note'] = ' '.join(done) or 'done before'
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
             syncs = pool.submit(dbsync.run, lay, self.paths, dbsync.OTHERS)
             with step('Keystone up, service users and catalog'):

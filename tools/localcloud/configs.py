@@ -13,6 +13,7 @@ from localcloud import ini
 from localcloud import layout as L
 
 KEYSTONE_V3 = L.url('keystone', '/v3')
+MEMCACHED = '%s:%d' % (L.HOST, L.PORTS['memcached'])
 
 
 def authtoken(user):
@@ -20,7 +21,7 @@ def authtoken(user):
     return {
         'www_authenticate_uri': L.url('keystone'),
         'auth_url': L.url('keystone'),
-        'memcached_servers': '%s:%d' % (L.HOST, L.PORTS['memcached']),
+        'memcached_servers': MEMCACHED,
         'auth_type': 'password',
         'project_domain_name': 'Default',
         'user_domain_name': 'Default',
@@ -70,7 +71,7 @@ def keystone(lay):
         'fernet_receipts': {'key_repository': os.path.join(keys, 'fernet')},
         'credential': {'key_repository': os.path.join(keys, 'credential')},
         'cache': {'enabled': True, 'backend': 'dogpile.cache.pymemcache',
-                  'memcache_servers': '%s:%d' % (L.HOST, L.PORTS['memcached'])},
+                  'memcache_servers': MEMCACHED},
     })}
 
 
@@ -284,7 +285,8 @@ def aodh_paste(upstream_text, conf_file):
     section = re.sub(r'^oslo_config_file\s*=.*\n?', '', match.group(1),
                      flags=re.M).rstrip('\n')
     section += '\noslo_config_file = %s\n\n' % conf_file
-    return upstream_text[:match.start()] + section + upstream_text[match.end():]
+    return (upstream_text[:match.start()] + section
+            + upstream_text[match.end():])
 
 
 CEILOMETER_EVENT_TOPIC = 'alarm.all'

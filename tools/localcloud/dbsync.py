@@ -31,6 +31,7 @@ KEYSTONE = ('keystone', (
 ))
 
 NOVA_MANAGE = ('{venv}/bin/nova-manage',) + _c('nova')
+MISTRAL_MANAGE = ('{venv}/bin/mistral-db-manage',) + _c('mistral')
 
 OTHERS = (
     ('placement', (('{venv}/bin/placement-manage',) + _c('placement')
@@ -48,8 +49,8 @@ OTHERS = (
                  + ('upgrade', 'heads'),)),
     ('heat', (('{venv}/bin/heat-manage',) + _c('heat') + ('db_sync',),)),
     ('mistral', (
-        ('{venv}/bin/mistral-db-manage',) + _c('mistral') + ('upgrade', 'head'),
-        ('{venv}/bin/mistral-db-manage',) + _c('mistral') + ('populate',),
+        MISTRAL_MANAGE + ('upgrade', 'head'),
+        MISTRAL_MANAGE + ('populate',),
     )),
     ('zaqar', (('{venv}/bin/zaqar-sql-db-manage',) + _c('zaqar')
                + ('upgrade', 'head'),)),

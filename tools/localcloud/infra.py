@@ -41,7 +41,8 @@ def prepare(lay, log):
         with open(log, 'ab') as out:
             rc = subprocess.call(
                 ['mariadb-install-db', '--no-defaults', '--user=mysql',
-                 '--datadir=' + datadir, '--auth-root-authentication-method=normal',
+                 '--datadir=' + datadir,
+                 '--auth-root-authentication-method=normal',
                  '--skip-test-db'],
                 stdout=out, stderr=subprocess.STDOUT)
         if rc:

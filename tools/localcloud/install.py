@@ -145,7 +145,9 @@ def lock(lay, log, upgrade=False):
     if not os.path.exists(uv_path(lay)):
         _run([lay.bin('pip'), 'install', '-q', 'uv==%s' % UV_VERSION], log)
     common = [uv_path(lay), 'pip', 'compile', '--python-version', '3.11',
-              '--no-header', '--annotation-style', 'line'] + (['--upgrade'] if upgrade else [])
+              '--no-header', '--annotation-style', 'line']
+    if upgrade:
+        common.append('--upgrade')
     _run(common + [MAIN['requirements'], '-o', MAIN['constraints']], log)
     # Vitrage's venv shares every pin it can with the main venv.
     shared = os.path.join(lay.path('run'), 'shared-pins.txt')

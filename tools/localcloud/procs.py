@@ -68,15 +68,20 @@ def _environ(pid):
 
 
 def owned_by(pid, base):
-    """Carries our owner mark (some servers overwrite their environ when
-    they set their process title, so this is a second line of defence)."""
+    """Whether the process carries our owner mark.
+
+    Some servers overwrite their environ when they set their process title,
+    so this is a second line of defence beside sessions and pid files.
+    """
     mark = ('%s=%s' % (layout.OWNER_ENV, base)).encode()
     return mark in _environ(pid)
 
 
 def running_pid(pidfile, base=None):
-    """The pid from ``pidfile`` if that very process (same start time)
-    still runs."""
+    """The pid from ``pidfile`` if that very process still runs.
+
+    The start time recorded beside the pid guards against pid reuse.
+    """
     pid, start = read_pidfile(pidfile)
     if not pid:
         return None
@@ -182,7 +187,8 @@ def stop(pidfiles, base, term_timeout=8.0):
 def sweep(base, sessions=()):
     """Kill every process left in our sessions or carrying our owner mark.
 
-    Returns their pids."""
+    Returns their pids.
+    """
     left = owned_pids(base, sessions)
     for pid in left:
         try:

@@ -157,7 +157,7 @@ class Smoke:
         return self.sess.get('orchestration', '/stacks/%s/%s/resources/%s' % (
             name, sid, resource))['resource']['physical_resource_id']
 
-    # -- the checks ------------------------------------------------------------
+    # -- the checks ----------------------------------------------------------
     def server_create(self, image_id, flavor_id):
         name = 'localcloud-smoke-%s' % uuid.uuid4().hex[:6]
         out = self.cli('--os-compute-api-version', '2.37', 'server', 'create',

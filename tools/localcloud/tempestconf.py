@@ -113,7 +113,7 @@ def render(image_id, flavor_ids, workspace, hosts=L.COMPUTE_HOSTS):
 
 
 def write(lay, image_id, flavor_ids):
-    """Create the workspace once (``tempest init``), then (re)write its conf."""
+    """Create the workspace once (``tempest init``); (re)write its conf."""
     ws = lay.workspace
     if not os.path.exists(os.path.join(ws, '.stestr.conf')):
         env = dict(os.environ, HOME=lay.data('tempest-home'))

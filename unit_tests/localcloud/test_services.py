@@ -1,0 +1,90 @@
+import re
+
+import testtools
+
+from localcloud import checks
+from localcloud import layout
+from localcloud import services
+
+
+class TestServiceTable(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.paths = services.paths_for(layout.Layout('/srv/lc'),
+                                        '/srv/runner.py')
+
+    def test_names_unique(self):
+        names = [s.name for s in services.SERVICES]
+        self.assertEqual(len(names), len(set(names)))
+
+    def test_every_service_has_a_health_check(self):
+        for svc in services.SERVICES:
+            self.assertTrue(hasattr(svc.check, 'probe'), svc.name)
+            self.assertTrue(svc.check.describe(), svc.name)
+
+    def test_ports_unique_and_known(self):
+        ports = [p for s in services.SERVICES for p in s.ports]
+        self.assertEqual(len(ports), len(set(ports)))
+        self.assertEqual(set(), set(ports) - set(layout.PORTS.values()))
+
+    def test_everything_binds_to_loopback_only(self):
+        for svc in services.SERVICES:
+            argv = ' '.join(svc.render_argv(self.paths))
+            for addr in re.findall(r'\b\d{1,3}(?:\.\d{1,3}){3}\b', argv):
+                self.assertTrue(addr.startswith('127.'),
+                                '%s binds %s' % (svc.name, addr))
+            self.assertNotIn('0.0.0.0', argv)
+
+    def test_http_checks_probe_the_bound_port(self):
+        for svc in services.SERVICES:
+            http = [c for c in getattr(svc.check, 'checks', (svc.check,))
+                    if isinstance(c, checks.Http)]
+            for check in http:
+                port = int(re.search(r':(\d+)/', check.url).group(1))
+                self.assertIn(port, svc.ports, svc.name)
+
+    def test_services_with_no_port_have_a_non_port_check(self):
+        for svc in services.SERVICES:
+            if not svc.ports:
+                self.assertIsInstance(svc.check,
+                                      (checks.Queue, checks.LogLine),
+                                      svc.name)
+
+    def test_templates_render_completely(self):
+        for svc in services.SERVICES:
+            rendered = svc.render_argv(self.paths) + list(
+                svc.render_env(self.paths).values())
+            for part in rendered:
+                self.assertNotRegex(part, r'\{[a-z]+\}', svc.name)
+            self.assertTrue(rendered[0].startswith('/'), svc.name)
+
+    def test_stages_order_infra_then_keystone_then_the_rest(self):
+        self.assertEqual({'epmd', 'rabbitmq', 'mariadb', 'redis',
+                          'memcached'},
+                         {s.name for s in services.stage(0)})
+        self.assertEqual(['keystone'], [s.name for s in services.stage(1)])
+        self.assertEqual(len(services.SERVICES),
+                         sum(len(services.stage(n)) for n in (0, 1, 2)))
+
+    def test_one_compute_unit_per_host(self):
+        for host in layout.COMPUTE_HOSTS:
+            units = [s for s in services.SERVICES if s.host == host]
+            self.assertEqual(1, len(units))
+            argv = units[0].render_argv(self.paths)
+            self.assertIn('/srv/lc/etc/nova/compute-%s.conf' % host, argv)
+            self.assertEqual(checks.Queue('compute.%s' % host),
+                             units[0].check)
+
+    def test_openstack_processes_get_the_python_env(self):
+        self.assertEqual({}, services.by_name('mariadb').render_env(
+            self.paths))
+        self.assertEqual('2', services.by_name('keystone').render_env(
+            self.paths)['MALLOC_ARENA_MAX'])
+
+    def test_mistral_runs_without_its_event_engine(self):
+        argv = services.by_name('mistral').render_argv(self.paths)
+        servers = argv[argv.index('--server') + 1].split(',')
+        self.assertNotIn('event-engine', servers)
+        self.assertNotIn('all', servers)
+        self.assertIn('engine', servers)
