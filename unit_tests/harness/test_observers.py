@@ -1,0 +1,98 @@
+"""Phase observers read the cloud's own records and its timestamps."""
+
+from unittest import mock
+
+import testtools
+
+from self_healing_tempest_plugin.harness import observers
+from self_healing_tempest_plugin.harness import timeline as tl
+
+FAULT_AT = tl.parse_cloud_time('2026-11-22T00:16:35.951641')
+
+
+def since():
+    return FAULT_AT
+
+
+def _transition(timestamp, state='alarm'):
+    return {'type': 'state transition', 'timestamp': timestamp,
+            'detail': '{"state": "%s", "transition_reason": "hit"}' % state}
+
+
+class AlarmFiredTest(testtools.TestCase):
+
+    def setUp(self):
+        super(AlarmFiredTest, self).setUp()
+        self.client = mock.Mock()
+
+    def test_not_yet_when_no_transition_after_the_fault(self):
+        self.client.alarm_history.return_value = [
+            _transition('2026-11-22T00:16:30.000000'),
+            {'type': 'creation', 'timestamp': '2026-11-22T00:16:40',
+             'detail': '{"state": "alarm"}'},
+            _transition('2026-11-22T00:16:41', state='ok')]
+        self.assertIsNone(observers.alarm_fired(
+            self.client, ['a1'], since)())
+
+    def test_transition_after_the_fault_carries_aodh_time(self):
+        histories = {'a1': [], 'a2': [
+            _transition('2026-11-22T00:16:36.369488')]}
+        self.client.alarm_history.side_effect = histories.get
+        seen = observers.alarm_fired(self.client, ['a1', 'a2'], since)()
+        self.assertEqual('2026-11-22T00:16:36.369488', seen.cloud_time)
+        self.assertEqual('a2', seen.detail['alarm_id'])
+        self.assertEqual('aodh alarm history', seen.source)
+
+    def test_since_is_read_at_call_time(self):
+        moments = {'t': None}
+        self.client.alarm_history.return_value = [
+            _transition('2026-11-22T00:16:36')]
+        observe = observers.alarm_fired(self.client, ['a1'],
+                                        lambda: moments['t'])
+        moments['t'] = FAULT_AT + 60
+        self.assertIsNone(observe())
+        moments['t'] = FAULT_AT
+        self.assertIsNotNone(observe())
+
+
+class ExecutionStartedTest(testtools.TestCase):
+
+    def test_only_executions_of_our_workflows_after_the_fault(self):
+        client = mock.Mock()
+        client.list_executions.return_value = {'executions': [
+            {'id': 'e0', 'workflow_id': 'w1',
+             'created_at': '2026-11-22 00:16:20', 'state': 'SUCCESS'},
+            {'id': 'e1', 'workflow_id': 'other',
+             'created_at': '2026-11-22 00:16:37', 'state': 'RUNNING'},
+            {'id': 'e2', 'workflow_id': 'w2', 'workflow_name': 'heal',
+             'created_at': '2026-11-22 00:16:38', 'state': 'RUNNING',
+             'input': '{"root_stack_id": "s"}'}]}
+        seen = observers.execution_started(client, {'w1', 'w2'}, since)()
+        self.assertEqual('e2', seen.detail['execution_id'])
+        self.assertEqual('2026-11-22 00:16:38', seen.cloud_time)
+        self.assertEqual('RUNNING', seen.detail['state'])
+
+    def test_second_precision_counts_the_fault_second(self):
+        client = mock.Mock()
+        client.list_executions.return_value = {'executions': [
+            {'id': 'e1', 'workflow_id': 'w1',
+             'created_at': '2026-11-22 00:16:35'}]}
+        self.assertIsNotNone(
+            observers.execution_started(client, ['w1'], since)())
+
+
+class StackUpdateStartedTest(testtools.TestCase):
+
+    def test_root_stack_update_event(self):
+        client = mock.Mock()
+        client.list_events.return_value = {'events': [
+            {'id': 'v1', 'resource_name': 'group',
+             'event_time': '2026-11-22T00:16:40Z'},
+            {'id': 'v2', 'resource_name': 'heal-stack',
+             'event_time': '2026-11-22T00:16:41Z'}]}
+        seen = observers.stack_update_started(
+            client, 'heal-stack/1234', since)()
+        self.assertEqual('v2', seen.detail['event_id'])
+        client.list_events.assert_called_once_with(
+            'heal-stack/1234', resource_status='IN_PROGRESS',
+            resource_action='UPDATE')
