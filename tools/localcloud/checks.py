@@ -116,6 +116,9 @@ def parse_list_queues(output):
 class ProbeContext:
     """Per-poll-round shared state of the checks of one service set."""
 
+    # rabbitmqctl boots an Erlang VM (~0.6 CPU-s): not every second.
+    QUEUE_POLL_S = 4.0
+
     def __init__(self, rabbitmqctl_argv, rabbit_env, logfile_for):
         self._argv = rabbitmqctl_argv
         self._env = rabbit_env
@@ -125,7 +128,8 @@ class ProbeContext:
         self.current = None   # service being probed (for LogLine)
 
     def queue_consumers(self):
-        if self._queues is None or time.monotonic() - self._queues_at > 1.5:
+        if self._queues is None or (time.monotonic() - self._queues_at
+                                    > self.QUEUE_POLL_S):
             env = dict(os.environ)
             env.update(self._env)
             try:

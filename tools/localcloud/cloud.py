@@ -18,8 +18,7 @@ from localcloud import services
 from localcloud import state
 from localcloud import tempestconf
 
-RUNNER = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                      'wsgi_runner.py')
+TOOLDIR = os.path.dirname(os.path.abspath(__file__))
 START_TIMEOUT = 300
 
 
@@ -32,7 +31,7 @@ class Cloud:
     def __init__(self, lay, progress):
         self.lay = lay
         self.progress = progress
-        self.paths = services.paths_for(lay, RUNNER)
+        self.paths = services.paths_for(lay, TOOLDIR)
 
     # -- processes ---------------------------------------------------------
     def pid(self, svc):
@@ -64,7 +63,8 @@ class Cloud:
     def wait_healthy(self, svcs, timeout=START_TIMEOUT):
         ctx = self.probe_context()
         pending = list(svcs)
-        deadline = time.monotonic() + timeout
+        t0 = time.monotonic()
+        deadline = t0 + timeout
         while pending:
             still = []
             for svc in pending:
@@ -74,6 +74,10 @@ class Cloud:
                 ctx.current = svc
                 if not svc.check.probe(ctx):
                     still.append(svc)
+                elif len(svcs) > 1:
+                    self.progress.info('%-26s healthy at +%.0fs (%s)' % (
+                        svc.name, time.monotonic() - t0,
+                        svc.check.describe()))
             pending = still
             if pending and time.monotonic() > deadline:
                 raise CloudError('not healthy after %ds: %s\n%s' % (
@@ -121,15 +125,18 @@ class Cloud:
             infra.prepare(lay, lay.log('setup-infra'))
             self.start(services.stage(0))
             infra.create_databases(lay, lay.log('setup-infra'))
-        with step('Keystone database and bootstrap') as r:
-            done = dbsync.run(lay, self.paths, [dbsync.KEYSTONE])
-            r['note'] = ' '.join(done) or 'done before'
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            # The other schemas are made while Keystone's is, and while
+            # Keystone starts: they need neither.
             syncs = pool.submit(dbsync.run, lay, self.paths, dbsync.OTHERS)
+            with step('Keystone database and bootstrap') as r:
+                done = dbsync.run(lay, self.paths, [dbsync.KEYSTONE])
+                r['note'] = ' '.join(done) or 'done before'
             with step('Keystone up, service users and catalog'):
                 self.start(services.stage(1))
                 sess = api.Session()
                 bootstrap.identity(sess)
+                sess.authenticate()     # a token whose catalog is complete
             with step('databases of the other services') as r:
                 r['note'] = ' '.join(syncs.result()) or 'done before'
         with step('OpenStack services') as r:

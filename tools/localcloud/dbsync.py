@@ -87,9 +87,9 @@ def run(lay, paths, projects):
             if err:
                 errors.append(err)
             else:
-                st = state.load(lay)
-                st.setdefault('synced', {})[futures[fut]] = True
-                state.save(lay, st)
+                project = futures[fut]
+                state.update(lay, lambda data: data.setdefault(
+                    'synced', {}).__setitem__(project, True))
     if errors:
         raise RuntimeError('; '.join(sorted(errors)))
     return [p for p, _ in todo]

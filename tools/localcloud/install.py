@@ -127,8 +127,8 @@ def venvs(lay, log):
         _ensure_venv(venv, log)
         _run(uv_install_argv(uv_path(lay), os.path.join(venv, 'bin', 'python'),
                              spec), log)
-        st.setdefault('installed', {})[key] = stamp
-        state.save(lay, st)
+        state.update(lay, lambda data: data.setdefault(
+            'installed', {}).__setitem__(key, stamp))
         done.append(key)
     return ('installed ' + ', '.join(done)) if done else 'up to date'
 

@@ -90,8 +90,9 @@ TUNABLES = (
             'no agents, so no RPC workers'),
     Tunable('ceilometer', 'notification', 'workers', 1, 1,
             'one notification worker'),
-    Tunable('gunicorn', '-', 'workers x threads', '1 x 4', 'CPU-based',
-            'every WSGI API runs 1 gunicorn worker with 4 threads'),
+    Tunable('wsgi', '-', 'processes x threads', '1 x 4',
+            'several processes',
+            'every WSGI API is one cheroot process with 4 threads'),
 )
 
 

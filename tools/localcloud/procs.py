@@ -198,15 +198,25 @@ def sweep(base, sessions=()):
     return left
 
 
-def rss_kib(pid):
+def _proc_kib(pid, filename, field):
     try:
-        with open('/proc/%d/status' % pid) as f:
+        with open('/proc/%d/%s' % (pid, filename)) as f:
             for line in f:
-                if line.startswith('VmRSS:'):
+                if line.startswith(field + ':'):
                     return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+
+def rss_kib(pid):
+    """Resident set size of one process, KiB."""
+    return _proc_kib(pid, 'status', 'VmRSS')
+
+
+def pss_kib(pid):
+    """Proportional set size (shared pages split among sharers), KiB."""
+    return _proc_kib(pid, 'smaps_rollup', 'Pss')
 
 
 def describe(pid):

@@ -12,6 +12,7 @@ process, its own config layer and state directory, so that it can be placed
 elsewhere (a network namespace) without touching the rest of the table.
 """
 import dataclasses
+import os
 
 from localcloud import checks
 from localcloud import layout as L
@@ -42,8 +43,8 @@ class Service:
 PYTHON_ENV = {'MALLOC_ARENA_MAX': '2'}
 
 
-def paths_for(lay, runner):
-    """Template variables of the table."""
+def paths_for(lay, tooldir):
+    """Template variables of the table (``tooldir``: this package)."""
     return {
         'base': lay.base,
         'venv': lay.venv,
@@ -52,12 +53,13 @@ def paths_for(lay, runner):
         'data': lay.data(),
         'run': lay.path('run'),
         'logs': lay.path('logs'),
-        'runner': runner,
+        'runner': os.path.join(tooldir, 'wsgi_runner.py'),
+        'single': os.path.join(tooldir, 'single_process.py'),
     }
 
 
 def wsgi(name, port, app, project, env=(), app_args=(), python='{venv}'):
-    """A WSGI API under gunicorn (1 worker x 4 threads) via our runner."""
+    """A WSGI API, one process with 4 threads (cheroot) via our runner."""
     argv = (python + '/bin/python', '{runner}', '--name', name,
             '--bind', '%s:%d' % (L.HOST, port), '--app', app)
     if app_args:
@@ -65,6 +67,11 @@ def wsgi(name, port, app, project, env=(), app_args=(), python='{venv}'):
     return Service(name=name, stage=2, argv=argv, ports=(port,),
                    check=checks.Http(L.url(name, '/')),
                    env=tuple(env), project=project)
+
+
+def single(prog, entry, *args):
+    """An oslo.service console script run as one process (no fork)."""
+    return ('{venv}/bin/python', '{single}', prog, entry) + args
 
 
 def conf(project, *extra):
@@ -88,7 +95,7 @@ RABBIT_ENV = (
     ('RABBITMQ_ENABLED_PLUGINS_FILE', '{etc}/rabbitmq/enabled_plugins'),
     ('RABBITMQ_PID_FILE', '{run}/rabbitmq-beam.pid'),
     ('RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS',
-     '-kernel inet_dist_use_interface {{127,0,0,1}}'),
+     '-kernel inet_dist_use_interface {{127,0,0,1}} +S 1:1 +A 8'),
 )
 
 INFRA = (
@@ -107,8 +114,10 @@ INFRA = (
         '--datadir={data}/mysql', '--socket={run}/mysqld/mysqld.sock',
         '--pid-file={run}/mysqld/mysqld.pid', '--bind-address=%s' % L.HOST,
         '--port=%d' % L.PORTS['mariadb'], '--max-connections=1000',
-        '--innodb-buffer-pool-size=64M', '--innodb-log-file-size=48M',
+        '--innodb-buffer-pool-size=32M', '--innodb-log-file-size=48M',
+        '--innodb-log-buffer-size=4M', '--aria-pagecache-buffer-size=8M',
         '--key-buffer-size=8M', '--table-open-cache=400',
+        '--table-definition-cache=400', '--query-cache-size=0',
         '--innodb-flush-log-at-trx-commit=2', '--skip-name-resolve',
         '--character-set-server=utf8mb4', '--log-error={logs}/mariadb.err',
         '--performance-schema=OFF'),
@@ -150,22 +159,28 @@ OPENSTACK = (
     wsgi('nova-api', L.PORTS['nova-api'],
          'nova.wsgi.osapi_compute:application', 'nova',
          env=(('OS_NOVA_CONFIG_DIR', '{etc}/nova'),)),
-    Service('nova-conductor', 2, ('{venv}/bin/nova-conductor',) + conf('nova'),
+    Service('nova-conductor', 2, single('nova-conductor',
+                                        'nova.cmd.conductor:main',
+                                        *conf('nova')),
             checks.Queue('conductor'), project='nova'),
-    Service('nova-scheduler', 2, ('{venv}/bin/nova-scheduler',) + conf('nova'),
+    Service('nova-scheduler', 2, single('nova-scheduler',
+                                        'nova.cmd.scheduler:main',
+                                        *conf('nova')),
             checks.Queue('scheduler'), project='nova'),
 ) + tuple(s for h in L.COMPUTE_HOSTS for s in compute_services(h)) + (
     wsgi('neutron', L.PORTS['neutron'], 'neutron.wsgi.api:application',
          'neutron', app_args=conf('neutron')),
     wsgi('heat-api', L.PORTS['heat-api'], 'heat.wsgi.api:application',
          'heat', app_args=conf('heat')),
-    Service('heat-engine', 2, ('{venv}/bin/heat-engine',) + conf('heat'),
+    Service('heat-engine', 2, single('heat-engine', 'heat.cmd.engine:main',
+                                     *conf('heat')),
             checks.Queue('engine'), project='heat'),
     # The event-engine of mistral-server spins a core: not started. The
     # executor is of type local (actions run inside the engine process), so
-    # no separate executor server either.
+    # no separate executor server either; nor the notifier server, which
+    # only serves executions that ask for webhook notifications.
     Service('mistral', 2, ('{venv}/bin/mistral-server', '--server',
-                           'api,engine,notifier') + conf('mistral'),
+                           'api,engine') + conf('mistral'),
             checks.All((checks.Http(L.url('mistral', '/')),
                         checks.Queue('mistral_engine'))),
             ports=(L.PORTS['mistral'],), project='mistral'),

@@ -1,6 +1,9 @@
 """A small JSON file under the base dir recording what is already done."""
 import json
 import os
+import threading
+
+_LOCK = threading.Lock()
 
 
 def load(lay):
@@ -19,10 +22,16 @@ def save(lay, data):
     os.replace(tmp, lay.state_file)
 
 
+def update(lay, change):
+    """Load, ``change(data)`` in place, save; safe across threads."""
+    with _LOCK:
+        data = load(lay)
+        change(data)
+        save(lay, data)
+
+
 def mark(lay, key, value=True):
-    data = load(lay)
-    data[key] = value
-    save(lay, data)
+    update(lay, lambda data: data.__setitem__(key, value))
 
 
 def done(lay, key):

@@ -1,19 +1,22 @@
-"""Serve one OpenStack WSGI API with gunicorn; runs inside a service venv.
+"""Serve one OpenStack WSGI API; runs inside a service venv.
 
-Usage: python wsgi_runner.py --name N --bind H:P --app APP [-- APP_ARGS...]
+Usage: python wsgi_runner.py --name N --bind H:P --app APP
+                             [--server cheroot|gunicorn] [-- APP_ARGS...]
 
 APP is ``module:attribute`` or one of the loader names below. The app's own
 argv (its ``--config-file`` options) is set as ``sys.argv`` before the app is
-imported: several WSGI modules parse ``sys.argv`` with oslo.config, which
-is why gunicorn's command line cannot be used (its options would reach
-oslo.config). gunicorn's gthread worker keeps keep-alive connections sane.
+imported: several WSGI modules parse ``sys.argv`` with oslo.config, which is
+why a server's own command line (gunicorn's) cannot be used.
+
+The default server is cheroot: threaded, one process, HTTP/1.1 keep-alive
+done right (uwsgi's http-socket reset keep-alive connections). gunicorn
+(gthread, one worker) remains selectable; it costs a master process more.
 """
 import argparse
 import importlib
 import os
+import signal
 import sys
-
-from gunicorn.app.base import BaseApplication
 
 
 def _aodh(argv):
@@ -31,30 +34,45 @@ def _vitrage(argv):
 LOADERS = {'aodh': _aodh, 'vitrage': _vitrage}
 
 
-class Server(BaseApplication):
+def load_app(opts, app_argv):
+    sys.argv = [opts.name] + app_argv
+    if opts.app in LOADERS:
+        return LOADERS[opts.app](app_argv)
+    module, _, attr = opts.app.partition(':')
+    return getattr(importlib.import_module(module), attr)
 
-    def __init__(self, opts, app_argv):
-        self.opts = opts
-        self.app_argv = app_argv
-        super().__init__()
 
-    def load_config(self):
-        self.cfg.set('bind', self.opts.bind)
-        self.cfg.set('workers', self.opts.workers)
-        self.cfg.set('worker_class', 'gthread')
-        self.cfg.set('threads', self.opts.threads)
-        self.cfg.set('timeout', 300)
-        self.cfg.set('graceful_timeout', 5)
-        self.cfg.set('proc_name', self.opts.name)
-        if 'control_socket_disable' in self.cfg.settings:
-            self.cfg.set('control_socket_disable', True)
+def serve_cheroot(opts, app_argv):
+    from cheroot import wsgi
+    host, _, port = opts.bind.rpartition(':')
+    app = load_app(opts, app_argv)
+    server = wsgi.Server((host, int(port)), app, numthreads=opts.threads,
+                         server_name=opts.name, timeout=300)
 
-    def load(self):
-        sys.argv = [self.opts.name] + self.app_argv
-        if self.opts.app in LOADERS:
-            return LOADERS[self.opts.app](self.app_argv)
-        module, _, attr = self.opts.app.partition(':')
-        return getattr(importlib.import_module(module), attr)
+    def stop(signum, frame):
+        raise SystemExit(0)
+    signal.signal(signal.SIGTERM, stop)
+    server.safe_start()
+
+
+def serve_gunicorn(opts, app_argv):
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self):
+            self.cfg.set('bind', opts.bind)
+            self.cfg.set('workers', 1)
+            self.cfg.set('worker_class', 'gthread')
+            self.cfg.set('threads', opts.threads)
+            self.cfg.set('timeout', 300)
+            self.cfg.set('graceful_timeout', 5)
+            self.cfg.set('proc_name', opts.name)
+            if 'control_socket_disable' in self.cfg.settings:
+                self.cfg.set('control_socket_disable', True)
+
+        def load(self):
+            return load_app(opts, app_argv)
+    Server().run()
 
 
 def main():
@@ -67,12 +85,16 @@ def main():
     p.add_argument('--name', required=True)
     p.add_argument('--bind', required=True)
     p.add_argument('--app', required=True)
-    p.add_argument('--workers', type=int,
-                   default=int(os.environ.get('LOCALCLOUD_WSGI_WORKERS', 1)))
+    p.add_argument('--server', choices=('cheroot', 'gunicorn'),
+                   default=os.environ.get('LOCALCLOUD_WSGI_SERVER',
+                                          'cheroot'))
     p.add_argument('--threads', type=int,
                    default=int(os.environ.get('LOCALCLOUD_WSGI_THREADS', 4)))
     opts = p.parse_args(argv)
-    Server(opts, app_argv).run()
+    if opts.server == 'cheroot':
+        serve_cheroot(opts, app_argv)
+    else:
+        serve_gunicorn(opts, app_argv)
 
 
 if __name__ == '__main__':

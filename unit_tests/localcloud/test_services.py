@@ -12,7 +12,7 @@ class TestServiceTable(testtools.TestCase):
     def setUp(self):
         super().setUp()
         self.paths = services.paths_for(layout.Layout('/srv/lc'),
-                                        '/srv/runner.py')
+                                        '/srv/tools/localcloud')
 
     def test_names_unique(self):
         names = [s.name for s in services.SERVICES]
@@ -88,3 +88,24 @@ class TestServiceTable(testtools.TestCase):
         self.assertNotIn('event-engine', servers)
         self.assertNotIn('all', servers)
         self.assertIn('engine', servers)
+
+
+class TestSingleProcess(testtools.TestCase):
+
+    def test_one_worker_runs_without_fork(self):
+        from localcloud import single_process
+        calls = []
+        launch = single_process._single_process(
+            lambda conf, svc, workers=1, *a, **kw: calls.append(
+                (workers, kw.get('no_fork'))))
+        launch('conf', 'svc', 1, restart_method='mutate')
+        launch('conf', 'svc', workers=None)
+        launch('conf', 'svc', 3)
+        self.assertEqual([(1, True), (None, True), (3, None)], calls)
+
+    def test_rpc_services_use_it(self):
+        paths = services.paths_for(layout.Layout('/srv/lc'), '/t')
+        for name in ('nova-conductor', 'nova-scheduler', 'heat-engine'):
+            argv = services.by_name(name).render_argv(paths)
+            self.assertEqual(['/srv/lc/venv/bin/python',
+                              '/t/single_process.py', name], argv[:3])

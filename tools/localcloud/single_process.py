@@ -1,0 +1,38 @@
+"""Run an oslo.service console script as one process; runs in a venv.
+
+Usage: python single_process.py PROG MODULE:FUNC [ARGS...]
+
+With one worker, oslo.service's ``launch()`` still forks: a supervising
+parent plus one worker, each holding a full copy of the service (about
+30-40 MiB more per service). ``launch()`` has a documented ``no_fork``
+parameter, which nova-compute itself uses, but the conductor, scheduler and
+heat-engine console scripts do not expose it. This runner calls the
+service's own entry point with ``no_fork=True`` whenever one worker is asked
+for; nothing else changes.
+"""
+import importlib
+import sys
+
+
+def _single_process(launch):
+    def wrapper(conf, svc, workers=1, *args, **kwargs):
+        if workers in (None, 1):
+            kwargs['no_fork'] = True
+        return launch(conf, svc, workers, *args, **kwargs)
+    return wrapper
+
+
+def main():
+    prog, target = sys.argv[1], sys.argv[2]
+    sys.argv = [prog] + sys.argv[3:]
+    module, _, func = target.partition(':')
+    # The service's module first: nova's must patch (or poison) eventlet
+    # before anything else imports it.
+    entry = getattr(importlib.import_module(module), func)
+    from oslo_service import service
+    service.launch = _single_process(service.launch)
+    return entry()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
