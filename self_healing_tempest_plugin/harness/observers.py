@@ -46,17 +46,20 @@ def alarm_history_transitions(alarming_client, alarm_id):
             '"alarm"' in (change.get('detail') or '')]
 
 
-def execution_started(workflow_client, workflow_ids, since):
-    """Mistral created an execution of one of ``workflow_ids``.
+def execution_started(workflow_client, workflows, since):
+    """Mistral created an execution of one of ``workflows``.
 
-    The execution's created_at is Mistral's time of the trigger.
+    ``workflows`` holds workflow ids or names (Heat's physical id of an
+    OS::Mistral::Workflow is its name). The execution's created_at is
+    Mistral's time of the trigger.
     """
-    workflow_ids = set(workflow_ids)
+    workflows = set(workflows)
 
     def observe():
         for execution in workflow_client.list_executions()['executions']:
-            if (execution.get('workflow_id') in workflow_ids and
-                    _after(execution['created_at'], since)):
+            ours = (execution.get('workflow_id') in workflows or
+                    execution.get('workflow_name') in workflows)
+            if ours and _after(execution['created_at'], since):
                 return run.Observation(
                     cloud_time=execution['created_at'],
                     source='mistral execution',

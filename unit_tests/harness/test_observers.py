@@ -72,6 +72,14 @@ class ExecutionStartedTest(testtools.TestCase):
         self.assertEqual('2026-11-22 00:16:38', seen.cloud_time)
         self.assertEqual('RUNNING', seen.detail['state'])
 
+    def test_matches_a_workflow_by_name(self):
+        client = mock.Mock()
+        client.list_executions.return_value = {'executions': [
+            {'id': 'e1', 'workflow_id': 'uuid-1', 'workflow_name': 'heal',
+             'created_at': '2026-11-22 00:16:37'}]}
+        seen = observers.execution_started(client, {'heal'}, since)()
+        self.assertEqual('e1', seen.detail['execution_id'])
+
     def test_second_precision_counts_the_fault_second(self):
         client = mock.Mock()
         client.list_executions.return_value = {'executions': [

@@ -116,11 +116,12 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
                 if r['resource_type'] == resource_type and
                 r.get('physical_resource_id')]
 
-    def _delete_executions(self, workflow_ids):
+    def _delete_executions(self, workflows):
         """Mistral keeps executions after Heat deletes their workflows."""
         executions = self.workflow_client.list_executions()['executions']
         for execution in executions:
-            if execution.get('workflow_id') in workflow_ids:
+            if workflows & {execution.get('workflow_id'),
+                            execution.get('workflow_name')}:
                 try:
                     self.workflow_client.delete_execution(
                         execution['id'], force=True)
@@ -222,8 +223,8 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
         conf = CONF.self_healing
         invariants = scenario.invariants(conf)
         stack = self.deploy_stack(scenario, invariants)
-        workflow_ids = set(self.physical_ids(stack, WORKFLOW_TYPE))
-        self.addCleanup(self._delete_executions, workflow_ids)
+        workflows = set(self.physical_ids(stack, WORKFLOW_TYPE))
+        self.addCleanup(self._delete_executions, workflows)
         alarm_ids = self.physical_ids(stack, ALARM_TYPE)
         cluster_state = self.group_state(stack)
         healthy = cluster_state()
@@ -239,7 +240,7 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
             detect=observers.alarm_fired(self.alarming_client, alarm_ids,
                                          since_fault),
             act=observers.execution_started(self.workflow_client,
-                                            workflow_ids, since_fault),
+                                            workflows, since_fault),
             invariants=invariants, deadlines=scenario.deadlines(conf),
             steady_window_s=scenario.steady_window_s(conf),
             poll_interval_s=conf.poll_interval_s * CALLS_PER_POLL / 2)
