@@ -172,8 +172,9 @@ OPENSTACK = (
          'neutron', app_args=conf('neutron')),
     wsgi('heat-api', L.PORTS['heat-api'], 'heat.wsgi.api:application',
          'heat', app_args=conf('heat')),
-    Service('heat-engine', 2, single('heat-engine', 'heat.cmd.engine:main',
-                                     *conf('heat')),
+    # heat-engine stops serving RPC when run without fork: it keeps its
+    # supervising parent.
+    Service('heat-engine', 2, ('{venv}/bin/heat-engine',) + conf('heat'),
             checks.Queue('engine'), project='heat'),
     # The event-engine of mistral-server spins a core: not started. The
     # executor is of type local (actions run inside the engine process), so

@@ -5,10 +5,11 @@ Usage: python single_process.py PROG MODULE:FUNC [ARGS...]
 With one worker, oslo.service's ``launch()`` still forks: a supervising
 parent plus one worker, each holding a full copy of the service (about
 30-40 MiB more per service). ``launch()`` has a documented ``no_fork``
-parameter, which nova-compute itself uses, but the conductor, scheduler and
-heat-engine console scripts do not expose it. This runner calls the
+parameter, which nova-compute itself uses, but the nova-conductor and
+nova-scheduler console scripts do not expose it. This runner calls the
 service's own entry point with ``no_fork=True`` whenever one worker is asked
-for; nothing else changes.
+for; nothing else changes. (heat-engine stops answering RPC when run this
+way, so it keeps its parent.)
 """
 import importlib
 import sys

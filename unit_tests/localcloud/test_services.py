@@ -105,7 +105,7 @@ class TestSingleProcess(testtools.TestCase):
 
     def test_rpc_services_use_it(self):
         paths = services.paths_for(layout.Layout('/srv/lc'), '/t')
-        for name in ('nova-conductor', 'nova-scheduler', 'heat-engine'):
+        for name in ('nova-conductor', 'nova-scheduler'):
             argv = services.by_name(name).render_argv(paths)
             self.assertEqual(['/srv/lc/venv/bin/python',
                               '/t/single_process.py', name], argv[:3])
