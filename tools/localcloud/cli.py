@@ -7,6 +7,7 @@ import sys
 from localcloud import cloud as cloud_mod
 from localcloud import install
 from localcloud import layout
+from localcloud import procs
 from localcloud import progress as progress_mod
 from localcloud import services
 
@@ -48,6 +49,31 @@ def cmd_status(args):
     up = sum(1 for r in rows if r[2] == 'up')
     print('%d/%d up; base %s' % (up, len(rows), c.lay.base))
     return 0 if up == len(rows) else 3
+
+
+def _services(names):
+    known = {s.name: s for s in services.SERVICES}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise RuntimeError('unknown service(s) %s; known: %s' % (
+            ', '.join(unknown), ', '.join(known)))
+    return [known[n] for n in names]
+
+
+def cmd_stop(args):
+    c = _cloud(args)
+    svcs = _services(args.services)
+    with c.progress.step('stop %s' % ' '.join(args.services)):
+        procs.stop([c.lay.pidfile(s.name) for s in svcs], c.lay.base)
+    return 0
+
+
+def cmd_start(args):
+    c = _cloud(args)
+    svcs = _services(args.services)
+    with c.progress.step('start %s' % ' '.join(args.services)):
+        c.start(svcs)
+    return 0
 
 
 def cmd_logs(args):
@@ -121,6 +147,14 @@ def build_parser():
                    ).set_defaults(func=cmd_down)
     sub.add_parser('status', help='services, pids, health, memory'
                    ).set_defaults(func=cmd_status)
+    for name, func, text in (
+            ('stop', cmd_stop, 'stop single services (e.g. a compute host: '
+                               'nova-compute-host1)'),
+            ('start', cmd_start, 'start single services again and wait '
+                                 'until they are healthy')):
+        sp = sub.add_parser(name, help=text)
+        sp.add_argument('services', nargs='+', metavar='SERVICE')
+        sp.set_defaults(func=func)
     lg = sub.add_parser('logs', help='tail of one or every service log')
     lg.add_argument('service', nargs='?')
     lg.add_argument('-n', '--lines', type=int, default=40)

@@ -103,21 +103,28 @@ def uv_install_argv(uv, python, spec, extra=()):
 
 
 def _ensure_venv(path, log):
+    # No pip inside: uv installs into the venv from outside (ensurepip alone
+    # would cost seconds per venv).
     if not os.path.exists(os.path.join(path, 'bin', 'python')):
-        _run([sys.executable, '-m', 'venv', path], log)
+        _run([sys.executable, '-m', 'venv', '--without-pip', path], log)
 
 
 def uv_path(lay):
     return lay.bin('uv')
 
 
+def _ensure_uv(lay, log):
+    _ensure_venv(lay.venv, log)
+    if not os.path.exists(uv_path(lay)):
+        _run([sys.executable, '-m', 'pip', '--python', lay.bin('python'),
+              'install', '-q', 'uv==%s' % UV_VERSION], log)
+
+
 def venvs(lay, log):
     """Create both venvs and install the pinned packages (skips if stamped)."""
     st = state.load(lay)
     done = []
-    _ensure_venv(lay.venv, log)
-    if not os.path.exists(uv_path(lay)):
-        _run([lay.bin('pip'), 'install', '-q', 'uv==%s' % UV_VERSION], log)
+    _ensure_uv(lay, log)
     for key, venv, spec in (('venv', lay.venv, MAIN),
                             ('venv-vitrage', lay.vitrage_venv, VITRAGE)):
         stamp = lock_hash(spec)
@@ -141,9 +148,7 @@ def install_plugin(lay, repo, log):
 
 def lock(lay, log, upgrade=False):
     """Re-resolve the pin files (keeps current pins unless ``upgrade``)."""
-    _ensure_venv(lay.venv, log)
-    if not os.path.exists(uv_path(lay)):
-        _run([lay.bin('pip'), 'install', '-q', 'uv==%s' % UV_VERSION], log)
+    _ensure_uv(lay, log)
     common = [uv_path(lay), 'pip', 'compile', '--python-version', '3.11',
               '--no-header', '--annotation-style', 'line']
     if upgrade:
