@@ -18,6 +18,7 @@ from self_healing_tempest_plugin.harness import deadlines as dl
 from self_healing_tempest_plugin.harness import observers
 from self_healing_tempest_plugin.harness import run
 from self_healing_tempest_plugin.harness import sampler as sp
+from self_healing_tempest_plugin.harness import timeline as tl
 from self_healing_tempest_plugin.tests import base
 
 CONF = config.CONF
@@ -253,7 +254,7 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
         self.assertEqual('UPDATE_COMPLETE', final,
                          'stack %s ended %s, not healed by a stack update'
                          % (stack, final))
-        action = timeline.phase('action_started')
+        action = timeline.phase(tl.ACTION_STARTED)
         execution_id = action.detail.get('execution_id')
         self.waiter(CONF.self_healing.act_timeout_s).until(
             lambda: self.workflow_client.show_execution(execution_id),
