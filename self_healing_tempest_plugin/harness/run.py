@@ -62,12 +62,20 @@ class HealingRun(object):
     :param invariants: ``sampler.Invariants``; default from config.
     :param deadlines: ``deadlines.Deadlines``; default from config.
     :param steady_window_s: default [self_healing] steady_window_s.
+    :param scenario_name: the scenario's name, for the report (default:
+        the report derives it from the test id).
+    :param expect_missed_phase: a negative scenario's expected miss
+        ('detect' or 'act'), for the report.
+
+    The timeline records the deadlines, the invariants and the scenario
+    (fault kind, observed phases, windows) the run is judged against.
     """
 
     def __init__(self, test, fault, cluster_state, detect=None, act=None,
                  invariants=None, deadlines=None, steady_window_s=None,
                  poll_interval_s=None, timeline_dir=None, conf=None,
-                 clock=time.time, sleep=time.sleep):
+                 clock=time.time, sleep=time.sleep, scenario_name=None,
+                 expect_missed_phase=None):
         conf = conf or _conf()
         self.test = test
         self.fault = fault
@@ -86,12 +94,33 @@ class HealingRun(object):
         self.clock = clock
         self.sleep = sleep
         self.timeline = tl.Timeline(test.id(), clock=clock)
+        self._record_judgement(scenario_name, expect_missed_phase)
         self.sampler = None
         self.written = None
         self._not_before = {}
         self._waiter = None
 
     # -- helpers ------------------------------------------------------
+    def _record_judgement(self, scenario_name, expect_missed_phase):
+        """What the run is judged against, into the timeline."""
+        inv = self.invariants
+        self.timeline.deadlines = self.deadlines.to_dict()
+        self.timeline.invariants = {
+            'desired': inv.desired, 'min': inv.min_size,
+            'max': inv.max_size, 'floor': inv.floor,
+            'identity': inv.identity, 'host_change': inv.host_change,
+            'allow_red': inv.allow_red}
+        scenario = {
+            'fault': self.fault.kind,
+            'observed': [phase for phase, _ in self.observers],
+            'steady_window_s': self.steady_window_s,
+            'poll_interval_s': self.poll_interval_s}
+        if scenario_name is not None:
+            scenario['name'] = scenario_name
+        if expect_missed_phase is not None:
+            scenario['expect_missed_phase'] = expect_missed_phase
+        self.timeline.scenario = scenario
+
     def _write(self):
         self.written = self.timeline.write(self.timeline_dir)
 

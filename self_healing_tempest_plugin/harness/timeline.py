@@ -7,6 +7,13 @@ instance action start), the cloud's time beside it and their difference.
 ``not_before`` is the harness time of the last poll that had not seen the
 event yet: the event happened between the two, so the report is honest
 about the resolution of polling.
+
+What the run was judged against travels with it (optional keys, absent
+from files written before they existed; readers must use ``.get``):
+``deadlines`` (``detect_s``, ``act_s``, ``recover_s``), ``invariants``
+(``desired``, ``min``, ``max``, ``floor``, ``identity``, ``host_change``,
+``allow_red``) and ``scenario`` (``name``, ``fault`` kind, ``observed``
+phases, ``steady_window_s``, ``poll_interval_s``, ``expect_missed_phase``).
 """
 
 import datetime
@@ -28,6 +35,9 @@ GREEN = 'GREEN'
 YELLOW = 'YELLOW'
 RED = 'RED'
 BANDS = (GREEN, YELLOW, RED)
+
+# Keys written only when known (see the module docstring).
+OPTIONAL_KEYS = ('deadlines', 'invariants', 'scenario')
 
 DETAIL_NAME = 'recovery-timeline'
 _JSON = content_type.ContentType(
@@ -143,6 +153,10 @@ class Timeline(object):
         self.marks = []
         self.samples = []
         self.result = None
+        # What the run is judged against; dicts, None when not known.
+        self.deadlines = None
+        self.invariants = None
+        self.scenario = None
 
     # -- recording ----------------------------------------------------
     def mark(self, name, at=None, cloud_time=None, source=None,
@@ -208,7 +222,7 @@ class Timeline(object):
 
     # -- serialising --------------------------------------------------
     def to_dict(self):
-        return {
+        data = {
             'test_id': self.test_id,
             'phases': PHASES,
             'marks': [m.to_dict() for m in self.marks],
@@ -217,6 +231,10 @@ class Timeline(object):
             'durations': self.durations(),
             'result': self.result,
         }
+        for key in OPTIONAL_KEYS:
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
+        return data
 
     def to_json(self):
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
@@ -228,6 +246,12 @@ class Timeline(object):
         timeline.marks = [Mark.from_dict(m) for m in data['marks']]
         timeline.samples = [Sample.from_dict(s) for s in data['samples']]
         timeline.result = data.get('result')
+        for key in OPTIONAL_KEYS:
+            value = data.get(key)
+            if value is not None and not isinstance(value, dict):
+                raise ValueError('%s must be a mapping, got %r'
+                                 % (key, value))
+            setattr(timeline, key, value)
         return timeline
 
     def file_name(self):

@@ -128,6 +128,33 @@ class HealingRunTest(testtools.TestCase):
             'affected_members'])
         self.assertIn(tl.DETAIL_NAME, self.test.details)
 
+    def test_records_what_it_is_judged_against(self):
+        self._run(scenario_name='autoheal_delete_member').run()
+        data = self._written()
+        self.assertEqual({'detect_s': 30, 'act_s': 60, 'recover_s': 120},
+                         data['deadlines'])
+        self.assertEqual({'desired': 2, 'min': 1, 'max': 3, 'floor': 1,
+                          'identity': 'replace', 'host_change': None,
+                          'allow_red': False}, data['invariants'])
+        self.assertEqual({'name': 'autoheal_delete_member',
+                          'fault': 'instance_delete',
+                          'observed': [tl.DETECTED, tl.ACTION_STARTED],
+                          'steady_window_s': 5, 'poll_interval_s': 1.0},
+                         data['scenario'])
+
+    def test_records_the_overrides_and_the_expected_miss(self):
+        self.cloud.detect_at = None
+        self.cloud.heal_at = None
+        self._fails(dl.DeadlineMissed, detect=self.cloud.detect, act=None,
+                    deadlines=dl.Deadlines(10, 20, 40),
+                    expect_missed_phase=dl.DETECT)
+        data = self._written()
+        self.assertEqual({'detect_s': 10, 'act_s': 20, 'recover_s': 40},
+                         data['deadlines'])
+        self.assertEqual(dl.DETECT, data['scenario']['expect_missed_phase'])
+        self.assertEqual([tl.DETECTED], data['scenario']['observed'])
+        self.assertNotIn('name', data['scenario'])
+
     def test_polls_no_faster_than_the_interval(self):
         self._run().run()
         times = [t for _, t in self.cloud.calls]

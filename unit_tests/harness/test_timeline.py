@@ -105,6 +105,37 @@ class TimelineTest(testtools.TestCase):
                           'stack_update_started', tl.RECOVERED],
                          [m.name for m in copy.marks])
 
+    def test_judgement_keys_round_trip(self):
+        original = self._full()
+        original.deadlines = {'detect_s': 30, 'act_s': 60, 'recover_s': 90}
+        original.invariants = {'desired': 2, 'min': 1, 'max': 3, 'floor': 1}
+        original.scenario = {'name': 'x', 'fault': 'server_stop'}
+        data = json.loads(original.to_json())
+        self.assertEqual(30, data['deadlines']['detect_s'])
+        self.assertEqual(1, data['invariants']['floor'])
+        self.assertEqual('server_stop', data['scenario']['fault'])
+        copy = tl.Timeline.from_json(original.to_json())
+        self.assertEqual(original.to_dict(), copy.to_dict())
+        self.assertEqual(90, copy.deadlines['recover_s'])
+
+    def test_files_without_judgement_keys_still_read(self):
+        # Written before the keys existed: read, and written back alike.
+        data = self._full().to_dict()
+        for key in tl.OPTIONAL_KEYS:
+            self.assertNotIn(key, data)
+        copy = tl.Timeline.from_json(json.dumps(data))
+        self.assertIsNone(copy.deadlines)
+        self.assertIsNone(copy.invariants)
+        self.assertIsNone(copy.scenario)
+        self.assertEqual(data, copy.to_dict())
+
+    def test_judgement_key_must_be_a_mapping(self):
+        data = self._full().to_dict()
+        data['deadlines'] = [30, 60, 90]
+        error = self.assertRaises(ValueError, tl.Timeline.from_json,
+                                  json.dumps(data))
+        self.assertIn('deadlines must be a mapping', str(error))
+
     def test_write_one_file_per_test(self):
         directory = self.useFixture(fixtures.TempDir()).path
         path = self._full().write(os.path.join(directory, 'sub'))
