@@ -121,7 +121,8 @@ def cmd_job(args):
 def cmd_smoke(args):
     from localcloud import smoke
     c = _cloud(args)
-    return smoke.run(c, keep=args.keep, heal=args.heal)
+    return smoke.run(c, keep=args.keep, heal=args.heal,
+                     vitrage=args.vitrage)
 
 
 def cmd_lock(args):
@@ -170,6 +171,9 @@ def build_parser():
                     help='keep the resources for inspection')
     sm.add_argument('--heal', action='store_true',
                     help='also run the Zaqar + Mistral healing chain')
+    sm.add_argument('--vitrage', action='store_true',
+                    help='also run a Doctor host-down event through Vitrage '
+                         'to a Mistral workflow')
     sm.set_defaults(func=cmd_smoke)
     lk = sub.add_parser('lock', help='re-resolve the pinned package sets')
     lk.add_argument('--upgrade', action='store_true')

@@ -8,6 +8,9 @@
 4. With ``--heal``: the stack also holds a Zaqar queue, a MistralTrigger and
    a Mistral workflow (mark the member unhealthy, update the stack), and the
    group is back to two ACTIVE members without the deleted one.
+5. With ``--vitrage``: a Vitrage template (Doctor ``compute.host.down`` on a
+   host raises "Instance Down" on its instances and runs a public Mistral
+   workflow); a Doctor event for host1 makes Vitrage run the workflow.
 
 Everything it creates is deleted on every exit path (unless ``--keep``).
 """
@@ -89,6 +92,50 @@ def template(heal):
     }
 
 
+VITRAGE_WORKFLOW = """---
+version: '2.0'
+localcloud_smoke_vitrage:
+  input:
+    - instance_id
+  tasks:
+    noop:
+      action: std.noop
+"""
+
+VITRAGE_TEMPLATE = """metadata:
+  version: 3
+  name: localcloud_smoke_host_down
+  type: standard
+entities:
+  host_alarm:
+    type: doctor
+    name: compute.host.down
+  host:
+    type: nova.host
+  instance:
+    type: nova.instance
+scenarios:
+  - condition: host_alarm [ on ] host AND host [ contains ] instance
+    actions:
+      - raise_alarm:
+          target: instance
+          alarm_name: Instance Down
+          severity: CRITICAL
+          causing_alarm: host_alarm
+      - execute_mistral:
+          workflow: localcloud_smoke_vitrage
+          input:
+            instance_id: get_attr(instance, id)
+"""
+
+
+def doctor_event(host, status):
+    return json.dumps({
+        'hostname': host, 'source': 'localcloud-smoke', 'cause': 'smoke',
+        'severity': 'critical', 'status': status, 'monitor_id': 'smoke',
+        'monitor_event_id': '%s-%s' % (host, status)})
+
+
 class Smoke:
 
     def __init__(self, cloud, log):
@@ -99,22 +146,23 @@ class Smoke:
         self.t0 = time.monotonic()
         self.stack = None        # (name, id)
         self.servers = []
+        self.vitrage = {}        # what the Vitrage check made
 
     def say(self, text):
         self.log('[%6.1fs] %s' % (time.monotonic() - self.t0, text))
 
-    def cli(self, *args):
+    def cli(self, *args, prog='openstack', user='admin', project='admin'):
         env = dict(os.environ, OS_AUTH_URL=self.sess.auth_url,
-                   OS_IDENTITY_API_VERSION='3', OS_USERNAME='admin',
-                   OS_PASSWORD=self.sess.password, OS_PROJECT_NAME='admin',
+                   OS_IDENTITY_API_VERSION='3', OS_USERNAME=user,
+                   OS_PASSWORD=self.sess.password, OS_PROJECT_NAME=project,
                    OS_USER_DOMAIN_ID='default', OS_PROJECT_DOMAIN_ID='default',
                    OS_REGION_NAME='RegionOne')
-        out = subprocess.run([self.lay.bin('openstack')] + list(args),
+        out = subprocess.run([self.lay.bin(prog)] + list(args),
                              env=env, capture_output=True, text=True,
                              timeout=300)
         if out.returncode:
-            raise RuntimeError('openstack %s: %s' % (' '.join(args[:3]),
-                                                     out.stderr[-2000:]))
+            raise RuntimeError('%s %s: %s' % (prog, ' '.join(args[:3]),
+                                              out.stderr[-2000:]))
         return out.stdout
 
     # -- resources -----------------------------------------------------------
@@ -218,7 +266,71 @@ class Smoke:
         self.say('HEALED %.1fs after the delete: members %s' % (
             time.monotonic() - t_delete, ', '.join(refs)))
 
+    def vitrage_host_down(self, image_id, flavor_id, host='host1'):
+        """Doctor host-down -> Vitrage alarm -> Mistral execution."""
+        tmp = self.lay.path('run', 'smoke')
+        os.makedirs(tmp, exist_ok=True)
+        for name, text in (('wf.yaml', VITRAGE_WORKFLOW),
+                           ('template.yaml', VITRAGE_TEMPLATE)):
+            with open(os.path.join(tmp, name), 'w') as f:
+                f.write(text)
+        self.cli('workflow', 'create', '--public',
+                 os.path.join(tmp, 'wf.yaml'))
+        self.vitrage['workflow'] = 'localcloud_smoke_vitrage'
+        self.cli('template', 'add', '--path',
+                 os.path.join(tmp, 'template.yaml'), prog='vitrage')
+        self.vitrage['template'] = 'localcloud_smoke_host_down'
+        active = '%s ACTIVE' % self.vitrage['template']
+        api.wait_for(lambda: active in self.cli(
+            'template', 'list', '-f', 'value', '-c', 'Name', '-c', 'Status',
+            prog='vitrage'), 60, what='Vitrage template ACTIVE')
+        server = self.sess.post('compute', '/servers', {'server': {
+            'name': 'localcloud-smoke-vitrage', 'imageRef': image_id,
+            'flavorRef': flavor_id, 'networks': 'none',
+            'availability_zone': 'nova:%s' % host}},
+            headers=COMPUTE_MV)['server']
+        self.servers.append(server['id'])
+        self.wait_server(server['id'], 'ACTIVE')
+        api.wait_for(lambda: server['id'] in self.cli(
+            'topology', 'show', '--all-tenants', prog='vitrage'), 60,
+            what='the server in Vitrage\'s topology')
+        self.say('Vitrage sees server %s on %s' % (server['id'], host))
+        t0 = time.monotonic()
+        self.vitrage['event_host'] = host
+        self.cli('event', 'post', '--type', 'compute.host.down',
+                 '--details', doctor_event(host, 'down'), prog='vitrage')
+
+        def executed():
+            out = self.cli('workflow', 'execution', 'list', '-f', 'json',
+                           user='vitrage', project='service')
+            mine = [e for e in json.loads(out)
+                    if e['Workflow name'] == self.vitrage['workflow']]
+            self.vitrage['executions'] = [e['ID'] for e in mine]
+            return [e for e in mine if e['State'] == 'SUCCESS']
+        api.wait_for(executed, 60, interval=2,
+                     what='a Mistral execution started by Vitrage')
+        self.say('Vitrage ran the Mistral workflow %.1fs after the Doctor '
+                 'host-down event' % (time.monotonic() - t0))
+
+    def vitrage_cleanup(self):
+        if 'event_host' in self.vitrage:
+            self.cli('event', 'post', '--type', 'compute.host.down',
+                     '--details', doctor_event(self.vitrage['event_host'],
+                                               'up'), prog='vitrage')
+        if 'template' in self.vitrage:
+            self.cli('template', 'delete', self.vitrage['template'],
+                     prog='vitrage')
+        for eid in self.vitrage.get('executions', []):
+            self.cli('workflow', 'execution', 'delete', eid,
+                     user='vitrage', project='service')
+        if 'workflow' in self.vitrage:
+            self.cli('workflow', 'delete', self.vitrage['workflow'])
+
     def cleanup(self):
+        try:
+            self.vitrage_cleanup()
+        except RuntimeError as e:
+            self.say('cleanup: %s' % e)
         for sid in list(self.servers):
             self.sess.delete('compute', '/servers/%s' % sid)
         if self.stack:
@@ -235,7 +347,7 @@ class Smoke:
                 self.say('cleanup: %s' % e)
 
 
-def run(cloud, keep=False, heal=False, log=print):
+def run(cloud, keep=False, heal=False, vitrage=False, log=print):
     sess = api.Session()
     image_id = [i['id'] for i in sess.get('image', '/v2/images?name=%s'
                                           % bootstrap.IMAGE_NAME)['images']][0]
@@ -249,6 +361,8 @@ def run(cloud, keep=False, heal=False, log=print):
         victim, t_delete = smoke.delete_member(refs, alarm_id)
         if heal:
             smoke.healed(victim, t_delete)
+        if vitrage:
+            smoke.vitrage_host_down(image_id, flavor_id)
         ok = True
     finally:
         if keep:
