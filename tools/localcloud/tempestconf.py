@@ -17,7 +17,7 @@ FEATURES = {
     'vitrage_flow': True,
     'integrated_flow': True,
     'per_vm_group_flow': False,     # needs Gnocchi + per-host samples
-    'recovery_policy_flows': True,
+    'recovery_policy_flows': False,  # reboot/rebuild/evacuate: not tried yet
 }
 
 SERVICES_AVAILABLE = {
