@@ -109,6 +109,10 @@ class Cloud:
         lay, step = self.lay, self.progress.step
         if os.path.exists(lay.state_file) and self.all_up():
             self.progress.info('already up (base %s)' % lay.base)
+            st = state.load(lay)
+            if st.get('image_id'):
+                # Cheap, and keeps it in step with the plugin's options.
+                tempestconf.write(lay, st['image_id'], st['flavor_ids'])
             return
         state.mark(lay, 'ready', False)
         setup_log = lay.log('setup-install')
@@ -148,7 +152,8 @@ class Cloud:
         with step('Tempest workspace') as r:
             r['note'] = tempestconf.write(lay, image_id, flavor_ids)
             tempestconf.openrc(lay)
-        state.mark(lay, 'ready', True)
+        state.update(lay, lambda data: data.update(
+            ready=True, image_id=image_id, flavor_ids=flavor_ids))
 
     def compute_ids(self):
         """A stable node identity per compute host, so a host restarts."""
