@@ -10,10 +10,12 @@ from localcloud import layout
 from localcloud import procs
 from localcloud import progress as progress_mod
 from localcloud import services
+from localcloud import tempestconf
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 SUITE_REGEX = r'^self_healing_tempest_plugin\.'
+NEGATIVE_REGEX = r'^self_healing_tempest_plugin\..*\.test_negative_'
 
 
 def _cloud(args):
@@ -108,6 +110,10 @@ def cmd_job(args):
                + os.environ.get('PATH', ''))
     argv = [c.lay.bin('tempest'), 'run', '--regex', args.regex,
             '--concurrency', str(args.concurrency)]
+    if args.negative:
+        argv = [c.lay.bin('tempest'), 'run', '--regex', NEGATIVE_REGEX,
+                '--config-file', tempestconf.negative_conf(c.lay),
+                '--concurrency', str(args.concurrency)]
     print('==> %s (in %s)' % (' '.join(argv), c.lay.workspace), flush=True)
     with c.progress.step('tempest run'):
         rc = subprocess.call(argv, cwd=c.lay.workspace, env=env)
@@ -164,6 +170,9 @@ def build_parser():
     job.add_argument('--repo', default=REPO)
     job.add_argument('--regex', default=SUITE_REGEX)
     job.add_argument('--concurrency', type=int, default=1)
+    job.add_argument('--negative', action='store_true',
+                     help='run the negative checks instead (each flow '
+                     'without its trigger must miss a named deadline)')
     job.set_defaults(func=cmd_job)
     sm = sub.add_parser('smoke', help='server, Heat group, Aodh event alarm '
                         'end to end (cleans up)')

@@ -27,8 +27,13 @@ SERVICES_AVAILABLE = {
 }
 
 
-def render(image_id, flavor_ids, workspace, hosts=L.COMPUTE_HOSTS):
-    """tempest.conf text for this cloud (pure)."""
+def render(image_id, flavor_ids, workspace, hosts=L.COMPUTE_HOSTS,
+           negative=False):
+    """tempest.conf text for this cloud (pure).
+
+    ``negative`` switches on the plugin's negative checks (each flow
+    without its trigger must miss a named deadline): their own CI target.
+    """
     flavor, flavor_alt = flavor_ids[0], flavor_ids[-1]
     return ini.render({
         'DEFAULT': {'log_dir': os.path.join(workspace, 'logs'),
@@ -108,7 +113,8 @@ def render(image_id, flavor_ids, workspace, hosts=L.COMPUTE_HOSTS):
             'steady_window_s': 10,
             'compute_hosts': list(hosts),
         },
-        'self_healing_feature_enabled': FEATURES,
+        'self_healing_feature_enabled': dict(FEATURES,
+                                             negative_checks=negative),
     })
 
 
@@ -126,7 +132,15 @@ def write(lay, image_id, flavor_ids):
         os.makedirs(os.path.join(ws, d), exist_ok=True)
     with open(lay.tempest_conf, 'w') as f:
         f.write(render(image_id, flavor_ids, ws))
+    with open(negative_conf(lay), 'w') as f:
+        f.write(render(image_id, flavor_ids, ws, negative=True))
     return lay.tempest_conf
+
+
+def negative_conf(lay):
+    """The workspace's config with the negative checks switched on."""
+    return os.path.join(os.path.dirname(lay.tempest_conf),
+                        'tempest-negative.conf')
 
 
 def openrc(lay):

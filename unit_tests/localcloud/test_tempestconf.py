@@ -62,3 +62,14 @@ class TestTempestConf(testtools.TestCase):
         tempest_own = {'nova', 'glance', 'neutron', 'cinder', 'swift'}
         self.assertEqual(set(), set(self.conf['service_available'])
                          - ours - tempest_own)
+
+    def test_negative_checks_only_in_the_negative_config(self):
+        self.assertEqual(
+            'false',
+            self.conf['self_healing_feature_enabled']['negative_checks'])
+        negative = ini.parse(tempestconf.render(
+            'img-1', ['fl-1', 'fl-2'], '/srv/lc/tempest', negative=True))
+        feats = negative['self_healing_feature_enabled']
+        self.assertEqual('true', feats['negative_checks'])
+        # Everything else is the same cloud.
+        self.assertEqual(self.conf['self_healing'], negative['self_healing'])
