@@ -5,7 +5,7 @@ import testtools
 from localcloud import layout
 
 README = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))), 'tools', 'localcloud', 'README.rst')
+    os.path.abspath(__file__)))), 'README.rst')
 
 
 class TestReadme(testtools.TestCase):
