@@ -1,0 +1,21 @@
+"""Recovery report over the healing harness's timeline files.
+
+    self-healing-report DIR [--html OUT.html] [--junit OUT.xml]
+                            [--png-dir PNGS/] [--trend RUN_DIR ...]
+                            [--deadlines D,A,R]
+    (or: python -m self_healing_tempest_plugin.report ...)
+
+DIR is one run's [self_healing] timeline_dir. On stdout: the run table
+(scenario, fault, detect/act/recover seconds from the fault against their
+deadlines, verdict, health band sequence, harness minus cloud clock), then
+with --trend the MTTD/MTTR per scenario over the runs. --html writes one
+self-contained page (table, PNGs embedded as base64, trend); --junit one
+testcase per timeline with the times as properties; --png-dir a timeline
+picture per scenario and trend.png. A missing or malformed file is named
+on stderr and the rest is still produced; ``--help`` lists the exit codes.
+
+The pictures (--png-dir, and those in --html) need matplotlib, which the
+plugin itself does not: ``pip install matplotlib``. It is imported only
+when pictures are drawn; without it the tables, HTML and JUnit are still
+written. Tempest never imports this package (it is not under ``tests``).
+"""

@@ -1,0 +1,131 @@
+"""One self-contained HTML file: the table, the pictures, the trend.
+
+Pictures are embedded as base64 ``data:`` URIs, so the file can be mailed
+or stored as a CI artifact on its own.
+"""
+
+import base64
+import html
+
+from self_healing_tempest_plugin.report import table
+from self_healing_tempest_plugin.report import timelines as tls
+
+STYLE = """
+body { font-family: sans-serif; margin: 1.5em; color: #222; }
+table { border-collapse: collapse; margin: 0.8em 0; }
+th, td { border: 1px solid #bbb; padding: 4px 8px; font-size: 14px;
+         text-align: left; vertical-align: top; }
+th { background: #eee; }
+td.num { text-align: right; font-family: monospace; }
+.PASS, .ok, .seen { background: #dff0d8; }
+.FAIL, .late, .missed, .ERROR { background: #f2dede; }
+.EXPECTED { background: #d9edf7; }
+.band { display: inline-block; padding: 1px 6px; margin: 1px;
+        border-radius: 3px; font-size: 12px; }
+.GREEN { background: #7bc47f; } .YELLOW { background: #f5dd55; }
+.RED { background: #e06666; }
+.problems { background: #fcf8e3; border: 1px solid #e0c46c;
+            padding: 0.5em 1em; }
+.result { font-family: monospace; font-size: 12px; white-space: pre-wrap;
+          max-width: 80em; }
+img { max-width: 100%; border: 1px solid #ddd; }
+"""
+
+
+def _esc(value):
+    return html.escape(str(value))
+
+
+def _img(png, alt):
+    return '<img alt="%s" src="data:image/png;base64,%s">' % (
+        _esc(alt), base64.b64encode(png).decode('ascii'))
+
+
+def _css(text):
+    return text.split()[0] if text else ''
+
+
+def _bands(bands):
+    return ' '.join('<span class="band %s">%s</span>' % (b, b)
+                    for b in bands) or '-'
+
+
+def _run_table(entries):
+    out = ['<table><tr>%s</tr>' % ''.join(
+        '<th>%s</th>' % _esc(h) for h in table.HEADERS)]
+    for index, entry in enumerate(entries):
+        cells = ['<td><a href="#timeline-%d">%s</a></td>' % (
+            index, _esc(entry.name)),
+            '<td title="%s">%s</td>' % (_esc(entry.did or ''),
+                                        _esc(entry.fault))]
+        for name, _ in tls.PHASE_MARKS:
+            phase = entry.phase(name)
+            title = 'cloud: %s s' % (
+                '-' if phase.cloud_seconds is None
+                else '%.1f' % phase.cloud_seconds)
+            cells.append('<td class="num %s" title="%s">%s</td>' % (
+                _css(phase.status), _esc(title), _esc(phase.cell())))
+        cells.append('<td class="%s">%s</td>' % (
+            _css(entry.verdict), _esc(entry.verdict)))
+        cells.append('<td>%s</td>' % _bands(entry.bands))
+        cells.append('<td class="num">%s</td>' % _esc(entry.clock_text()))
+        out.append('<tr>%s</tr>' % ''.join(cells))
+    out.append('</table>')
+    return '\n'.join(out)
+
+
+def _trend_section(trend, png):
+    out = ['<h2>Trend over %d run(s)</h2>' % len(trend.runs),
+           '<table><tr>%s</tr>' % ''.join(
+               '<th>%s</th>' % _esc(h) for h in trend.headers())]
+    for row in trend.rows():
+        out.append('<tr>%s</tr>' % ''.join(
+            '<td%s>%s</td>' % ('' if i < 2 else ' class="num"', _esc(c))
+            for i, c in enumerate(row)))
+    out.append('</table>')
+    out.append('<p>MTTD: seconds from the fault to DETECTED, MTTR: to '
+               'RECOVERED (harness clock). Runs, oldest first: %s.</p>'
+               % '; '.join('%s (%s UTC)' % (_esc(r.label), _esc(r.started_utc))
+                           for r in trend.runs))
+    if trend.without_times:
+        out.append('<p>No detect or recover time in any run: %s.</p>'
+                   % _esc(', '.join(trend.without_times)))
+    if png:
+        out.append(_img(png, 'trend'))
+    return '\n'.join(out)
+
+
+def page(title, entries, problems=(), pngs=None, trend=None,
+         trend_png=None, note=None):
+    """The HTML text. ``pngs`` maps an entry's path to its PNG bytes."""
+    pngs = pngs or {}
+    out = ['<!DOCTYPE html>', '<html><head><meta charset="utf-8">',
+           '<title>%s</title>' % _esc(title),
+           '<style>%s</style></head><body>' % STYLE,
+           '<h1>%s</h1>' % _esc(title)]
+    passed = sum(1 for e in entries if e.passed)
+    out.append('<p>%d timeline(s): %d passed, %d did not.</p>' % (
+        len(entries), passed, len(entries) - passed))
+    if problems:
+        out.append('<div class="problems"><b>Not read:</b><ul>%s</ul>'
+                   '</div>' % ''.join('<li>%s</li>' % _esc(p)
+                                      for p in problems))
+    if note:
+        out.append('<p class="problems">%s</p>' % _esc(note))
+    out.append(_run_table(entries))
+    out.append('<p>Phase cells: seconds from the fault to the phase / its '
+               'deadline (harness clock; the cloud clock on hover). '
+               'Harness-cloud clock: the bounds of the harness clock minus '
+               'the cloud clock that the marks allow.</p>')
+    for index, entry in enumerate(entries):
+        out.append('<h2 id="timeline-%d">%s</h2>'
+                   % (index, _esc(entry.name)))
+        out.append('<p>%s &mdash; <span class="%s">%s</span></p>' % (
+            _esc(entry.test_id), _css(entry.verdict), _esc(entry.verdict)))
+        out.append('<div class="result">%s</div>' % _esc(entry.result))
+        if entry.path in pngs:
+            out.append(_img(pngs[entry.path], entry.name))
+    if trend is not None:
+        out.append(_trend_section(trend, trend_png))
+    out.append('</body></html>')
+    return '\n'.join(out)

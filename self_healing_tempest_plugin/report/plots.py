@@ -1,0 +1,175 @@
+"""PNG pictures: one timeline per scenario, and the trend over runs.
+
+matplotlib is imported here, lazily, and only through its object API with
+the Agg canvas: no display, no pyplot state. Each function returns the
+PNG bytes.
+"""
+
+import io
+
+from self_healing_tempest_plugin.harness import timeline as tl
+from self_healing_tempest_plugin.report import table
+from self_healing_tempest_plugin.report import timelines as tls
+from self_healing_tempest_plugin.report import trend as tr
+
+BAND_COLOURS = {tl.GREEN: '#c8e6c9', tl.YELLOW: '#fff3a0',
+                tl.RED: '#f4a6a6'}
+PHASE_COLOURS = {tls.DETECT: '#1f77b4', tls.ACT: '#9467bd',
+                 tls.RECOVER: '#2ca02c'}
+LIMIT_STYLES = (('max', '#d62728', '--'), ('desired', '#555555', ':'),
+                ('min', '#ff7f0e', '-.'), ('floor', '#8b0000', '--'))
+# A deadline further than this many times the data's span is written at
+# the right edge rather than stretching the axis.
+DEADLINE_STRETCH = 1.5
+
+
+class MatplotlibMissing(ImportError):
+    """The pictures need matplotlib: pip install matplotlib."""
+
+
+def _figure(width, height):
+    try:
+        from matplotlib.backends import backend_agg
+        from matplotlib import figure
+    except ImportError as exc:
+        raise MatplotlibMissing(
+            'the PNG pictures need matplotlib (pip install matplotlib): '
+            '%s' % exc)
+    fig = figure.Figure(figsize=(width, height), dpi=100)
+    backend_agg.FigureCanvasAgg(fig)
+    return fig
+
+
+def _png(fig):
+    buf = io.BytesIO()
+    fig.savefig(buf, format='png')
+    return buf.getvalue()
+
+
+def _healthy(sample):
+    return sum(1 for m in sample.members if m.get('status') == 'ACTIVE')
+
+
+def timeline_png(entry):
+    """Cluster size over bands, limits, phases and deadlines; PNG bytes."""
+    timeline = entry.timeline
+    zero = entry.t_fault
+    if zero is None:
+        zero = timeline.samples[0].t if timeline.samples else 0.0
+    xs = [s.t - zero for s in timeline.samples]
+    marks_x = [m.harness_time - zero for m in timeline.marks]
+    data_end = max(xs + marks_x + [1.0])
+    data_start = min(xs + marks_x + [0.0])
+    span = data_end - data_start
+    fig = _figure(10, 5.2)
+    grid = fig.add_gridspec(2, 1, height_ratios=(3.2, 1), hspace=0.08)
+    top = fig.add_subplot(grid[0])
+    strip = fig.add_subplot(grid[1], sharex=top)
+
+    # Health bands as the background, from each sample to the next.
+    for i, sample in enumerate(timeline.samples):
+        end = xs[i + 1] if i + 1 < len(xs) else data_end
+        top.axvspan(xs[i], max(end, xs[i] + 0.01),
+                    color=BAND_COLOURS[sample.band], lw=0, zorder=0)
+    if xs:
+        top.step(xs, [s.size for s in timeline.samples], where='post',
+                 color='black', lw=2, label='members', zorder=3)
+        top.step(xs, [_healthy(s) for s in timeline.samples], where='post',
+                 color='#2e7d32', lw=1.4, ls='--', label='ACTIVE members',
+                 zorder=3)
+    sizes = [s.size for s in timeline.samples] + [0]
+    for key, colour, style in LIMIT_STYLES:
+        value = entry.invariants.get(key)
+        if value is None:
+            continue
+        sizes.append(value)
+        top.axhline(value, color=colour, ls=style, lw=1.2, zorder=2,
+                    label='%s %s' % (key, value))
+    top.set_ylim(-0.3, max(sizes) + 1)
+    top.set_ylabel('cluster size')
+    top.yaxis.get_major_locator().set_params(integer=True)
+    top.legend(loc='lower right', fontsize=8, framealpha=0.9)
+    if not entry.invariants:
+        top.text(0.01, 0.03, 'min/max/floor not recorded in this timeline',
+                 transform=top.transAxes, fontsize=8, color='#555555')
+    top.set_title('%s: %s, %s (%s)' % (
+        entry.name, entry.fault, entry.verdict,
+        table.bands_text(entry.bands)), fontsize=11)
+    top.tick_params(labelbottom=False)
+
+    # Phases: harness time (dot), poll uncertainty (bar), cloud time
+    # (diamond), deadline (dashed).
+    far = []
+    names = [name for name, _ in tls.PHASE_MARKS]
+    for row, (name, mark_name) in enumerate(tls.PHASE_MARKS):
+        y = len(names) - row
+        colour = PHASE_COLOURS[name]
+        phase = entry.phase(name)
+        mark = timeline.phase(mark_name)
+        if mark is not None:
+            x = mark.harness_time - zero
+            if mark.not_before is not None:
+                strip.plot([mark.not_before - zero, x], [y, y],
+                           color=colour, lw=5, alpha=0.35,
+                           solid_capstyle='butt')
+            strip.plot([x], [y], 'o', color=colour, ms=7)
+            top.axvline(x, color=colour, lw=1.5, zorder=4)
+            top.annotate(mark_name, (x, 1), xycoords=('data', 'axes fraction'),
+                         rotation=90, va='top', ha='right', fontsize=8,
+                         color=colour, xytext=(-2, -3),
+                         textcoords='offset points')
+        if phase.cloud_seconds is not None:
+            strip.plot([phase.cloud_seconds], [y], 'D', color=colour,
+                       mfc='white', ms=6)
+        if phase.deadline is not None:
+            if phase.deadline - data_start <= DEADLINE_STRETCH * span:
+                strip.axvline(phase.deadline, ymin=(y - 0.5) / 4.0,
+                              ymax=(y + 0.5) / 4.0, color=colour, ls='--')
+                top.axvline(phase.deadline, color=colour, ls='--', lw=1,
+                            zorder=4)
+            else:
+                far.append('%s %g s' % (name, phase.deadline))
+    fault = timeline.phase(tl.FAULT_INJECTED)
+    if fault is not None:
+        top.axvline(0, color='#d62728', lw=2, zorder=4)
+        top.annotate('FAULT ' + entry.fault, (0, 1),
+                     xycoords=('data', 'axes fraction'), rotation=90,
+                     va='top', ha='right', fontsize=8, color='#d62728',
+                     xytext=(-2, -3), textcoords='offset points')
+    if far:
+        strip.text(0.995, 0.05, 'deadlines beyond the axis: ' +
+                   ', '.join(far), transform=strip.transAxes, ha='right',
+                   fontsize=8, color='#555555')
+    strip.set_yticks(range(len(names), 0, -1))
+    strip.set_yticklabels(names)
+    strip.set_ylim(0.4, len(names) + 0.6)
+    strip.grid(axis='x', color='#dddddd')
+    strip.set_xlabel('seconds from the fault (harness clock; o seen by a '
+                     'poll, bar since the last poll, <> cloud time, '
+                     '-- deadline)', fontsize=8)
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.93, bottom=0.1)
+    return _png(fig)
+
+
+def trend_png(trend):
+    """MTTD and MTTR per scenario over the runs; PNG bytes."""
+    fig = _figure(10, 6)
+    axes = fig.subplots(2, 1, sharex=True)
+    positions = list(range(len(trend.runs)))
+    for ax, (metric, _) in zip(axes, tr.METRICS):
+        for scenario in trend.scenarios:
+            values = [float('nan') if v is None else v
+                      for v in trend.values[scenario][metric]]
+            ax.plot(positions, values, marker='o', label=scenario)
+        ax.set_ylabel('%s (s)' % metric)
+        ax.set_ylim(bottom=0)
+        ax.grid(color='#dddddd')
+    axes[0].set_title('Time to detect and to recover, per scenario, '
+                      'over runs', fontsize=11)
+    axes[0].legend(fontsize=8, loc='upper left')
+    axes[1].set_xticks(positions)
+    axes[1].set_xticklabels(['%s\n%s' % (r.label, r.started_utc)
+                             for r in trend.runs], fontsize=8)
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.94, bottom=0.12,
+                        hspace=0.08)
+    return _png(fig)
