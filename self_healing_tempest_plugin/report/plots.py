@@ -61,7 +61,10 @@ def timeline_png(entry):
     data_end = max(xs + marks_x + [1.0])
     data_start = min(xs + marks_x + [0.0])
     span = data_end - data_start
-    fig = _figure(10, 5.2)
+    # The last sample holds until the end of the picture: a band seen
+    # only on the last poll (a run that failed on it) still shows.
+    data_end += max(0.04 * span, 0.5)
+    fig = _figure(11.5, 5.2)
     grid = fig.add_gridspec(2, 1, height_ratios=(3.2, 1), hspace=0.08)
     top = fig.add_subplot(grid[0])
     strip = fig.add_subplot(grid[1], sharex=top)
@@ -72,11 +75,13 @@ def timeline_png(entry):
         top.axvspan(xs[i], max(end, xs[i] + 0.01),
                     color=BAND_COLOURS[sample.band], lw=0, zorder=0)
     if xs:
-        top.step(xs, [s.size for s in timeline.samples], where='post',
-                 color='black', lw=2, label='members', zorder=3)
-        top.step(xs, [_healthy(s) for s in timeline.samples], where='post',
-                 color='#2e7d32', lw=1.4, ls='--', label='ACTIVE members',
-                 zorder=3)
+        last = timeline.samples[-1]
+        top.step(xs + [data_end], [s.size for s in timeline.samples] +
+                 [last.size], where='post', color='black', lw=2,
+                 label='members', zorder=3)
+        top.step(xs + [data_end], [_healthy(s) for s in timeline.samples] +
+                 [_healthy(last)], where='post', color='#2e7d32', lw=1.4,
+                 ls='--', label='ACTIVE members', zorder=3)
     sizes = [s.size for s in timeline.samples] + [0]
     for key, colour, style in LIMIT_STYLES:
         value = entry.invariants.get(key)
@@ -88,7 +93,7 @@ def timeline_png(entry):
     top.set_ylim(-0.3, max(sizes) + 1)
     top.set_ylabel('cluster size')
     top.yaxis.get_major_locator().set_params(integer=True)
-    top.legend(loc='lower right', fontsize=8, framealpha=0.9)
+    top.legend(loc='upper left', bbox_to_anchor=(1.01, 1), fontsize=8)
     if not entry.invariants:
         top.text(0.01, 0.03, 'min/max/floor not recorded in this timeline',
                  transform=top.transAxes, fontsize=8, color='#555555')
@@ -147,7 +152,7 @@ def timeline_png(entry):
     strip.set_xlabel('seconds from the fault (harness clock; o seen by a '
                      'poll, bar since the last poll, <> cloud time, '
                      '-- deadline)', fontsize=8)
-    fig.subplots_adjust(left=0.08, right=0.98, top=0.93, bottom=0.1)
+    fig.subplots_adjust(left=0.08, right=0.84, top=0.93, bottom=0.1)
     return _png(fig)
 
 
