@@ -11,6 +11,7 @@ import os
 from tempest import config
 from tempest.lib.common.utils import data_utils
 from tempest.lib import exceptions as lib_exc
+import yaml
 
 from self_healing_tempest_plugin.common import waiters
 from self_healing_tempest_plugin.harness import build
@@ -56,15 +57,22 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
                     files[name] = handle.read()
         return files
 
-    def _parameters(self, scenario, invariants):
+    def _parameters(self, scenario, invariants, template):
+        """Image, flavor and group sizes, for the ones the template takes.
+
+        Heat refuses a parameter its template does not declare.
+        """
         conf = CONF.self_healing
-        parameters = {
+        offered = {
             'image': conf.image_ref or CONF.compute.image_ref,
             'flavor': conf.flavor_ref or CONF.compute.flavor_ref,
             'min_size': invariants.min_size,
             'desired_size': invariants.desired,
             'max_size': invariants.max_size,
         }
+        declared = yaml.safe_load(template).get('parameters') or {}
+        parameters = dict((key, value) for key, value in offered.items()
+                          if key in declared)
         parameters.update(scenario.heat_parameters())
         return parameters
 
@@ -76,8 +84,8 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
         name = data_utils.rand_name('sh-%s' % scenario.name.replace(
             '_', '-'))
         body = self.orchestration_client.create_stack(
-            name, template, parameters=self._parameters(scenario,
-                                                        invariants),
+            name, template,
+            parameters=self._parameters(scenario, invariants, template),
             files=self._template_files(template_path))
         stack = '%s/%s' % (name, body['stack']['id'])
         self.addCleanup(self._delete_stack, stack)
@@ -244,16 +252,24 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
                                             workflows, since_fault),
             invariants=invariants, deadlines=scenario.deadlines(conf),
             steady_window_s=scenario.steady_window_s(conf),
-            poll_interval_s=conf.poll_interval_s * CALLS_PER_POLL / 2)
+            poll_interval_s=conf.poll_interval_s * CALLS_PER_POLL / 2,
+            scenario_name=scenario.name,
+            expect_missed_phase=scenario.expect_missed_phase)
         timeline = healing.run()
         return stack, timeline
 
     def run_scenario(self, scenario):
         stack, timeline = self.heal(scenario)
         final = self._stack_body(stack)['stack_status']
-        self.assertEqual('UPDATE_COMPLETE', final,
-                         'stack %s ended %s, not healed by a stack update'
-                         % (stack, final))
+        if scenario.recovery['identity'] == sp.REPLACE:
+            self.assertEqual('UPDATE_COMPLETE', final,
+                             'stack %s ended %s, not healed by a stack '
+                             'update' % (stack, final))
+        else:
+            self.assertEqual('CREATE_COMPLETE', final,
+                             'stack %s ended %s: a policy keeping the '
+                             'server must not update the stack'
+                             % (stack, final))
         action = timeline.phase(tl.ACTION_STARTED)
         execution_id = action.detail.get('execution_id')
         self.waiter(CONF.self_healing.act_timeout_s).until(
