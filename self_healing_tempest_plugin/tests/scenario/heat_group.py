@@ -168,10 +168,12 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
                                  host=servers.get(i, {}).get(
                                      'OS-EXT-SRV-ATTR:host'))
                        for i in ids]
-            newest = max([s['created'] for s in servers.values()] or
-                         [None])
+            # Nova's last change of any member: when the recovered state
+            # began (a new member ACTIVE, or the kept one back to ACTIVE).
+            changed = max([s['updated'] for s in servers.values()] or
+                          [None])
             return sp.ClusterState(members, settled=status in SETTLED,
-                                   cloud_time=newest, note=status)
+                                   cloud_time=changed, note=status)
         return state
 
     def arm_event_alarms(self, server_id):
