@@ -4,28 +4,21 @@ from tempest.lib import exceptions as lib_exc
 import testtools
 
 from self_healing_tempest_plugin.common import waiters
+from unit_tests.harness import fakes
 
 
-class FakeClock(object):
+class FakeClock(fakes.FakeClock):
     """Time that moves only when the waiter sleeps or a poll costs time."""
 
     def __init__(self, poll_cost_s=0.0):
-        self.now = 1000.0
+        super(FakeClock, self).__init__(now=1000.0)
         self.poll_cost_s = poll_cost_s
-        self.sleeps = []
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
 
     def fetcher(self, values):
         values = list(values)
 
         def fetch():
-            self.now += self.poll_cost_s
+            self.tick(self.poll_cost_s)
             return values.pop(0) if len(values) > 1 else values[0]
         return fetch
 
@@ -33,7 +26,7 @@ class FakeClock(object):
 class WaiterTest(testtools.TestCase):
 
     def _waiter(self, clock, interval_s=2.0, timeout_s=10.0):
-        return waiters.Waiter(interval_s, timeout_s, clock=clock.clock,
+        return waiters.Waiter(interval_s, timeout_s, clock=clock,
                               sleep=clock.sleep)
 
     def test_returns_the_value_that_met_the_condition(self):
