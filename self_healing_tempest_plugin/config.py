@@ -134,6 +134,10 @@ SelfHealingGroup = _CLIENT_OPTS + [
     cfg.StrOpt('timeline_dir', default='',
                help='Directory the per-test recovery timelines are '
                     'written to as JSON; empty writes none.'),
+    cfg.IntOpt('host_fault_lock_timeout_s', default=1200, min=1,
+               help='Seconds a host fault waits for another worker\'s '
+                    'host fault to end (the lock in fault_lock_dir) '
+                    'before it fails, naming the lock.'),
     cfg.StrOpt('fault_lock_dir', default='',
                help='Directory of the lock file that serializes host '
                     'faults across parallel test workers (one machine); '

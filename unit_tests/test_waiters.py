@@ -99,25 +99,5 @@ class WaiterTest(testtools.TestCase):
             error_values=('UPDATE_FAILED',))
         self.assertEqual([], clock.sleeps)
 
-    def test_for_deletion_waits_for_not_found(self):
-        clock = FakeClock()
-        answers = [{'id': 'a'}, {'id': 'a'}, lib_exc.NotFound()]
-
-        def show(_id):
-            answer = answers.pop(0)
-            if isinstance(answer, Exception):
-                raise answer
-            return answer
-        self.assertTrue(self._waiter(clock).for_deletion(show, 'a'))
-        self.assertEqual(2, len(clock.sleeps))
-
-    def test_for_deletion_timeout_says_still_present(self):
-        clock = FakeClock()
-        error = self.assertRaises(
-            lib_exc.TimeoutException, self._waiter(clock).for_deletion,
-            lambda _id: {'id': 'a'}, 'a', what='stack s1')
-        self.assertIn('stack s1 was not deleted', str(error))
-        self.assertIn('still present', str(error))
-
     def test_rejects_a_non_positive_interval(self):
         self.assertRaises(ValueError, waiters.Waiter, 0, 10)

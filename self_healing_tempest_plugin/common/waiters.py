@@ -84,15 +84,3 @@ class Waiter(object):
         return self.until(
             value, lambda current: current == target,
             what or '%s of %s' % (key, resource_id), target, failed=failed)
-
-    def for_deletion(self, show, resource_id, what=None):
-        """Wait until ``show(resource_id)`` raises NotFound."""
-        def gone():
-            try:
-                show(resource_id)
-            except lib_exc.NotFound:
-                return True
-            return False
-
-        return self.until(gone, bool, what or str(resource_id), 'deleted',
-                          describe=lambda seen: 'still present')

@@ -60,5 +60,6 @@ def make_fault(spec, state, conf, servers_client=None,
             start_command=conf.host_start_command,
             force_down=spec.get('force_down', True),
             poll_interval_s=conf.poll_interval_s,
-            service_timeout_s=conf.service_timeout_s)
+            service_timeout_s=conf.service_timeout_s,
+            lock_timeout_s=conf.host_fault_lock_timeout_s)
     raise ValueError('unknown fault kind %r' % kind)

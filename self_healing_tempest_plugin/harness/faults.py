@@ -321,7 +321,7 @@ class HostStop(Fault):
     def __init__(self, host, services_client, lock, ssh_client=None,
                  stop_command=None, start_command=None, force_down=True,
                  poll_interval_s=1.0, service_timeout_s=300,
-                 clock=time.time, sleep=time.sleep):
+                 lock_timeout_s=None, clock=time.time, sleep=time.sleep):
         super(HostStop, self).__init__(clock=clock)
         if not force_down and not (ssh_client and stop_command):
             raise ValueError('a host stop needs force_down or an SSH '
@@ -338,6 +338,7 @@ class HostStop(Fault):
         self.force_down = force_down
         self.poll_interval_s = poll_interval_s
         self.service_timeout_s = service_timeout_s
+        self.lock_timeout_s = lock_timeout_s
         self.sleep = sleep
         self.service_id = None
         self.record.update({'host': host, 'force_down': force_down,
@@ -352,8 +353,20 @@ class HostStop(Fault):
             return self.services.list_services(
                 binary=COMPUTE_BINARY, **filters)['services']
 
+    def _take_lock(self):
+        """Wait for another worker's host fault; bounded when asked."""
+        if self.lock_timeout_s is None:
+            self.lock.acquire()
+            return
+        waiters.Waiter(self.poll_interval_s, self.lock_timeout_s,
+                       clock=self.clock, sleep=self.sleep).until(
+            lambda: self.lock.acquire(blocking=False), bool,
+            'the host-fault lock %s' % self.lock.path, 'free',
+            describe=lambda taken: 'held by another worker\'s host fault')
+        self.record['lock_taken_at'] = self.clock()
+
     def _precheck(self, test):
-        self.lock.acquire()
+        self._take_lock()
         try:
             services = self._computes()
             up = sorted(s['host'] for s in services if s['state'] == 'up')

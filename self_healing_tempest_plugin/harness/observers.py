@@ -69,20 +69,3 @@ def execution_started(workflow_client, workflows, since):
                     input=execution.get('input'))
         return None
     return observe
-
-
-def stack_update_started(orchestration_client, stack_identifier, since):
-    """Heat recorded an UPDATE_IN_PROGRESS of the root stack."""
-    def observe():
-        events = orchestration_client.list_events(
-            stack_identifier, resource_status='IN_PROGRESS',
-            resource_action='UPDATE')['events']
-        name = stack_identifier.split('/')[0]
-        for event in events:
-            if (event.get('resource_name') == name and
-                    _after(event['event_time'], since)):
-                return run.Observation(cloud_time=event['event_time'],
-                                       source='heat stack event',
-                                       event_id=event.get('id'))
-        return None
-    return observe

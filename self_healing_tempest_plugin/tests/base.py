@@ -67,11 +67,6 @@ class BaseSelfHealingTest(tempest.test.BaseTestCase):
         cls.admin_rca_client = admin.self_healing_rca.RcaClient()
 
     @classmethod
-    def resource_setup(cls):
-        super(BaseSelfHealingTest, cls).resource_setup()
-        cls.sh_conf = CONF.self_healing
-
-    @classmethod
     def waiter(cls, timeout_s):
         """A waiter polling at [self_healing] poll_interval_s."""
         return waiters.Waiter(CONF.self_healing.poll_interval_s, timeout_s)

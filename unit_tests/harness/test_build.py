@@ -20,7 +20,7 @@ class MakeFaultTest(testtools.TestCase):
         self.conf = mock.Mock(
             host_nic='eth0', poll_interval_s=1.0, host_ssh_timeout_s=20,
             host_stop_command='stop', host_start_command='start',
-            service_timeout_s=60,
+            service_timeout_s=60, host_fault_lock_timeout_s=900,
             fault_lock_dir=self.useFixture(fixtures.TempDir()).path)
         self.ssh = mock.Mock()
         self.factory = mock.Mock(return_value=self.ssh)
@@ -55,6 +55,7 @@ class MakeFaultTest(testtools.TestCase):
         self.assertIsNone(fault.ssh)
         self.assertTrue(fault.force_down)
         self.assertTrue(fault.lock.path.startswith(self.conf.fault_lock_dir))
+        self.assertEqual(900, fault.lock_timeout_s)
         self.factory.assert_not_called()
 
     def test_member_host_needs_hosts(self):

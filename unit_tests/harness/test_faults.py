@@ -247,6 +247,34 @@ class HostStopTest(testtools.TestCase):
         fault.undo()
         self.assertEqual(2, self.ssh.exec_command.call_count)
 
+    def test_waits_for_the_lock_no_longer_than_its_timeout(self):
+        other_worker = locks.InterProcessLock(self.lockdir)
+        self.assertTrue(other_worker.acquire(blocking=False))
+        self.addCleanup(other_worker.release)
+        fault = self._fault(lock_timeout_s=3)
+        error = self.assertRaises(lib_exc.TimeoutException, fault.inject,
+                                  self.test)
+        self.assertIn('host-fault lock %s was not free' % self.lock.path,
+                      str(error))
+        self.assertIn("held by another worker's host fault", str(error))
+        self.assertEqual([], self.test.cleanups)
+        self.ssh.exec_command.assert_not_called()
+        self.assertFalse(self.lock.held)
+
+    def test_takes_the_lock_once_the_other_worker_frees_it(self):
+        other_worker = locks.InterProcessLock(self.lockdir)
+        other_worker.acquire()
+        real_sleep = self.clock.sleep
+
+        def sleep(seconds):
+            real_sleep(seconds)
+            other_worker.release()
+        fault = self._fault(lock_timeout_s=30, sleep=sleep)
+        fault.inject(self.test)
+        self.assertTrue(self.lock.held)
+        self.assertEqual(self.clock.now, fault.record['lock_taken_at'])
+        self.assertEqual([], self.test.run_cleanups())
+
     def test_unknown_host(self):
         fault = faults.HostStop('c9', self.services, self.lock)
         error = self.assertRaises(ValueError, fault.inject, self.test)

@@ -87,20 +87,3 @@ class ExecutionStartedTest(testtools.TestCase):
              'created_at': '2026-11-22 00:16:35'}]}
         self.assertIsNotNone(
             observers.execution_started(client, ['w1'], since)())
-
-
-class StackUpdateStartedTest(testtools.TestCase):
-
-    def test_root_stack_update_event(self):
-        client = mock.Mock()
-        client.list_events.return_value = {'events': [
-            {'id': 'v1', 'resource_name': 'group',
-             'event_time': '2026-11-22T00:16:40Z'},
-            {'id': 'v2', 'resource_name': 'heal-stack',
-             'event_time': '2026-11-22T00:16:41Z'}]}
-        seen = observers.stack_update_started(
-            client, 'heal-stack/1234', since)()
-        self.assertEqual('v2', seen.detail['event_id'])
-        client.list_events.assert_called_once_with(
-            'heal-stack/1234', resource_status='IN_PROGRESS',
-            resource_action='UPDATE')

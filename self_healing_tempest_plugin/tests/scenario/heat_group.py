@@ -6,6 +6,7 @@ fire, injects the scenario's fault on one member and hands the rest to
 executions, the cluster from Nova and the stack status.
 """
 
+import itertools
 import os
 
 from tempest import config
@@ -198,18 +199,15 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
         self.add_cleanup_ignoring_not_found(
             self.alarming_client.delete_alarm, alarm['alarm_id'])
         self.addCleanup(self._rename, server_id, original)
-        names = {'next': canary}
-        polls = {'count': 0}
+        renames = itertools.cycle([canary, original])
+        polls = itertools.count()
 
         def fired():
             state = self.alarming_client.show_alarm_state(
                 alarm['alarm_id']).data
-            if state != 'alarm' and polls['count'] % 3 == 0:
+            if state != 'alarm' and next(polls) % 3 == 0:
                 # Alternate names: each rename is one update event.
-                self._rename(server_id, names['next'])
-                names['next'] = original if names['next'] == canary else (
-                    canary)
-            polls['count'] += 1
+                self._rename(server_id, next(renames))
             return state
         self.waiter(CONF.self_healing.event_alarm_cache_ttl_s +
                     CONF.self_healing.detect_timeout_s).until(
