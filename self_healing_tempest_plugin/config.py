@@ -155,7 +155,9 @@ SelfHealingGroup = _CLIENT_OPTS + [
                      'may fault.'),
     cfg.DictOpt('host_addresses', default={},
                 help='SSH address of each compute host, as '
-                     'host:address pairs (host is the Nova host name).'),
+                     'host:address pairs (host is the Nova host name); '
+                     'an address may carry its port: address:port or '
+                     '[v6address]:port.'),
     cfg.StrOpt('host_ssh_user', default='root',
                help='User to log into compute hosts over SSH.'),
     cfg.StrOpt('host_ssh_key_file', default='',

@@ -11,18 +11,40 @@ _DEV_RE = re.compile(r'\bdev\s+(\S+)')
 _STAMP_RE = re.compile(r'^(\w+)=(\d+(?:\.\d+)?)$')
 
 
+def split_address(value, default_port):
+    """``(address, port)`` of ``address``, ``address:port`` or ``[v6]:port``.
+
+    A port in the address wins over [self_healing] host_ssh_port (a host
+    reached through a jump port, as on the local cloud).
+    """
+    if value.startswith('['):
+        address, _, rest = value[1:].partition(']')
+        port = rest[1:] if rest.startswith(':') else ''
+    elif value.count(':') == 1:
+        address, _, port = value.partition(':')
+    else:
+        address, port = value, ''
+    if not port:
+        return address, default_port
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError('bad port %r in SSH address %r of [self_healing] '
+                         'host_addresses' % (port, value))
+    return address, int(port)
+
+
 def host_client(conf, host, timeout_s=None):
     """An SSH client to the Nova compute host ``host`` ([self_healing])."""
     try:
-        address = conf.host_addresses[host]
+        value = conf.host_addresses[host]
     except KeyError:
         raise ValueError(
             'no SSH address for compute host %r: add it to [self_healing] '
             'host_addresses (host:address pairs)' % host)
+    address, port = split_address(value, conf.host_ssh_port)
     return ssh.Client(
         address, conf.host_ssh_user,
         key_filename=conf.host_ssh_key_file or None,
-        port=conf.host_ssh_port,
+        port=port,
         timeout=timeout_s or conf.host_ssh_timeout_s,
         look_for_keys=False, ssh_allow_agent=False)
 

@@ -18,6 +18,7 @@ CATALOG = {
 }
 SERVICE_USERS = ('placement', 'nova', 'glance', 'neutron', 'heat', 'mistral',
                  'zaqar', 'aodh', 'ceilometer', 'vitrage')
+MONITOR_USER = 'alertmanager'
 ROLES = ('service', 'member', 'reader', 'heat_stack_owner', 'heat_stack_user')
 
 IMAGE_NAME = 'localcloud-fake'
@@ -64,6 +65,13 @@ def identity(sess):
             name=name, domain_id='default')
         _grant(sess, service['id'], user['id'], roles['admin'])
         _grant(sess, service['id'], user['id'], roles['service'])
+    # The monitor posts alerts to Vitrage with basic auth; Vitrage takes the
+    # user's first role, so it has exactly one.
+    monitor = _ensure(sess, 'users', 'users', {
+        'name': MONITOR_USER, 'password': L.PASSWORD, 'domain_id': 'default',
+        'default_project_id': service['id']},
+        name=MONITOR_USER, domain_id='default')
+    _grant(sess, service['id'], monitor['id'], roles['admin'])
     for name, (stype, url) in CATALOG.items():
         svc = _ensure(sess, 'services', 'services',
                       {'name': name, 'type': stype, 'enabled': True},

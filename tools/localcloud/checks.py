@@ -3,6 +3,8 @@
 - ``Http``: the API answers (any status below 500; 401 means the auth
   middleware runs, which needs the service's config loaded).
 - ``Tcp``: something listens on the port (infrastructure servers).
+- ``Banner``: a server that speaks first says who it is (a host's sshd,
+  reached through the namespace proxy).
 - ``Queue``: the service consumes its RabbitMQ queue (RPC servers and
   notification listeners: they have no port). One ``rabbitmqctl`` call per
   poll round serves every queue check.
@@ -49,6 +51,27 @@ class Tcp:
         try:
             with socket.create_connection((self.host, self.port), timeout=1):
                 return True
+        except OSError:
+            return False
+
+
+@dataclasses.dataclass(frozen=True)
+class Banner:
+    """A server greets first with ``prefix`` (sshd behind the host proxy)."""
+    port: int
+    prefix: bytes
+    host: str = '127.0.0.1'
+
+    def describe(self):
+        return 'banner %r on %s:%d' % (self.prefix.decode(), self.host,
+                                       self.port)
+
+    def probe(self, ctx):
+        try:
+            with socket.create_connection((self.host, self.port),
+                                          timeout=2) as s:
+                s.settimeout(2)
+                return s.recv(len(self.prefix)) == self.prefix
         except OSError:
             return False
 

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 from localcloud import cloud as cloud_mod
+from localcloud import hostnet
 from localcloud import install
 from localcloud import layout
 from localcloud import procs
@@ -75,6 +76,32 @@ def cmd_start(args):
     svcs = _services(args.services)
     with c.progress.step('start %s' % ' '.join(args.services)):
         c.start(svcs)
+    return 0
+
+
+def _this_host():
+    """The compute host whose namespace this process runs in."""
+    res = subprocess.run(['ip', 'netns', 'identify', str(os.getpid())],
+                         capture_output=True, text=True)
+    ns = res.stdout.strip()
+    for h in hostnet.HOSTS:
+        if h.netns == ns:
+            return h.name
+    raise RuntimeError('name a compute host (%s): this process is not in '
+                       'one\'s namespace (%s)' % (
+                           ', '.join(h.name for h in hostnet.HOSTS),
+                           ns or 'the machine\'s own'))
+
+
+def cmd_host(args):
+    c = _cloud(args)
+    name = args.host or _this_host()
+    hostnet.host(name)      # a clear error for an unknown host
+    if args.action == 'stop':
+        done = c.host_stop(name)
+    else:
+        done = c.host_start(name)
+    print('%s %s: %s' % (args.action, name, ' '.join(done) or 'nothing to do'))
     return 0
 
 
@@ -162,6 +189,13 @@ def build_parser():
         sp = sub.add_parser(name, help=text)
         sp.add_argument('services', nargs='+', metavar='SERVICE')
         sp.set_defaults(func=func)
+    hs = sub.add_parser('host', help='stop or start a compute host\'s '
+                        'services (its sshd stays): what the host-stop '
+                        'fault runs on the host over SSH')
+    hs.add_argument('action', choices=('stop', 'start'))
+    hs.add_argument('host', nargs='?', help='default: the host whose '
+                    'network namespace this runs in')
+    hs.set_defaults(func=cmd_host)
     lg = sub.add_parser('logs', help='tail of one or every service log')
     lg.add_argument('service', nargs='?')
     lg.add_argument('-n', '--lines', type=int, default=40)
@@ -195,7 +229,7 @@ def main(argv=None):
     try:
         return args.func(args)
     except (cloud_mod.CloudError, install.InstallError, RuntimeError,
-            TimeoutError) as e:
+            TimeoutError, KeyError) as e:
         print('localcloud %s failed: %s' % (args.command, e), file=sys.stderr)
         return 1
     except KeyboardInterrupt:

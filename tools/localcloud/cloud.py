@@ -10,6 +10,7 @@ from localcloud import bootstrap
 from localcloud import checks
 from localcloud import configs
 from localcloud import dbsync
+from localcloud import hostnet
 from localcloud import infra
 from localcloud import install
 from localcloud import layout as L
@@ -125,7 +126,12 @@ class Cloud:
             changed = configs.write_all(lay)
             self.compute_ids()
             r['note'] = '%d changed' % len(changed)
-        with step('infrastructure (RabbitMQ, MariaDB, Redis, memcached)'):
+        with step('compute hosts\' network namespaces and keys') as r:
+            made = hostnet.ensure(lay.log('setup-hostnet'))
+            hostnet.ensure_keys(lay, lay.log('setup-hostnet'))
+            r['note'] = '%d made' % len(made) if made else 'there before'
+        with step('infrastructure (RabbitMQ, MariaDB, Redis, memcached), '
+                  'host sshd, monitor'):
             infra.prepare(lay, lay.log('setup-infra'))
             self.start(services.stage(0))
             infra.create_databases(lay, lay.log('setup-infra'))
@@ -154,6 +160,29 @@ class Cloud:
             tempestconf.openrc(lay)
         state.update(lay, lambda data: data.update(
             ready=True, image_id=image_id, flavor_ids=flavor_ids))
+
+    def host_stop(self, name):
+        """Stop a compute host's services (its sshd stays)."""
+        svcs = services.host_services(name)
+        procs.stop([self.lay.pidfile(s.name) for s in svcs], self.lay.base)
+        return [s.name for s in svcs]
+
+    def host_start(self, name):
+        """Start a compute host's services; no wait on the control plane.
+
+        Run on the host itself (over SSH, inside its namespace), where the
+        control plane's health checks cannot be run; the caller waits for
+        Nova to report the compute service up.
+        """
+        started = []
+        for svc in services.host_services(name):
+            if not self.pid(svc):
+                procs.start(svc.name, svc.render_argv(self.paths),
+                            self.lay.base, self.lay.log(svc.name),
+                            self.lay.pidfile(svc.name),
+                            env=svc.render_env(self.paths))
+                started.append(svc.name)
+        return started
 
     def compute_ids(self):
         """A stable node identity per compute host, so a host restarts."""
@@ -196,6 +225,8 @@ class Cloud:
         with self.progress.step('sweep leftovers') as r:
             left = procs.sweep(self.lay.base, sessions)
             r['note'] = ('killed %s' % left) if left else 'none'
+        with self.progress.step('remove the hosts\' namespaces') as r:
+            r['note'] = ' '.join(hostnet.remove()) or 'none'
         if os.path.exists(self.lay.state_file):
             state.mark(self.lay, 'ready', False)
 

@@ -9,6 +9,8 @@ import os
 import re
 import shutil
 
+from localcloud import bootstrap
+from localcloud import hostnet
 from localcloud import ini
 from localcloud import layout as L
 
@@ -55,6 +57,13 @@ def trustee(user):
         'password': L.PASSWORD,
         'user_domain_name': 'Default',
     }
+
+
+def _domain_ids(section):
+    section = dict(section)
+    del section['project_domain_name'], section['user_domain_name']
+    section.update(project_domain_id='default', user_domain_id='default')
+    return section
 
 
 def _tun(service, section, option):
@@ -155,13 +164,106 @@ def nova(lay):
 
 
 def nova_compute_host(lay, host):
-    """The per-host layer over nova.conf: a compute host is one unit."""
+    """The per-host layer over nova.conf: a compute host is one unit.
+
+    The host lives in its own network namespace: everything it calls goes
+    to the controller address (the namespace proxy), never to 127.0.0.1.
+    """
     state = lay.compute_state(host)
-    return ini.render({'DEFAULT': {
-        'host': host,
-        'state_path': state,
-        'instances_path': os.path.join(state, 'instances'),
-    }, 'oslo_concurrency': {'lock_path': os.path.join(state, 'locks')}})
+    h = hostnet.host(host)
+    ctl = 'http://%s:%%d' % hostnet.CONTROLLER
+    keystone = ctl % L.PORTS['keystone'] + '/v3'
+
+    def via_controller(section, port):
+        return dict(section, auth_url=keystone,
+                    endpoint_override=ctl % port)
+    return ini.render({
+        'DEFAULT': {
+            'host': host,
+            'my_ip': h.address,
+            'state_path': state,
+            'instances_path': os.path.join(state, 'instances'),
+            'transport_url': L.TRANSPORT_URL.replace(
+                L.HOST, hostnet.CONTROLLER),
+        },
+        'oslo_concurrency': {'lock_path': os.path.join(state, 'locks')},
+        # A compute host has no database access (it asks the conductor).
+        # Nova still tries the cells' databases once at start (minimum
+        # service version): fail at once instead of retrying for a minute.
+        'database': {'connection': '', 'max_retries': 0},
+        'api_database': {'connection': ''},
+        'placement': via_controller(service_auth('placement'),
+                                    L.PORTS['placement']),
+        'neutron': via_controller(service_auth('nova'), L.PORTS['neutron']),
+        'glance': {'region_name': L.REGION,
+                   'endpoint_override': ctl % L.PORTS['glance']},
+        'service_user': dict(service_auth('nova'), auth_url=keystone,
+                             send_service_user_token=True),
+    })
+
+
+def hosts(lay):
+    """The hosts' sshd configs and the namespace proxy's rules."""
+    files = {'hostnet/nsproxy.json': hostnet.proxy_config()}
+    for h in hostnet.HOSTS:
+        files['hostnet/sshd-%s.conf' % h.name] = hostnet.sshd_config(lay, h)
+    return files
+
+
+# The external monitor: Prometheus scrapes each host's node exporter over
+# the host's data NIC; a host that stops answering raises an alert that
+# Alertmanager posts to Vitrage's event API (Prometheus datasource).
+HOST_ALERT = 'ComputeHostUnreachable'
+
+
+def monitor(lay):
+    targets = '\n'.join(
+        "  - targets: ['%s:%d']\n"
+        "    labels: {hostname: %s, vitrage_type: nova.host}"
+        % (L.HOST, h.exporter_port, h.name) for h in hostnet.HOSTS)
+    interval = '%ds' % _tun('prometheus', 'global', 'scrape_interval')
+    return {
+        'prometheus/prometheus.yml': '\n'.join([
+            'global:',
+            '  scrape_interval: %s' % interval,
+            '  scrape_timeout: %s' % interval,
+            '  evaluation_interval: %s' % interval,
+            'rule_files: [%s]' % lay.etc('prometheus', 'rules.yml'),
+            'alerting:',
+            '  alertmanagers:',
+            "  - static_configs: [{targets: ['%s:%d']}]" % (
+                L.HOST, L.PORTS['alertmanager']),
+            'scrape_configs:',
+            '- job_name: compute-hosts',
+            '  static_configs:',
+            targets, '']),
+        'prometheus/rules.yml': '\n'.join([
+            'groups:',
+            '- name: compute-hosts',
+            '  rules:',
+            '  - alert: %s' % HOST_ALERT,
+            '    expr: up{job="compute-hosts"} == 0',
+            '    for: %ds' % _tun('prometheus', 'rules', 'for'),
+            '    labels: {severity: critical}',
+            '    annotations:',
+            '      summary: compute host {{ $labels.hostname }} does not '
+            'answer its monitor', '']),
+        'prometheus/alertmanager.yml': '\n'.join([
+            'route:',
+            '  receiver: vitrage',
+            '  group_by: [alertname, hostname]',
+            '  group_wait: 1s',
+            '  group_interval: 2s',
+            '  repeat_interval: 1h',
+            'receivers:',
+            '- name: vitrage',
+            '  webhook_configs:',
+            '  - url: %s' % L.url('vitrage-api', '/v1/event'),
+            '    send_resolved: true',
+            '    http_config:',
+            '      basic_auth: {username: %s, password: %s}' % (
+                bootstrap.MONITOR_USER, L.PASSWORD), '']),
+    }
 
 
 def neutron(lay):
@@ -354,7 +456,9 @@ def vitrage(lay):
         'root = vitrage.api.controllers.v1.root.V1Controller',
         '',
         '[filter:authtoken]',
-        'paste.filter_factory = keystonemiddleware.auth_token:filter_factory',
+        # Keystone tokens, and on /v1/event also basic auth (Alertmanager)
+        'paste.filter_factory = '
+        'vitrage.middleware.basic_and_keystone_auth:filter_factory',
         'oslo_config_project = vitrage',
         'oslo_config_file = %s' % conf,
         ''])
@@ -373,11 +477,14 @@ def vitrage(lay):
                                            'snapshots_interval'),
             },
             'prometheus': {
-                'config_file': lay.etc('vitrage', 'prometheus_conf.yaml')},
+                'config_file': lay.etc('vitrage', 'prometheus_conf.yaml'),
+                'alertmanager_url': L.url('alertmanager', '/api/v2/alerts'),
+                'receiver': 'vitrage'},
             'api': {'paste_config': lay.etc('vitrage', 'api-paste.ini'),
                     'auth_mode': 'keystone', 'host': L.HOST,
                     'port': L.PORTS['vitrage-api'], 'workers': 1},
-            'service_credentials': service_auth('vitrage'),
+            # Domain ids, not names: the basic-auth filter reads the ids.
+            'service_credentials': _domain_ids(service_auth('vitrage')),
             'keystone_authtoken': authtoken('vitrage'),
             'entity_graph': {'datasources_values_dir':
                              lay.etc('vitrage', 'datasources_values')},
@@ -385,14 +492,17 @@ def vitrage(lay):
             'evaluator': {'templates_dir': lay.etc('vitrage', 'templates')},
         }),
         'vitrage/api-paste.ini': paste,
-        # Alert-to-resource mapping of the Prometheus datasource: filled in
-        # when a Prometheus monitors the hosts (the next issue).
-        'vitrage/prometheus_conf.yaml': 'alerts: []\n',
+        # Alert-to-resource mapping of the Prometheus datasource: the
+        # alert's labels name the Nova host it is on.
+        'vitrage/prometheus_conf.yaml': '\n'.join([
+            'alerts:',
+            '- key: {alertname: %s, job: compute-hosts}' % HOST_ALERT,
+            '  resource: {id: hostname, vitrage_type: vitrage_type}', '']),
     }
 
 
 RENDERERS = (keystone, placement, glance, nova, neutron, heat, mistral, zaqar,
-             aodh, ceilometer, vitrage)
+             aodh, ceilometer, vitrage, hosts, monitor)
 
 
 def render_all(lay):
@@ -464,4 +574,9 @@ def write_all(lay):
                   ignore_errors=True)
     for d in (lay.etc('vitrage', 'static'), lay.etc('vitrage', 'templates')):
         os.makedirs(d, exist_ok=True)
+    home = lay.data('vitrage-api-home', '.vitrage')
+    os.makedirs(home, exist_ok=True)
+    link = os.path.join(home, 'vitrage.conf')
+    if not os.path.lexists(link):
+        os.symlink(lay.etc('vitrage', 'vitrage.conf'), link)
     return changed

@@ -16,7 +16,10 @@ from localcloud import state
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 APT_PACKAGES = ('rabbitmq-server', 'mariadb-server', 'mariadb-client',
-                'redis-server', 'memcached')
+                'redis-server', 'memcached',
+                # the compute hosts (namespaces, sshd) and their monitor
+                'iproute2', 'openssh-server', 'openssh-client', 'prometheus',
+                'prometheus-alertmanager', 'prometheus-node-exporter')
 UV_VERSION = '0.13.9'
 POLICY_RC_D = '/usr/sbin/policy-rc.d'
 

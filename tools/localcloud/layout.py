@@ -11,7 +11,7 @@ HOST = '127.0.0.1'
 PASSWORD = 'password'
 REGION = 'RegionOne'
 # Nova compute hosts. Each one is a unit (own config file, own state dir, own
-# process), so that it can later be placed in its own network namespace.
+# processes) placed in its own network namespace (see hostnet.py).
 COMPUTE_HOSTS = ('host1', 'host2')
 # Env var set on every process the tool starts: ``down`` and the memory
 # measurement find our processes (and any they spawned) by it.
@@ -34,6 +34,10 @@ PORTS = {
     'zaqar': 8888,
     'mistral': 8989,
     'vitrage-api': 8999,
+    'gnocchi': 8041,
+    'prometheus': 9090,
+    'alertmanager': 9093,
+    'node-exporter': 9100,
 }
 
 
@@ -80,6 +84,10 @@ TUNABLES = (
             'threshold alarms are evaluated every 10 s'),
     Tunable('vitrage', 'datasources', 'snapshots_interval', 30, 600,
             'Vitrage re-reads Nova hosts and instances every 30 s'),
+    Tunable('prometheus', 'global', 'scrape_interval', 2, 60,
+            'the monitor scrapes each host every 2 s'),
+    Tunable('prometheus', 'rules', 'for', 4, 0,
+            'a host is unreachable after 4 s of failed scrapes, not one'),
     Tunable('heat', 'DEFAULT', 'num_engine_workers', 1, 'CPU count',
             'one engine worker on 2 cores'),
     Tunable('mistral', 'api', 'api_workers', 1, 'CPU count',

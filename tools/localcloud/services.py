@@ -15,6 +15,7 @@ import dataclasses
 import os
 
 from localcloud import checks
+from localcloud import hostnet
 from localcloud import layout as L
 
 
@@ -28,6 +29,7 @@ class Service:
     env: tuple = ()          # (name, template) pairs
     project: str = ''        # README grouping: which OpenStack project
     host: str = ''           # compute host this process belongs to
+    management: bool = False  # a host's out-of-band access (kept on stop)
 
     def render_argv(self, paths):
         return [a.format(**paths) for a in self.argv]
@@ -55,6 +57,7 @@ def paths_for(lay, tooldir):
         'logs': lay.path('logs'),
         'runner': os.path.join(tooldir, 'wsgi_runner.py'),
         'single': os.path.join(tooldir, 'single_process.py'),
+        'nsproxy': os.path.join(tooldir, 'nsproxy.py'),
     }
 
 
@@ -142,13 +145,59 @@ KEYSTONE = dataclasses.replace(
     stage=1)
 
 
-def compute_services(host):
-    """The processes of one compute host."""
-    return (Service(
-        'nova-compute-%s' % host, 2,
-        ('{venv}/bin/nova-compute',) + conf(
-            'nova', '{etc}/nova/compute-%s.conf' % host),
-        checks.Queue('compute.%s' % host), project='nova', host=host),)
+def compute_services(name):
+    """The processes of one compute host, inside its network namespace.
+
+    sshd is the host's out-of-band access (like a BMC): ``host stop``
+    stops every other process of the host and leaves it running.
+    """
+    h = hostnet.host(name)
+    return (
+        Service('sshd-%s' % name, 0, h.wrap((
+            '/usr/sbin/sshd', '-D', '-e', '-f',
+            '{etc}/hostnet/sshd-%s.conf' % name)),
+            checks.Banner(h.ssh_port, b'SSH-'), project='hosts', host=name,
+            management=True),
+        Service('node-exporter-%s' % name, 0, h.wrap((
+            '/usr/bin/prometheus-node-exporter',
+            '--web.listen-address=%s:%d' % (h.address,
+                                            L.PORTS['node-exporter']),
+            '--collector.disable-defaults', '--collector.netdev',
+            '--collector.loadavg', '--collector.meminfo')),
+            checks.Http('http://%s:%d/metrics' % (L.HOST, h.exporter_port)),
+            project='hosts', host=name),
+        Service('nova-compute-%s' % name, 2, h.wrap(
+            ('{venv}/bin/nova-compute',) + conf(
+                'nova', '{etc}/nova/compute-%s.conf' % name)),
+            checks.Queue('compute.%s' % name), project='nova', host=name),
+    )
+
+
+def host_services(name):
+    """What a host stop stops (all but its management access)."""
+    return tuple(s for s in compute_services(name) if not s.management)
+
+
+# The hosts' network link to the control plane, and their monitor.
+HOSTNET = (
+    Service('nsproxy', 0, ('/usr/bin/python3', '{nsproxy}',
+                           '{etc}/hostnet/nsproxy.json'),
+            checks.Tcp(hostnet.HOSTS[0].ssh_port), project='hosts'),
+    Service('prometheus', 0, (
+        '/usr/bin/prometheus', '--config.file={etc}/prometheus/prometheus.yml',
+        '--storage.tsdb.path={data}/prometheus',
+        '--storage.tsdb.retention.time=1d',
+        '--web.listen-address=%s:%d' % (L.HOST, L.PORTS['prometheus'])),
+        checks.Http(L.url('prometheus', '/-/ready')),
+        ports=(L.PORTS['prometheus'],), project='monitor'),
+    Service('alertmanager', 0, (
+        '/usr/bin/prometheus-alertmanager',
+        '--config.file={etc}/prometheus/alertmanager.yml',
+        '--storage.path={data}/alertmanager', '--cluster.listen-address=',
+        '--web.listen-address=%s:%d' % (L.HOST, L.PORTS['alertmanager'])),
+        checks.Http(L.url('alertmanager', '/-/ready')),
+        ports=(L.PORTS['alertmanager'],), project='monitor'),
+)
 
 
 OPENSTACK = (
@@ -167,7 +216,8 @@ OPENSTACK = (
                                         'nova.cmd.scheduler:main',
                                         *conf('nova')),
             checks.Queue('scheduler'), project='nova'),
-) + tuple(s for h in L.COMPUTE_HOSTS for s in compute_services(h)) + (
+) + tuple(s for h in L.COMPUTE_HOSTS
+        for s in compute_services(h) if s.stage == 2) + (
     wsgi('neutron', L.PORTS['neutron'], 'neutron.wsgi.api:application',
          'neutron', app_args=conf('neutron')),
     wsgi('heat-api', L.PORTS['heat-api'], 'heat.wsgi.api:application',
@@ -209,11 +259,16 @@ OPENSTACK = (
     Service('vitrage-persistor', 2,
             ('{vvenv}/bin/vitrage-persistor',) + conf('vitrage'),
             checks.Queue('vitrage_persistor.info'), project='vitrage'),
+    # HOME: Vitrage's basic-auth filter (Alertmanager's login) reads
+    # ~/.vitrage/vitrage.conf.
     wsgi('vitrage-api', L.PORTS['vitrage-api'], 'vitrage', 'vitrage',
-         app_args=conf('vitrage'), python='{vvenv}'),
+         app_args=conf('vitrage'), python='{vvenv}',
+         env=(('HOME', '{data}/vitrage-api-home'),)),
 )
 
-SERVICES = INFRA + (KEYSTONE,) + OPENSTACK
+HOST_INFRA = tuple(s for h in L.COMPUTE_HOSTS for s in compute_services(h)
+                   if s.stage == 0)
+SERVICES = INFRA + HOSTNET + HOST_INFRA + (KEYSTONE,) + OPENSTACK
 
 
 def by_name(name):

@@ -2,23 +2,23 @@
 import os
 import subprocess
 
+from localcloud import hostnet
 from localcloud import ini
 from localcloud import layout as L
 
+TOOL = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 # Option values of the plugin's groups. Only options declared in
 # self_healing_tempest_plugin/config.py belong here (a unit test checks).
-# The host SSH options are the next issue's (hosts in network namespaces).
 FEATURES = {
     'instance_delete_fault': True,
     'server_update_fault': True,
-    'nic_fault': False,
-    'host_fault': False,
+    'nic_fault': True,
+    'host_fault': True,
     'autoheal_flow': True,
     'vitrage_flow': True,
     'integrated_flow': True,
     'per_vm_group_flow': False,     # needs Gnocchi + per-host samples
-    # reboot and rebuild heal here; evacuate and migrate also need host
-    # faults (host_fault), so they skip until the hosts are real.
     'recovery_policy_flows': True,
 }
 
@@ -29,8 +29,30 @@ SERVICES_AVAILABLE = {
 }
 
 
+def host_command(base, action):
+    """What the host-stop fault runs on a host over SSH (stop or start).
+
+    The host is the one whose namespace the SSH session lands in.
+    """
+    return '/usr/bin/python3 %s --base %s host %s' % (
+        os.path.join(TOOL, 'localcloud'), base, action)
+
+
+def host_options(base, key_file):
+    """[self_healing] options of the host faults (SSH to each host)."""
+    return {
+        'host_addresses': ['%s:%s:%d' % (h.name, L.HOST, h.ssh_port)
+                           for h in hostnet.HOSTS],
+        'host_ssh_user': 'root',
+        'host_ssh_key_file': key_file,
+        'host_nic': hostnet.HOST_NIC,
+        'host_stop_command': host_command(base, 'stop'),
+        'host_start_command': host_command(base, 'start'),
+    }
+
+
 def render(image_id, flavor_ids, workspace, hosts=L.COMPUTE_HOSTS,
-           negative=False):
+           negative=False, host_opts=None):
     """tempest.conf text for this cloud (pure).
 
     ``negative`` switches on the plugin's negative checks (each flow
@@ -114,6 +136,7 @@ def render(image_id, flavor_ids, workspace, hosts=L.COMPUTE_HOSTS,
             'poll_interval_s': 1.0,
             'steady_window_s': 10,
             'compute_hosts': list(hosts),
+            **(host_opts or {}),
         },
         'self_healing_feature_enabled': dict(FEATURES,
                                              negative_checks=negative),
@@ -132,10 +155,12 @@ def write(lay, image_id, flavor_ids):
                 stderr=subprocess.STDOUT, env=env)
     for d in ('etc', 'logs', 'timelines'):
         os.makedirs(os.path.join(ws, d), exist_ok=True)
+    opts = host_options(lay.base, hostnet.ssh_key(lay))
     with open(lay.tempest_conf, 'w') as f:
-        f.write(render(image_id, flavor_ids, ws))
+        f.write(render(image_id, flavor_ids, ws, host_opts=opts))
     with open(negative_conf(lay), 'w') as f:
-        f.write(render(image_id, flavor_ids, ws, negative=True))
+        f.write(render(image_id, flavor_ids, ws, negative=True,
+                       host_opts=opts))
     return lay.tempest_conf
 
 

@@ -3,6 +3,7 @@ import re
 import testtools
 
 from localcloud import configs
+from localcloud import hostnet
 from localcloud import ini
 from localcloud import layout
 
@@ -89,12 +90,37 @@ class TestConfigs(testtools.TestCase):
         # Nova wants several reports inside one service_down_time.
         self.assertLessEqual(report * 3, down)
 
-    def test_every_address_is_loopback(self):
+    def test_every_address_is_loopback_or_in_our_namespaces(self):
+        ours = ('127.', hostnet.DATA_NET + '.', hostnet.MGMT_NET + '.')
         for rel, text in self.files.items():
             for addr in re.findall(r'\b\d{1,3}(?:\.\d{1,3}){3}\b', text):
-                self.assertTrue(addr.startswith('127.'),
+                self.assertTrue(addr.startswith(ours),
                                 '%s names %s' % (rel, addr))
             self.assertNotIn('localhost', text, rel)
+
+    def test_a_compute_host_calls_only_the_controller_address(self):
+        for host in layout.COMPUTE_HOSTS:
+            text = self.files['nova/compute-%s.conf' % host]
+            conf = ini.parse(text)
+            self.assertNotIn('127.0.0.1', text)
+            self.assertIn('@%s:' % hostnet.CONTROLLER,
+                          conf['DEFAULT']['transport_url'])
+            for section in ('placement', 'neutron', 'glance'):
+                self.assertTrue(conf[section]['endpoint_override'].startswith(
+                    'http://%s:' % hostnet.CONTROLLER), section)
+            self.assertEqual('', conf['database']['connection'])
+
+    def test_the_monitor_scrapes_every_host_and_alerts_vitrage(self):
+        prom = self.files['prometheus/prometheus.yml']
+        for h in hostnet.HOSTS:
+            self.assertIn("'127.0.0.1:%d'" % h.exporter_port, prom)
+            self.assertIn('hostname: %s' % h.name, prom)
+        am = self.files['prometheus/alertmanager.yml']
+        self.assertIn('url: http://127.0.0.1:8999/v1/event', am)
+        self.assertIn('send_resolved: true', am)
+        mapping = self.files['vitrage/prometheus_conf.yaml']
+        self.assertIn('alertname: %s' % configs.HOST_ALERT, mapping)
+        self.assertIn(configs.HOST_ALERT, self.files['prometheus/rules.yml'])
 
     def test_every_database_is_local_mysql(self):
         seen = set()

@@ -3,6 +3,7 @@ import re
 import testtools
 
 from localcloud import checks
+from localcloud import hostnet
 from localcloud import layout
 from localcloud import services
 
@@ -28,12 +29,19 @@ class TestServiceTable(testtools.TestCase):
         self.assertEqual(len(ports), len(set(ports)))
         self.assertEqual(set(), set(ports) - set(layout.PORTS.values()))
 
-    def test_everything_binds_to_loopback_only(self):
+    def test_everything_binds_to_loopback_or_its_hosts_namespace(self):
         for svc in services.SERVICES:
             argv = ' '.join(svc.render_argv(self.paths))
             for addr in re.findall(r'\b\d{1,3}(?:\.\d{1,3}){3}\b', argv):
-                self.assertTrue(addr.startswith('127.'),
-                                '%s binds %s' % (svc.name, addr))
+                if svc.host:
+                    h = hostnet.host(svc.host)
+                    self.assertIn(addr, (h.address, h.mgmt_address),
+                                  svc.name)
+                    self.assertTrue(argv.startswith(
+                        '/sbin/ip netns exec %s ' % h.netns), argv)
+                else:
+                    self.assertTrue(addr.startswith('127.'),
+                                    '%s binds %s' % (svc.name, addr))
             self.assertNotIn('0.0.0.0', argv)
 
     def test_http_checks_probe_the_bound_port(self):
@@ -42,14 +50,25 @@ class TestServiceTable(testtools.TestCase):
                     if isinstance(c, checks.Http)]
             for check in http:
                 port = int(re.search(r':(\d+)/', check.url).group(1))
-                self.assertIn(port, svc.ports, svc.name)
+                if svc.host:    # reached through the namespace proxy
+                    self.assertEqual(hostnet.host(svc.host).exporter_port,
+                                     port)
+                else:
+                    self.assertIn(port, svc.ports, svc.name)
 
     def test_services_with_no_port_have_a_non_port_check(self):
+        proxied = {p for r in hostnet.proxy_rules() if not r[0]
+                   for p in (r[2],)}
         for svc in services.SERVICES:
-            if not svc.ports:
-                self.assertIsInstance(svc.check,
-                                      (checks.Queue, checks.LogLine),
-                                      svc.name)
+            if svc.ports:
+                continue
+            if isinstance(svc.check, (checks.Queue, checks.LogLine)):
+                continue
+            # A host's process, or the proxy itself: checked through the
+            # proxy's ports on 127.0.0.1.
+            port = getattr(svc.check, 'port', None) or int(
+                re.search(r':(\d+)/', svc.check.url).group(1))
+            self.assertIn(port, proxied, svc.name)
 
     def test_templates_render_completely(self):
         for svc in services.SERVICES:
@@ -60,21 +79,33 @@ class TestServiceTable(testtools.TestCase):
             self.assertTrue(rendered[0].startswith('/'), svc.name)
 
     def test_stages_order_infra_then_keystone_then_the_rest(self):
+        hosts = {'%s-%s' % (kind, h) for h in layout.COMPUTE_HOSTS
+                 for kind in ('sshd', 'node-exporter')}
         self.assertEqual({'epmd', 'rabbitmq', 'mariadb', 'redis',
-                          'memcached'},
+                          'memcached', 'nsproxy', 'prometheus',
+                          'alertmanager'} | hosts,
                          {s.name for s in services.stage(0)})
         self.assertEqual(['keystone'], [s.name for s in services.stage(1)])
         self.assertEqual(len(services.SERVICES),
                          sum(len(services.stage(n)) for n in (0, 1, 2)))
 
-    def test_one_compute_unit_per_host(self):
+    def test_each_host_runs_in_its_namespace(self):
         for host in layout.COMPUTE_HOSTS:
-            units = [s for s in services.SERVICES if s.host == host]
-            self.assertEqual(1, len(units))
-            argv = units[0].render_argv(self.paths)
+            units = {s.name: s for s in services.SERVICES if s.host == host}
+            self.assertEqual({'sshd-' + host, 'node-exporter-' + host,
+                              'nova-compute-' + host}, set(units))
+            compute = units['nova-compute-' + host]
+            argv = compute.render_argv(self.paths)
+            self.assertEqual(['/sbin/ip', 'netns', 'exec', 'lc-' + host],
+                             argv[:4])
             self.assertIn('/srv/lc/etc/nova/compute-%s.conf' % host, argv)
             self.assertEqual(checks.Queue('compute.%s' % host),
-                             units[0].check)
+                             compute.check)
+
+    def test_a_host_stop_keeps_its_sshd(self):
+        names = {s.name for s in services.host_services('host1')}
+        self.assertEqual({'node-exporter-host1', 'nova-compute-host1'},
+                         names)
 
     def test_openstack_processes_get_the_python_env(self):
         self.assertEqual({}, services.by_name('mariadb').render_env(

@@ -10,7 +10,8 @@ class TestTempestConf(testtools.TestCase):
     def setUp(self):
         super().setUp()
         self.conf = ini.parse(tempestconf.render(
-            'img-1', ['fl-1', 'fl-2'], '/srv/lc/tempest'))
+            'img-1', ['fl-1', 'fl-2'], '/srv/lc/tempest',
+            host_opts=tempestconf.host_options('/srv/lc', '/srv/lc/key')))
 
     def test_admin_credentials_and_dynamic_credentials(self):
         auth = self.conf['auth']
@@ -45,11 +46,20 @@ class TestTempestConf(testtools.TestCase):
             str(layout.tunable('aodh', 'DEFAULT', 'event_alarm_cache_ttl')),
             sh['event_alarm_cache_ttl_s'])
         self.assertEqual('/srv/lc/tempest/timelines', sh['timeline_dir'])
-        # Host SSH options belong to the hosts in namespaces (next issue).
-        self.assertNotIn('host_ssh_user', sh)
         feats = self.conf['self_healing_feature_enabled']
-        self.assertEqual('false', feats['host_fault'])
+        self.assertEqual('true', feats['host_fault'])
+        self.assertEqual('true', feats['nic_fault'])
         self.assertEqual('true', feats['instance_delete_fault'])
+
+    def test_host_options_reach_each_host_through_the_proxy(self):
+        opts = tempestconf.host_options('/srv/lc', '/srv/lc/key')
+        self.assertEqual(['host1:127.0.0.1:2201', 'host2:127.0.0.1:2202'],
+                         opts['host_addresses'])
+        self.assertEqual('eth0', opts['host_nic'])
+        self.assertTrue(opts['host_stop_command'].endswith(
+            '--base /srv/lc host stop'))
+        self.assertTrue(opts['host_start_command'].endswith(
+            '--base /srv/lc host start'))
 
     def test_every_plugin_option_written_is_declared_by_the_plugin(self):
         from self_healing_tempest_plugin import config
@@ -68,7 +78,8 @@ class TestTempestConf(testtools.TestCase):
             'false',
             self.conf['self_healing_feature_enabled']['negative_checks'])
         negative = ini.parse(tempestconf.render(
-            'img-1', ['fl-1', 'fl-2'], '/srv/lc/tempest', negative=True))
+            'img-1', ['fl-1', 'fl-2'], '/srv/lc/tempest', negative=True,
+            host_opts=tempestconf.host_options('/srv/lc', '/srv/lc/key')))
         feats = negative['self_healing_feature_enabled']
         self.assertEqual('true', feats['negative_checks'])
         # Everything else is the same cloud.

@@ -1,0 +1,1 @@
+"""A Ceilometer hypervisor inspector for Nova's fake virt driver."""

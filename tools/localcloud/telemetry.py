@@ -1,0 +1,524 @@
+"""Per-VM samples: Ceilometer polling on each compute host, into Gnocchi.
+
+The flow (upstream's own, nothing replaced but the hypervisor)::
+
+  lc-hostN: localcloud-ceilometer-polling --polling-namespaces compute
+      discovers the host's servers through Nova's API (naive discovery,
+      ``[DEFAULT] host = hostN``), asks the fake inspector for their stats
+      every POLL_INTERVAL s, sends the samples over RabbitMQ (topic
+      SAMPLE_TOPIC)
+  root:     ceilometer-meter (a second ceilometer-agent-notification, meter
+      pipeline only, on SAMPLE_TOPIC) publishes them to Gnocchi
+  root:     gnocchi-api (wsgi_runner, 127.0.0.1:8041) + gnocchi-metricd;
+      file storage under data/gnocchi, indexer in MariaDB, Redis coordination
+  root:     aodh-evaluator evaluates gnocchi_* alarms on the public endpoint
+
+Stopping a host stops its polling agent: its servers' samples stop and a
+Gnocchi alarm on them goes to ``insufficient data``.
+
+Why a second notification agent rather than the meter pipeline inside the
+existing (event-only) one: the meter pipeline also turns every Nova
+notification on ``notifications.info`` into samples, and an exception there
+requeues the batch the event pipeline shares. On its own topic the meter
+agent sees only the polling agents' samples.
+
+Catalog: the hosts find Nova and Glance through the catalog (Ceilometer has no
+endpoint override for either: ``nova_client.Client`` passes only the
+interface and ``[service_types] nova``; the image lookup of every discovered
+server passes only ``image_interface``). The hosts use ``interface =
+internal``; the internal endpoints of ``compute``, ``image`` and ``metric``
+are at the controller address. See INTERNAL_SERVICES for who else reads
+them.
+
+Stdlib only, like the rest of the tool.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import urllib.parse
+
+from localcloud import ini
+from localcloud import layout as L
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CONTROLLER = '10.77.0.1'
+PORT = L.PORTS.get('gnocchi', 8041)
+DATABASE = 'gnocchi'
+SERVICE_USER = 'gnocchi'
+VENV = 'venv-gnocchi'
+SPEC = {
+    'requirements': os.path.join(HERE, 'requirements-gnocchi.in'),
+    'constraints': os.path.join(HERE, 'constraints-gnocchi.txt'),
+    'overrides': None,
+}
+INSPECTOR_SRC = os.path.join(HERE, 'fake_inspector')
+INSPECTOR = 'fake'                       # ceilometer.compute.virt entry point
+INSPECTOR_DIST = 'localcloud-fake-inspector'
+POLLING_SCRIPT = 'localcloud-ceilometer-polling'
+SAMPLE_TOPIC = 'localcloud_samples'
+POLL_INTERVAL = 5                        # seconds between two polls
+DISCOVERY_INTERVAL = 10                  # s between two server lists
+ARCHIVE_POLICY = 'localcloud-fine'
+# (granularity s, points): 10 s for 1 h (fast alarms), 1 min for 1 day (the
+# upstream flow's 60 s periods).
+ARCHIVE_DEFINITION = ((10, 360), (60, 1440))
+AGGREGATION_METHODS = ('mean', 'min', 'max', 'rate:mean')
+METERS = ('cpu', 'vcpus', 'memory', 'memory.usage', 'power.state')
+# One processor; no reporting process (-1: its backlog log lines only, one
+# process fewer); measures processed 2 s after they arrive at the latest.
+METRICD = {'workers': 1, 'metric_processing_delay': 2,
+           'metric_reporting_delay': -1, 'metric_cleanup_delay': 60}
+# Catalog types whose INTERNAL endpoint is at the controller address: what a
+# host's polling agent looks up (Nova for discovery, Glance for each
+# server's image, Gnocchi). Nothing in the root namespace may look these up
+# with the internal interface (it cannot reach the controller address):
+# every service config here sets ``interface = public``, except nova.conf's
+# [glance], whose keystoneauth default is ``internal, public``: it needs
+# ``valid_interfaces = public`` (see NOVA_GLANCE).
+INTERNAL_SERVICES = ('compute', 'image', 'metric')
+NOVA_GLANCE = {'valid_interfaces': 'public'}
+
+
+def venv(lay):
+    return lay.path(VENV)
+
+
+def _tmpl_venv():
+    return '{base}/' + VENV
+
+
+def gnocchi_url(host=L.HOST):
+    return 'http://%s:%d' % (host, PORT)
+
+
+# -- configuration ---------------------------------------------------------
+def gnocchi_conf(lay):
+    from localcloud import configs
+    return ini.render({
+        'DEFAULT': {
+            'coordination_url': 'redis://%s:%d' % (L.HOST,
+                                                   L.PORTS['redis']),
+            'parallel_operations': 2,
+        },
+        'api': {'auth_mode': 'keystone',
+                'paste_config': lay.etc('gnocchi', 'api-paste.ini')},
+        'indexer': {'url': L.db_url(DATABASE)},
+        'storage': {'driver': 'file',
+                    'file_basepath': lay.data('gnocchi')},
+        'metricd': METRICD,
+        'keystone_authtoken': configs.authtoken(SERVICE_USER),
+    })
+
+
+def gnocchi_paste(lay):
+    """Gnocchi's paste file, its authtoken filter told which file to read.
+
+    Upstream's filter names only ``oslo_config_project = gnocchi``
+    (/etc/gnocchi): keystonemiddleware would not find its options.
+    """
+    conf = lay.etc('gnocchi', 'gnocchi.conf')
+    return '\n'.join([
+        '[composite:gnocchi+keystone]',
+        'use = egg:Paste#urlmap',
+        '/ = gnocchiversions_pipeline',
+        '/v1 = gnocchiv1+keystone',
+        '/healthcheck = healthcheck',
+        '',
+        '[pipeline:gnocchiv1+keystone]',
+        'pipeline = keystone_authtoken gnocchiv1',
+        '',
+        '[pipeline:gnocchiversions_pipeline]',
+        'pipeline = gnocchiversions',
+        '',
+        '[app:gnocchiversions]',
+        'paste.app_factory = gnocchi.rest.app:app_factory',
+        'root = gnocchi.rest.api.VersionsController',
+        '',
+        '[app:gnocchiv1]',
+        'paste.app_factory = gnocchi.rest.app:app_factory',
+        'root = gnocchi.rest.api.V1Controller',
+        '',
+        '[filter:keystone_authtoken]',
+        'use = egg:keystonemiddleware#auth_token',
+        'oslo_config_project = gnocchi',
+        'oslo_config_file = %s' % conf,
+        '',
+        '[app:healthcheck]',
+        'use = egg:oslo.middleware#healthcheck',
+        'oslo_config_project = gnocchi',
+        'oslo_config_file = %s' % conf,
+        ''])
+
+
+def archive_policy():
+    return {
+        'name': ARCHIVE_POLICY,
+        'back_window': 0,
+        'aggregation_methods': list(AGGREGATION_METHODS),
+        'definition': [{'granularity': '%d seconds' % g, 'points': n}
+                       for g, n in ARCHIVE_DEFINITION],
+    }
+
+
+def _yaml_list(items, indent):
+    return ''.join('%s- %s\n' % (' ' * indent, i) for i in items)
+
+
+def gnocchi_resources():
+    """Ceilometer's resource definitions for Gnocchi: servers only.
+
+    The ``instance`` attributes are upstream's; ``server_group`` is read from
+    the server's ``metering.server_group`` metadata (Heat's convention), so
+    an Aodh alarm can aggregate the cpu of one group's servers.
+    """
+    ap = archive_policy()
+    lines = ['---', 'archive_policy_default: %s' % ARCHIVE_POLICY,
+             'archive_policies:', '  - name: %s' % ap['name'],
+             '    back_window: 0', '    aggregation_methods:']
+    lines += ['      - "%s"' % m for m in ap['aggregation_methods']]
+    lines.append('    definition:')
+    for d in ap['definition']:
+        lines += ['      - granularity: %s' % d['granularity'],
+                  '        points: %d' % d['points']]
+    lines += ['resources:', '  - resource_type: instance', '    metrics:']
+    lines += ['      %s:' % m for m in METERS]
+    lines += [
+        '    attributes:',
+        '      host: resource_metadata.(instance_host|host)',
+        '      image_ref: resource_metadata.image_ref',
+        '      launched_at: resource_metadata.launched_at',
+        '      created_at: resource_metadata.created_at',
+        '      deleted_at: resource_metadata.deleted_at',
+        '      display_name: resource_metadata.display_name',
+        '      flavor_id: resource_metadata.(instance_flavor_id|(flavor.id)'
+        '|flavor_id)',
+        '      flavor_name: resource_metadata.(instance_type|(flavor.name)'
+        '|flavor_name)',
+        '      server_group: resource_metadata.user_metadata.server_group',
+        '']
+    return '\n'.join(lines)
+
+
+def polling_yaml(interval=POLL_INTERVAL):
+    return ('---\nsources:\n  - name: per_vm\n    interval: %d\n'
+            '    meters:\n%s' % (interval, _yaml_list(METERS, 6)))
+
+
+def publisher_url(lay):
+    return 'gnocchi://?' + urllib.parse.urlencode([
+        # Samples of the service project are kept (the filter would also
+        # need the identity endpoint from the catalog).
+        ('enable_filter_project', 'false'),
+        ('resources_definition_file',
+         lay.etc('ceilometer', 'gnocchi_resources.yaml'))], safe='/')
+
+
+def pipeline_yaml(lay):
+    return ('---\nsources:\n  - name: per_vm\n    meters:\n%s'
+            '    sinks:\n      - gnocchi\n'
+            'sinks:\n  - name: gnocchi\n    publishers:\n      - %s\n'
+            % (_yaml_list(METERS, 6), publisher_url(lay)))
+
+
+def meter_conf(lay):
+    """Layer over ceilometer.conf for the meter agent (ceilometer-meter)."""
+    return ini.render({
+        'DEFAULT': {'pipeline_cfg_file':
+                    lay.etc('ceilometer', 'pipeline.yaml')},
+        'notification': {'pipelines': 'meter', 'workers': 1},
+        'oslo_messaging_notifications': {'topics': SAMPLE_TOPIC},
+    })
+
+
+def polling_conf(lay, host, controller=CONTROLLER):
+    """The polling agent of compute host ``host``; a file of its own.
+
+    Everything it calls goes to ``controller``: RabbitMQ and Keystone by
+    address, Nova and Glance through the catalog's internal endpoints.
+    """
+    state = lay.data('ceilometer', host)
+    return ini.render({
+        'DEFAULT': {
+            'host': host,
+            'transport_url': L.TRANSPORT_URL.replace(L.HOST, controller),
+            'hypervisor_inspector': INSPECTOR,
+        },
+        # Every discovery lists the host's servers afresh (no
+        # changes-since): a metadata change (localcloud.cpu_util) does not
+        # bump a server's updated_at, and a moved server must leave.
+        'compute': {'instance_discovery_method': 'naive',
+                    'resource_update_interval': DISCOVERY_INTERVAL,
+                    'resource_cache_expiry': DISCOVERY_INTERVAL},
+        'polling': {'cfg_file': lay.etc('ceilometer', 'polling.yaml')},
+        'oslo_messaging_notifications': {'topics': SAMPLE_TOPIC},
+        'publisher': {'telemetry_secret': 'localcloud'},
+        'oslo_concurrency': {'lock_path': os.path.join(state, 'locks')},
+        'service_credentials': {
+            'auth_type': 'password',
+            'auth_url': 'http://%s:%d/v3' % (controller,
+                                             L.PORTS['keystone']),
+            'project_domain_name': 'Default',
+            'user_domain_name': 'Default',
+            'project_name': 'service',
+            'username': 'ceilometer',
+            'password': L.PASSWORD,
+            'region_name': L.REGION,
+            'interface': 'internal',
+        },
+    })
+
+
+def render(lay, controller=CONTROLLER, hosts=None):
+    """Every file of this module: ``{path under etc/: text}`` (pure)."""
+    files = {
+        'gnocchi/gnocchi.conf': gnocchi_conf(lay),
+        'gnocchi/api-paste.ini': gnocchi_paste(lay),
+        'ceilometer/meter.conf': meter_conf(lay),
+        'ceilometer/pipeline.yaml': pipeline_yaml(lay),
+        'ceilometer/gnocchi_resources.yaml': gnocchi_resources(),
+        'ceilometer/polling.yaml': polling_yaml(),
+    }
+    for host in (L.COMPUTE_HOSTS if hosts is None else hosts):
+        files['ceilometer/polling-%s.conf' % host] = polling_conf(
+            lay, host, controller)
+    return files
+
+
+def prepare(lay, hosts=None):
+    """Directories the processes write to (storage, locks)."""
+    os.makedirs(lay.data('gnocchi'), exist_ok=True)
+    for host in (L.COMPUTE_HOSTS if hosts is None else hosts):
+        os.makedirs(lay.data('ceilometer', host, 'locks'), exist_ok=True)
+
+
+# -- processes -------------------------------------------------------------
+GNOCCHI_CONF = ('--config-file', '{etc}/gnocchi/gnocchi.conf')
+METER_CONF = ('--config-file', '{etc}/ceilometer/ceilometer.conf',
+              '--config-file', '{etc}/ceilometer/meter.conf')
+# gnocchi-upgrade: the indexer schema and the file storage's layout.
+DBSYNC = (DATABASE, ((_tmpl_venv() + '/bin/gnocchi-upgrade',)
+                     + GNOCCHI_CONF,))
+# After gnocchi-api is up: Ceilometer's resource types (``instance`` with
+# ``server_group``) in Gnocchi.
+CEILOMETER_UPGRADE = ('{venv}/bin/ceilometer-upgrade', '--config-file',
+                      '{etc}/ceilometer/ceilometer.conf', '--retry', '10')
+
+
+def control_services():
+    """The root-namespace processes (stage 2)."""
+    from localcloud import checks
+    from localcloud import services
+    api = services.Service(
+        'gnocchi-api', 2,
+        (_tmpl_venv() + '/bin/python', '{runner}', '--name', 'gnocchi-api',
+         '--bind', '%s:%d' % (L.HOST, PORT),
+         '--app', 'gnocchi.wsgi.api:application', '--') + GNOCCHI_CONF,
+        checks.Http(gnocchi_url() + '/'), ports=(PORT,), project='gnocchi')
+    metricd = services.Service(
+        'gnocchi-metricd', 2,
+        (_tmpl_venv() + '/bin/gnocchi-metricd',) + GNOCCHI_CONF,
+        checks.LogLine(r'Joined coordination group'),
+        project='gnocchi')
+    meter = services.Service(
+        'ceilometer-meter', 2,
+        ('{venv}/bin/ceilometer-agent-notification',) + METER_CONF,
+        checks.Queue(SAMPLE_TOPIC + '.sample'), project='ceilometer')
+    return (api, metricd, meter)
+
+
+def polling_argv(host, wrap=()):
+    return tuple(wrap) + (
+        '{venv}/bin/' + POLLING_SCRIPT, '--polling-namespaces', 'compute',
+        '--config-file', '{etc}/ceilometer/polling-%s.conf' % host)
+
+
+def host_services(host, wrap=()):
+    """The processes of compute host ``host`` (``wrap``: e.g. ip netns)."""
+    from localcloud import checks
+    from localcloud import services
+    return (services.Service(
+        'ceilometer-polling-%s' % host, 2, polling_argv(host, wrap),
+        # Logged once its pollsters are loaded (a host without servers
+        # logs nothing more at INFO).
+        checks.LogLine(r'dynamic pollsters|Polling pollster'),
+        project='ceilometer', host=host),)
+
+
+# -- install ---------------------------------------------------------------
+def _run(argv, log, cwd=None):
+    from localcloud import install
+    with open(log, 'ab') as out:
+        out.write(('\n$ %s\n' % ' '.join(argv)).encode())
+        out.flush()
+        rc = subprocess.call(argv, stdout=out, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL, cwd=cwd)
+    if rc:
+        raise install.InstallError('%s failed (exit %d); see %s'
+                                   % (' '.join(argv[:4]), rc, log))
+
+
+def venv_argv(lay):
+    from localcloud import install
+    return install.uv_install_argv(
+        install.uv_path(lay), os.path.join(venv(lay), 'bin', 'python'), SPEC)
+
+
+def inspector_argv(lay, src):
+    from localcloud import install
+    # Same version every time: reinstalled so that an edit is picked up.
+    return [install.uv_path(lay), 'pip', 'install', '--python',
+            lay.bin('python'), '-c', install.MAIN['constraints'],
+            '--reinstall-package', INSPECTOR_DIST, src]
+
+
+def install(lay, log):
+    """Gnocchi's venv (pinned) and the fake inspector in the main venv.
+
+    Runs after ``install.venvs`` (uv and the main venv exist). A stamp in
+    the state file makes a second run a no-op.
+    """
+    from localcloud import install as inst
+    from localcloud import state
+    stamp = inst.lock_hash(SPEC) + '-' + _tree_hash(INSPECTOR_SRC)
+    if state.load(lay).get('installed', {}).get(VENV) == stamp and all(
+            os.path.exists(p) for p in (
+                os.path.join(venv(lay), 'bin', 'gnocchi-api'),
+                lay.bin(POLLING_SCRIPT))):
+        return 'up to date'
+    install_gnocchi(lay, log)
+    install_inspector(lay, log)
+    state.update(lay, lambda data: data.setdefault(
+        'installed', {}).__setitem__(VENV, stamp))
+    return 'installed %s and the fake inspector' % VENV
+
+
+def install_gnocchi(lay, log):
+    """Gnocchi's own venv from the pins (no pip inside: uv from outside)."""
+    if not os.path.exists(os.path.join(venv(lay), 'bin', 'python')):
+        _run([sys.executable, '-m', 'venv', '--without-pip', venv(lay)], log)
+    _run(venv_argv(lay), log)
+
+
+def install_inspector(lay, log):
+    """The fake inspector package into the main venv.
+
+    Built from a copy: a build leaves build/ and *.egg-info beside it.
+    """
+    src = lay.path('run', 'fake_inspector-src')
+    shutil.rmtree(src, ignore_errors=True)
+    shutil.copytree(INSPECTOR_SRC, src, ignore=shutil.ignore_patterns(
+        'build', '*.egg-info', '__pycache__'))
+    try:
+        _run(inspector_argv(lay, src), log)
+    finally:
+        shutil.rmtree(src, ignore_errors=True)
+
+
+def _tree_hash(path):
+    import hashlib
+    names = []
+    for root, dirs, files in os.walk(path):
+        dirs[:] = [d for d in dirs if d not in ('build', '__pycache__')
+                   and not d.endswith('.egg-info')]
+        names += [os.path.relpath(os.path.join(root, f), path)
+                  for f in files]
+    h = hashlib.sha256()
+    for name in sorted(names):
+        h.update(name.encode())
+        with open(os.path.join(path, name), 'rb') as f:
+            h.update(f.read())
+    return h.hexdigest()[:16]
+
+
+def lock(lay, log, upgrade=False):
+    """Re-resolve constraints-gnocchi.txt against constraints.txt."""
+    from localcloud import install
+    argv = [install.uv_path(lay), 'pip', 'compile', '--python-version',
+            '3.11', '--no-header', '--annotation-style', 'line',
+            os.path.basename(SPEC['requirements']), '-c', 'constraints.txt',
+            '-o', os.path.basename(SPEC['constraints'])]
+    if upgrade:
+        argv.append('--upgrade')
+    _run(argv, log, cwd=HERE)
+
+
+# -- catalog ---------------------------------------------------------------
+def endpoints(controller=CONTROLLER):
+    """Gnocchi's endpoints: {interface: URL}."""
+    return {'public': gnocchi_url(), 'admin': gnocchi_url(),
+            'internal': gnocchi_url(controller)}
+
+
+def internal_url(url, controller=CONTROLLER):
+    """``url`` (a 127.0.0.1 endpoint) at the controller address."""
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit(parts._replace(
+        netloc='%s:%d' % (controller, parts.port)))
+
+
+def register(sess, controller=CONTROLLER, retarget=('compute', 'image')):
+    """Gnocchi's user and catalog entry; the hosts' internal endpoints.
+
+    Idempotent. ``retarget``: catalog types whose existing internal endpoint
+    is moved to ``controller`` (see INTERNAL_SERVICES).
+    """
+    from localcloud import bootstrap as B
+    service = B._find(sess, 'projects', 'projects', name='service',
+                      domain_id='default')
+    roles = {r: B._find(sess, 'roles', 'roles', name=r)['id']
+             for r in ('admin', 'service')}
+    user = B._ensure(sess, 'users', 'users', {
+        'name': SERVICE_USER, 'password': L.PASSWORD,
+        'domain_id': 'default', 'default_project_id': service['id']},
+        name=SERVICE_USER, domain_id='default')
+    for role in roles.values():
+        B._grant(sess, service['id'], user['id'], role)
+    svc = B._ensure(sess, 'services', 'services',
+                    {'name': 'gnocchi', 'type': 'metric', 'enabled': True},
+                    type='metric')
+    changed = _set_endpoints(sess, svc['id'], endpoints(controller))
+    for stype in retarget:
+        found = B._find(sess, 'services', 'services', type=stype)
+        if not found:
+            continue
+        eps = sess.get('identity', '/endpoints' + B._q(
+            service_id=found['id'], interface='public'))['endpoints']
+        if eps:
+            changed += _set_endpoints(sess, found['id'], {
+                'internal': internal_url(eps[0]['url'], controller)})
+    return changed
+
+
+def _set_endpoints(sess, service_id, urls):
+    have = {e['interface']: e for e in sess.get(
+        'identity', '/endpoints?service_id=%s' % service_id)['endpoints']}
+    changed = []
+    for iface, url in urls.items():
+        ep = have.get(iface)
+        if ep is None:
+            sess.post('identity', '/endpoints', {'endpoint': {
+                'service_id': service_id, 'interface': iface, 'url': url,
+                'region_id': L.REGION, 'enabled': True}})
+        elif ep['url'] != url:
+            sess.request('PATCH', 'identity', '/endpoints/%s' % ep['id'],
+                         {'endpoint': {'url': url}})
+        else:
+            continue
+        changed.append('%s %s' % (iface, url))
+    return changed
+
+
+def unregister(sess):
+    """Remove what ``register`` added (Gnocchi's user and service)."""
+    from localcloud import bootstrap as B
+    svc = B._find(sess, 'services', 'services', type='metric')
+    if svc:
+        for ep in sess.get('identity', '/endpoints?service_id=%s'
+                           % svc['id'])['endpoints']:
+            sess.delete('identity', '/endpoints/%s' % ep['id'])
+        sess.delete('identity', '/services/%s' % svc['id'])
+    user = B._find(sess, 'users', 'users', name=SERVICE_USER,
+                   domain_id='default')
+    if user:
+        sess.delete('identity', '/users/%s' % user['id'])
