@@ -216,8 +216,9 @@ OPENSTACK = (
                                         'nova.cmd.scheduler:main',
                                         *conf('nova')),
             checks.Queue('scheduler'), project='nova'),
-) + tuple(s for h in L.COMPUTE_HOSTS
-        for s in compute_services(h) if s.stage == 2) + (
+) + tuple(
+    s for h in L.COMPUTE_HOSTS for s in compute_services(h) if s.stage == 2
+) + (
     wsgi('neutron', L.PORTS['neutron'], 'neutron.wsgi.api:application',
          'neutron', app_args=conf('neutron')),
     wsgi('heat-api', L.PORTS['heat-api'], 'heat.wsgi.api:application',
