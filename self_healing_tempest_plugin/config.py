@@ -169,6 +169,13 @@ SelfHealingGroup = _CLIENT_OPTS + [
     cfg.StrOpt('host_nic', default='eth0',
                help='Name of the compute host NIC a NIC fault takes '
                     'down.'),
+    cfg.StrOpt('host_alarm_type', default='prometheus',
+               help='Vitrage datasource type of the external monitor\'s '
+                    'alarm on an unreachable compute host (bound into '
+                    'the Vitrage flows\' templates).'),
+    cfg.StrOpt('host_alarm_name', default='ComputeHostUnreachable',
+               help='Name of the external monitor\'s alarm on an '
+                    'unreachable compute host, as Vitrage shows it.'),
     cfg.StrOpt('host_stop_command',
                default='sudo systemctl stop devstack@n-cpu',
                help='Command run on a compute host over SSH to stop its '

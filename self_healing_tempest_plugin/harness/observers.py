@@ -46,17 +46,19 @@ def alarm_history_transitions(alarming_client, alarm_id):
             '"alarm"' in (change.get('detail') or '')]
 
 
-def execution_started(workflow_client, workflows, since):
+def execution_started(workflow_client, workflows, since, **filters):
     """Mistral created an execution of one of ``workflows``.
 
     ``workflows`` holds workflow ids or names (Heat's physical id of an
     OS::Mistral::Workflow is its name). The execution's created_at is
-    Mistral's time of the trigger.
+    Mistral's time of the trigger. ``filters`` go to the listing (e.g.
+    all_projects=True for an admin watching another project's runs).
     """
     workflows = set(workflows)
 
     def observe():
-        for execution in workflow_client.list_executions()['executions']:
+        for execution in workflow_client.list_executions(
+                **filters)['executions']:
             ours = (execution.get('workflow_id') in workflows or
                     execution.get('workflow_name') in workflows)
             if ours and _after(execution['created_at'], since):
@@ -68,4 +70,40 @@ def execution_started(workflow_client, workflows, since):
                     state=execution.get('state'),
                     input=execution.get('input'))
         return None
+    return observe
+
+
+def instance_alarms(rca_client, alarm_name):
+    """{nova instance id: Vitrage alarm} of the active alarms so named."""
+    vertices = dict((r['vitrage_id'], r.get('id')) for r in
+                    rca_client.list_resources(resource_type='nova.instance',
+                                              all_tenants=True))
+    found = {}
+    for alarm in rca_client.list_alarms(all_tenants=True):
+        resource = vertices.get(alarm.get('vitrage_resource_id'))
+        if alarm.get('name') == alarm_name and resource:
+            found[resource] = alarm
+    return found
+
+
+def vitrage_alarms_raised(rca_client, alarm_name, instance_ids, since):
+    """Vitrage raised ``alarm_name`` on every instance of ``instance_ids``.
+
+    ``instance_ids`` is a callable (the instances the fault hit are known
+    only once it is injected). The latest alarm's start is Vitrage's time.
+    """
+
+    def observe():
+        wanted = set(instance_ids())
+        alarms = instance_alarms(rca_client, alarm_name)
+        if not wanted or not wanted <= set(alarms):
+            return None
+        starts = [alarms[i].get('start_timestamp') for i in wanted]
+        if not all(_after(start, since) for start in starts):
+            return None
+        return run.Observation(
+            cloud_time=max(starts, key=tl.parse_cloud_time),
+            source='vitrage alarms', alarm_name=alarm_name,
+            instances=sorted(wanted),
+            alarm_ids=sorted(alarms[i]['vitrage_id'] for i in wanted))
     return observe

@@ -23,6 +23,8 @@ A scenario file is a YAML mapping at the top of the scenario directory
     recovery:
       identity: replace       # | keep
       host_change: null       # keep only: true | false | null
+      trigger: automatic      # | manual: the test itself starts the
+                              # healing workflow once the cause is found
     invariants:               # every key optional, default from config
       desired: 2
       max: 4
@@ -70,6 +72,9 @@ _TOP = ('name', 'id', 'description', 'services', 'features', 'artifacts',
 # A negative scenario deploys a flow without its trigger and expects the
 # healing run to miss one of these deadlines.
 MISSABLE_PHASES = (dl.DETECT, dl.ACT)
+# Who starts the healing workflow: the flow itself, or the operator (the
+# test) once the cloud has shown the cause.
+AUTOMATIC, MANUAL = TRIGGERS = ('automatic', 'manual')
 
 
 class ScenarioError(ValueError):
@@ -105,6 +110,10 @@ class Scenario(object):
     def host_fault(self):
         """Host faults must run serially (tempest serial classes)."""
         return self.fault['kind'] in HOST_FAULTS
+
+    @property
+    def trigger(self):
+        return self.recovery.get('trigger') or AUTOMATIC
 
     def artifact(self, key):
         """Absolute path of artifact ``key`` (or None)."""
@@ -319,9 +328,11 @@ def _check_recovery(chk, data, kind):
     recovery = chk.mapping(data, 'recovery', required=True)
     if not recovery:
         return
-    chk.unknown_keys(recovery, ('identity', 'host_change'), 'recovery.')
+    chk.unknown_keys(recovery, ('identity', 'host_change', 'trigger'),
+                     'recovery.')
     identity = chk.choice(recovery, 'identity', (sp.REPLACE, sp.KEEP),
                           'recovery.')
+    chk.choice(recovery, 'trigger', TRIGGERS, 'recovery.', required=False)
     host_change = recovery.get('host_change')
     if host_change is not None:
         chk.boolean(recovery, 'host_change', 'recovery.')

@@ -16,11 +16,20 @@ The flow (upstream's own, nothing replaced but the hypervisor)::
 Stopping a host stops its polling agent: its servers' samples stop and a
 Gnocchi alarm on them goes to ``insufficient data``.
 
-Why a second notification agent rather than the meter pipeline inside the
-existing (event-only) one: the meter pipeline also turns every Nova
-notification on ``notifications.info`` into samples, and an exception there
-requeues the batch the event pipeline shares. On its own topic the meter
-agent sees only the polling agents' samples.
+Why a second notification agent on a topic of its own: the existing agent
+(event pipeline only) also consumes ``notifications.sample`` (the polling
+agents' default topic) and would drop the samples; and the meter pipeline
+inside it would turn every Nova notification on ``notifications.info`` into
+samples too, an exception there requeueing the batch the event pipeline
+shares. On SAMPLE_TOPIC the meter agent sees only the polling agents'
+samples, and the event agent never sees them.
+
+Alarm thresholds on ``cpu`` (cumulative ns): in a
+``gnocchi_aggregation_by_resources_threshold`` alarm, ``rate:mean`` is taken
+over the granularity's means, so it is CPU ns per granularity:
+``cpu_threshold(percent, granularity, vcpus)``. (In a
+``gnocchi_resources_threshold`` alarm it is the mean of the raw per-poll
+differences: ns per POLL_INTERVAL.)
 
 Catalog: the hosts find Nova and Glance through the catalog (Ceilometer has no
 endpoint override for either: ``nova_client.Client`` passes only the
@@ -71,11 +80,14 @@ METRICD = {'workers': 1, 'metric_processing_delay': 2,
            'metric_reporting_delay': -1, 'metric_cleanup_delay': 60}
 # Catalog types whose INTERNAL endpoint is at the controller address: what a
 # host's polling agent looks up (Nova for discovery, Glance for each
-# server's image, Gnocchi). Nothing in the root namespace may look these up
-# with the internal interface (it cannot reach the controller address):
-# every service config here sets ``interface = public``, except nova.conf's
-# [glance], whose keystoneauth default is ``internal, public``: it needs
-# ``valid_interfaces = public`` (see NOVA_GLANCE).
+# server's image; Gnocchi's for symmetry: the samples reach it through
+# RabbitMQ and the root-namespace meter agent, so a host never calls it).
+# Nothing in the root namespace may look these up with the internal
+# interface (it cannot reach the controller address): every service config
+# here sets ``interface = public``, except nova.conf's [glance], whose
+# keystoneauth default is ``internal, public``: it needs
+# ``valid_interfaces = public`` (NOVA_GLANCE) once image's internal endpoint
+# moves.
 INTERNAL_SERVICES = ('compute', 'image', 'metric')
 NOVA_GLANCE = {'valid_interfaces': 'public'}
 
@@ -86,6 +98,11 @@ def venv(lay):
 
 def _tmpl_venv():
     return '{base}/' + VENV
+
+
+def cpu_threshold(percent, granularity=ARCHIVE_DEFINITION[0][0], vcpus=1):
+    """An aggregation-by-resources ``rate:mean`` threshold on ``cpu``."""
+    return int(percent / 100.0 * vcpus * granularity * 1e9)
 
 
 def gnocchi_url(host=L.HOST):

@@ -143,6 +143,11 @@ class TestRender(testtools.TestCase):
         self.assertLessEqual(finest, 10)
         self.assertIn('granularity: %d seconds' % finest, text)
 
+    def test_cpu_threshold(self):
+        # 30 % of one vCPU over a 10 s granularity: measured 3.0e9 live.
+        self.assertEqual(3 * 10 ** 9, telemetry.cpu_threshold(30))
+        self.assertEqual(24 * 10 ** 9, telemetry.cpu_threshold(20, 60, 2))
+
     def test_archive_policy_body(self):
         ap = telemetry.archive_policy()
         self.assertEqual(telemetry.ARCHIVE_POLICY, ap['name'])

@@ -1,0 +1,386 @@
+"""Scenario runner of the Vitrage + Mistral host-fault flows (seed 001).
+
+Servers run on one compute host; a host fault (its NIC down over SSH, or
+its services stopped) makes the external monitor alarm on the host. A
+Vitrage template deduces an alarm on each of the host's instances and, in
+the automatic flow, runs a Mistral workflow per instance; in the manual
+flow the test plays the operator: it finds the failed instances through
+Vitrage's alarms and root cause, then starts the workflow itself. Healed
+means every instance ACTIVE again, same id, on another host; afterwards the
+fault is undone and the host must be healthy again (its compute service up
+and no monitor alarm on it in Vitrage).
+"""
+
+import json
+
+import testtools
+import yaml
+
+from tempest.common import waiters as tempest_waiters
+from tempest import config
+from tempest.lib.common.utils import data_utils
+from tempest.lib import exceptions as lib_exc
+
+from self_healing_tempest_plugin.harness import build
+from self_healing_tempest_plugin.harness import deadlines as dl
+from self_healing_tempest_plugin.harness import faults
+from self_healing_tempest_plugin.harness import observers
+from self_healing_tempest_plugin.harness import remote
+from self_healing_tempest_plugin.harness import run
+from self_healing_tempest_plugin.harness import sampler as sp
+from self_healing_tempest_plugin.harness import scenario as sc
+from self_healing_tempest_plugin.harness import timeline as tl
+from self_healing_tempest_plugin.tests import base
+
+CONF = config.CONF
+
+# The entity of a Vitrage template bound to the monitor's host alarm.
+HOST_ALARM_ENTITY = 'host_alarm'
+# Requests per poll: one server list and one or two observer calls.
+CALLS_PER_POLL = 3.0
+
+
+def _raised_alarm_names(template):
+    return [action['raise_alarm']['alarm_name']
+            for scenario in template['scenarios']
+            for action in scenario['actions'] if 'raise_alarm' in action]
+
+
+class HostFaultFlowTest(base.BaseSelfHealingTest):
+    """Runs scenarios whose artifacts are a Vitrage template + workflow."""
+
+    required_services = ('nova', 'mistral', 'vitrage')
+
+    # -- deployment -----------------------------------------------------
+    def target_host(self):
+        """The first faultable host whose compute service is up.
+
+        Faultable: listed in [self_healing] compute_hosts; another compute
+        service must be up beside it to take its instances.
+        """
+        hosts = CONF.self_healing.compute_hosts
+        if not hosts:
+            raise self.skipException('a host fault needs [self_healing] '
+                                     'compute_hosts')
+        up = [s['host'] for s in self.admin_services_client.list_services(
+            binary='nova-compute')['services'] if s['state'] == 'up']
+        if len(up) < 2:
+            raise self.skipException('a host fault needs two compute '
+                                     'services up, found %s' % up)
+        for host in hosts:
+            if host in up:
+                return host
+        raise self.skipException('none of [self_healing] compute_hosts %s '
+                                 'has its compute service up (up: %s)'
+                                 % (hosts, up))
+
+    def boot_servers(self, count, host):
+        """``count`` servers pinned to ``host`` (admin: zone:host)."""
+        conf = CONF.self_healing
+        client = self.admin_servers_client
+        ids = []
+        with faults.compute_microversion(conf.compute_microversion):
+            for _ in range(count):
+                server = client.create_server(
+                    name=data_utils.rand_name('sh-host-flow'),
+                    imageRef=conf.image_ref or CONF.compute.image_ref,
+                    flavorRef=conf.flavor_ref or CONF.compute.flavor_ref,
+                    networks='none', availability_zone='nova:%s' % host,
+                    metadata={'self_healing': self.id()})['server']
+                self.addCleanup(self._delete_server, server['id'])
+                ids.append(server['id'])
+        for server_id in ids:
+            self.waiter(conf.server_timeout_s).for_status(
+                lambda i: client.show_server(i)['server'], server_id,
+                'status', 'ACTIVE', error_values=('ERROR',),
+                what='server %s' % server_id)
+        return ids
+
+    def _delete_server(self, server_id):
+        try:
+            self.admin_servers_client.delete_server(server_id)
+        except lib_exc.NotFound:
+            return
+        tempest_waiters.wait_for_server_termination(
+            self.admin_servers_client, server_id)
+
+    def deploy_workflow(self, scenario):
+        """The scenario's workflow, renamed per run, visible to Vitrage."""
+        with open(scenario.artifact('mistral_workflow')) as handle:
+            definition = yaml.safe_load(handle)
+        (original, body), = [(k, v) for k, v in definition.items()
+                             if k != 'version']
+        name = '%s_%s' % (original, data_utils.rand_uuid_hex()[:12])
+        text = yaml.safe_dump({'version': definition['version'],
+                               name: body})
+        self.admin_workflow_client.create_workflows(text, scope='public')
+        self.add_cleanup_ignoring_not_found(
+            self.admin_workflow_client.delete_workflow, name)
+        self.addCleanup(self._delete_executions, name)
+        return name
+
+    def _delete_executions(self, workflow_name):
+        executions = self.admin_workflow_client.list_executions(
+            workflow_name, all_projects=True)['executions']
+        for execution in executions:
+            try:
+                self.admin_workflow_client.delete_execution(
+                    execution['id'], force=True)
+            except lib_exc.NotFound:
+                pass
+
+    def bind_template(self, scenario, workflow_name):
+        """The scenario's Vitrage template bound to this run and cloud."""
+        with open(scenario.artifact('vitrage_template')) as handle:
+            template = yaml.safe_load(handle)
+        template['metadata']['name'] = '%s_%s' % (
+            template['metadata']['name'], data_utils.rand_uuid_hex()[:12])
+        entity = template['entities'].get(HOST_ALARM_ENTITY)
+        if entity is None:
+            raise ValueError('Vitrage template %s has no %r entity to bind '
+                             'to the monitor\'s host alarm' % (
+                                 scenario.artifact('vitrage_template'),
+                                 HOST_ALARM_ENTITY))
+        entity.update(type=CONF.self_healing.host_alarm_type,
+                      name=CONF.self_healing.host_alarm_name)
+        for scenario_ in template['scenarios']:
+            for action in scenario_['actions']:
+                if 'execute_mistral' in action:
+                    action['execute_mistral']['workflow'] = workflow_name
+        return template
+
+    def deploy_template(self, template):
+        name = template['metadata']['name']
+        added = self.admin_rca_client.add_template(
+            template, template_type='standard')
+        for entry in added:
+            self.add_cleanup_ignoring_not_found(
+                self.admin_rca_client.delete_template, [entry['uuid']])
+        errors = [e for e in added if e.get('status') == 'ERROR']
+        if errors:
+            raise AssertionError('Vitrage refused template %s: %s' % (
+                name, errors[0].get('status details')))
+
+        def status():
+            for entry in self.admin_rca_client.list_templates():
+                if entry.get('name') == name:
+                    return entry.get('status')
+        self.waiter(CONF.self_healing.service_timeout_s).until(
+            status, lambda s: s == 'ACTIVE', 'Vitrage template %s' % name,
+            'ACTIVE', failed=lambda s: 'Vitrage failed to load it'
+            if s == 'ERROR' else None)
+        return name
+
+    def wait_vitrage_sees(self, server_ids, host):
+        """Vitrage's graph holds every server (the template's subjects)."""
+
+        def known():
+            return set(r.get('id') for r in
+                       self.admin_rca_client.list_resources(
+                           resource_type='nova.instance', all_tenants=True))
+        self.waiter(CONF.self_healing.service_timeout_s).until(
+            known, lambda ids: set(server_ids) <= ids,
+            'Vitrage instances of %s' % host, 'all of %s' % server_ids,
+            describe=lambda ids: 'missing %s' % sorted(
+                set(server_ids) - ids))
+
+    # -- observation ----------------------------------------------------
+    def servers_state(self, server_ids):
+        """The servers as Nova sees them: one admin list per poll."""
+        project_id = self.os_admin.credentials.project_id
+
+        def state():
+            servers = dict((s['id'], s) for s in
+                           self.admin_servers_client.list_servers(
+                               detail=True, all_tenants=True,
+                               project_id=project_id)['servers'])
+            members = [sp.Member(i, servers[i]['status'] if i in servers
+                                 else 'DELETED',
+                                 host=servers.get(i, {}).get(
+                                     'OS-EXT-SRV-ATTR:host'))
+                       for i in server_ids]
+            changed = max([servers[i]['updated'] for i in server_ids
+                           if i in servers] or [None])
+            return sp.ClusterState(members, settled=True, cloud_time=changed)
+        return state
+
+    def found_by_operator(self, alarm_name, host):
+        """Instances an operator finds failed, through Vitrage.
+
+        Each carries the deduced alarm, whose root cause (Vitrage's RCA)
+        is the monitor's alarm on ``host``.
+        """
+        found = []
+        alarms = observers.instance_alarms(self.admin_rca_client,
+                                           alarm_name)
+        for instance_id, alarm in sorted(alarms.items()):
+            graph = self.admin_rca_client.rca(alarm['vitrage_id'],
+                                              all_tenants=True)
+            causes = [n for n in graph.get('nodes', [])
+                      if n.get('name') == CONF.self_healing.host_alarm_name]
+            if causes:
+                found.append(instance_id)
+        return found
+
+    def operator_starts(self, workflow_name, alarm_name, host, started):
+        """The manual trigger: start the workflow for each failed one.
+
+        Acted on once every instance carrying the deduced alarm has been
+        traced to the host's alarm (one execution per instance, even when
+        Vitrage links the causes over several polls).
+        """
+        done = set()
+
+        def act():
+            for instance_id in self.found_by_operator(alarm_name, host):
+                if instance_id not in done:
+                    started.append(
+                        self.admin_workflow_client.create_execution(
+                            workflow_name,
+                            input={'instance_id': instance_id}))
+                    done.add(instance_id)
+            alarmed = set(observers.instance_alarms(self.admin_rca_client,
+                                                    alarm_name))
+            if not done or not alarmed <= done:
+                return None
+            return run.Observation(
+                cloud_time=started[0]['created_at'],
+                source='operator (the test) started mistral executions',
+                execution_ids=[e['id'] for e in started],
+                instances=sorted(done))
+        return act
+
+    # -- the host afterwards --------------------------------------------
+    def restore_host(self, host):
+        """Repair the host as an operator would; wait until healthy.
+
+        After an evacuation Nova lets a host's compute service be forced
+        up only once it has restarted (it then cleans up the evacuated
+        instances): restart its services over SSH (the host-stop fault's
+        commands), then clear Vitrage's fencing (forced_down). Healthy:
+        the compute service is up and Vitrage has no monitor alarm on it.
+        """
+        conf = CONF.self_healing
+        with faults.compute_microversion(faults.SERVICE_UPDATE_MICROVERSION):
+            services = self.admin_services_client.list_services(
+                binary='nova-compute', host=host)['services']
+            if any(s.get('forced_down') for s in services):
+                ssh = remote.host_client(conf, host)
+                ssh.exec_command(conf.host_stop_command)
+                ssh.exec_command(conf.host_start_command)
+                for service in services:
+                    self.waiter(conf.service_timeout_s).until(
+                        lambda: self._force_up(service['id']), bool,
+                        'forced_down of compute service on %s' % host,
+                        'cleared', describe=lambda _: 'Nova still refuses '
+                        '(the restarted service has not cleaned up yet)')
+
+        def health():
+            state = [s['state'] for s in
+                     self.admin_services_client.list_services(
+                         binary='nova-compute', host=host)['services']]
+            alarms = [a for a in self.admin_rca_client.list_alarms(
+                all_tenants=True)
+                if a.get('name') == conf.host_alarm_name]
+            return state, len(alarms)
+        self.waiter(conf.service_timeout_s).until(
+            health, lambda h: h[0] == ['up'] and h[1] == 0,
+            'compute host %s' % host, 'service up, no monitor alarm',
+            describe=lambda h: 'service %s, %d monitor alarm(s)' % h)
+
+    def _force_up(self, service_id):
+        try:
+            self.admin_services_client.update_service(service_id,
+                                                      forced_down=False)
+        except lib_exc.BadRequest:
+            return False
+        return True
+
+    # -- the run ----------------------------------------------------------
+    def heal(self, scenario):
+        conf = CONF.self_healing
+        invariants = scenario.invariants(conf)
+        host = self.target_host()
+        server_ids = self.boot_servers(invariants.desired, host)
+        workflow = self.deploy_workflow(scenario)
+        template = self.bind_template(scenario, workflow)
+        alarm_name, = _raised_alarm_names(template)
+        self.deploy_template(template)
+        self.wait_vitrage_sees(server_ids, host)
+        cluster_state = self.servers_state(server_ids)
+        healthy = cluster_state()
+        # Registered before the fault: runs after the fault's own undo.
+        self.addCleanup(self.restore_host, host)
+        fault = build.make_fault(
+            dict(scenario.fault, target='host:%s' % host), healthy, conf,
+            servers_client=self.admin_servers_client,
+            admin_servers_client=self.admin_servers_client,
+            services_client=self.admin_services_client)
+        since = lambda: fault.t_fault  # noqa: E731
+        started = []
+        if scenario.trigger == sc.MANUAL:
+            act = self.operator_starts(workflow, alarm_name, host, started)
+        else:
+            act = observers.execution_started(
+                self.admin_workflow_client, [workflow], since,
+                all_projects=True)
+        healing = run.HealingRun(
+            self, fault, cluster_state,
+            detect=observers.vitrage_alarms_raised(
+                self.admin_rca_client, alarm_name,
+                lambda: fault.affected(healthy), since),
+            act=act, invariants=invariants,
+            deadlines=scenario.deadlines(conf),
+            steady_window_s=scenario.steady_window_s(conf),
+            poll_interval_s=conf.poll_interval_s * CALLS_PER_POLL / 2,
+            scenario_name=scenario.name,
+            expect_missed_phase=scenario.expect_missed_phase)
+        timeline = healing.run()
+        return fault, healthy, workflow, timeline, host
+
+    def run_scenario(self, scenario):
+        fault, healthy, workflow, timeline, host = self.heal(scenario)
+        affected = sorted(fault.affected(healthy))
+        detected = timeline.phase(tl.DETECTED)
+        self.assertEqual(affected, detected.detail.get('instances'),
+                         'Vitrage\'s deduced alarms were not on exactly the '
+                         'instances of %s' % host)
+        ours, strays = {}, []
+        for execution in self.admin_workflow_client.list_executions(
+                workflow, all_projects=True)['executions']:
+            instance_id = json.loads(execution.get('input') or '{}').get(
+                'instance_id')
+            if instance_id in affected:
+                ours.setdefault(instance_id, execution)
+            else:
+                strays.append('%s (input %s, %s)' % (
+                    execution['id'], execution.get('input'),
+                    execution['state']))
+        if strays:
+            # Vitrage may also run an action whose get_attr() it did not
+            # resolve; such a run finds no server and changes nothing.
+            self.addDetail('stray-executions', testtools.content.text_content(
+                '\n'.join(strays)))
+        self.assertEqual(affected, sorted(ours), 'workflow %s ran for %s, '
+                         'expected once per instance of %s (others: %s)' % (
+                             workflow, sorted(ours), host, strays))
+        for execution in ours.values():
+            self.waiter(CONF.self_healing.act_timeout_s).until(
+                lambda: self.admin_workflow_client.show_execution(
+                    execution['id']),
+                lambda e: e['state'] == 'SUCCESS',
+                'mistral execution %s' % execution['id'], 'SUCCESS',
+                failed=lambda e: (e.get('state_info') or 'failed'
+                                  if e['state'] == 'ERROR' else None),
+                describe=lambda e: e['state'])
+        fault.undo()
+        self.restore_host(host)
+
+    def run_negative_scenario(self, scenario):
+        """The flow without its action must miss a deadline, by name."""
+        error = self.assertRaises(dl.DeadlineMissed, self.heal, scenario)
+        expected = scenario.expect_missed_phase
+        self.assertEqual(expected, error.phase, 'the failure named phase '
+                         '%r, expected %r: %s' % (error.phase, expected,
+                                                  error))
+        self.assertIn(expected, str(error))
