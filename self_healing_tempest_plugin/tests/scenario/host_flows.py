@@ -207,27 +207,20 @@ class HostFaultFlowTest(base.BaseSelfHealingTest):
     def found_by_operator(self, alarm_name, host):
         """Instances an operator finds failed, through Vitrage.
 
-        Each carries the deduced alarm, whose root cause (Vitrage's RCA)
-        is the monitor's alarm on ``host``.
+        Each carries the deduced alarm and Nova still places it on the
+        failed ``host`` (an instance already moved needs nothing more).
         """
-        found = []
-        alarms = observers.instance_alarms(self.admin_rca_client,
-                                           alarm_name)
-        for instance_id, alarm in sorted(alarms.items()):
-            graph = self.admin_rca_client.rca(alarm['vitrage_id'],
-                                              all_tenants=True)
-            causes = [n for n in graph.get('nodes', [])
-                      if n.get('name') == CONF.self_healing.host_alarm_name]
-            if causes:
-                found.append(instance_id)
-        return found
+        alarmed = observers.instance_alarms(self.admin_rca_client,
+                                            alarm_name)
+        on_host = self.admin_servers_client.list_servers(
+            detail=True, all_tenants=True, host=host)['servers']
+        return sorted(set(alarmed) & set(s['id'] for s in on_host))
 
     def operator_starts(self, workflow_name, alarm_name, host, started):
         """The manual trigger: start the workflow for each failed one.
 
-        Acted on once every instance carrying the deduced alarm has been
-        traced to the host's alarm (one execution per instance, even when
-        Vitrage links the causes over several polls).
+        Called once Vitrage has alarmed every instance of the host (the
+        detect phase), so one poll finds them all.
         """
         done = set()
 
@@ -239,9 +232,7 @@ class HostFaultFlowTest(base.BaseSelfHealingTest):
                             workflow_name,
                             input={'instance_id': instance_id}))
                     done.add(instance_id)
-            alarmed = set(observers.instance_alarms(self.admin_rca_client,
-                                                    alarm_name))
-            if not done or not alarmed <= done:
+            if not done:
                 return None
             return run.Observation(
                 cloud_time=started[0]['created_at'],
