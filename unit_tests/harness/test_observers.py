@@ -87,3 +87,45 @@ class ExecutionStartedTest(testtools.TestCase):
              'created_at': '2026-11-22 00:16:35'}]}
         self.assertIsNotNone(
             observers.execution_started(client, ['w1'], since)())
+
+
+class VitrageAlarmsRaisedTest(testtools.TestCase):
+    """Vitrage's deduced alarms, matched to Nova ids via its resources."""
+
+    def setUp(self):
+        super(VitrageAlarmsRaisedTest, self).setUp()
+        self.client = mock.Mock()
+        self.client.list_resources.return_value = [
+            {'vitrage_id': 'v1', 'id': 'server-1'},
+            {'vitrage_id': 'v2', 'id': 'server-2'}]
+
+    def _alarm(self, vertex, start, name='Instance down'):
+        return {'name': name, 'vitrage_id': 'alarm-' + vertex,
+                'vitrage_resource_id': vertex, 'start_timestamp': start}
+
+    def test_not_yet_until_every_instance_is_alarmed(self):
+        self.client.list_alarms.return_value = [
+            self._alarm('v1', '2026-11-22 00:16:40+00:00'),
+            self._alarm('v2', '2026-11-22 00:16:41+00:00', name='other')]
+        observe = observers.vitrage_alarms_raised(
+            self.client, 'Instance down', lambda: {'server-1', 'server-2'},
+            since)
+        self.assertIsNone(observe())
+
+    def test_alarms_from_before_the_fault_do_not_count(self):
+        self.client.list_alarms.return_value = [
+            self._alarm('v1', '2026-11-22 00:10:00+00:00')]
+        observe = observers.vitrage_alarms_raised(
+            self.client, 'Instance down', lambda: {'server-1'}, since)
+        self.assertIsNone(observe())
+
+    def test_seen_at_the_latest_alarm_with_the_instances(self):
+        self.client.list_alarms.return_value = [
+            self._alarm('v1', '2026-11-22 00:16:40+00:00'),
+            self._alarm('v2', '2026-11-22 00:16:44+00:00')]
+        seen = observers.vitrage_alarms_raised(
+            self.client, 'Instance down', lambda: {'server-1', 'server-2'},
+            since)()
+        self.assertEqual('2026-11-22 00:16:44+00:00', seen.cloud_time)
+        self.assertEqual(['server-1', 'server-2'], seen.detail['instances'])
+        self.assertEqual(['alarm-v1', 'alarm-v2'], seen.detail['alarm_ids'])

@@ -206,6 +206,10 @@ class MalformedScenarioTest(testtools.TestCase):
         self._assert_one('recovery.identity', 'cannot keep its identity',
                          self._set('recovery.identity', 'keep'))
 
+    def test_unknown_trigger_is_named(self):
+        self._assert_one('recovery.trigger', 'automatic',
+                         self._set('recovery.trigger', 'sometimes'))
+
     def test_host_change_with_replace(self):
         self._assert_one('recovery.host_change', 'only identity keep',
                          self._set('recovery.host_change', True))
