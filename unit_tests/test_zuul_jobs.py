@@ -21,19 +21,21 @@ TEMPEST_CONFIG = '$TEMPEST_CONFIG'
 
 
 def load_zuul():
-    """Jobs (by name) and project stanzas of zuul.d/*.yaml."""
-    jobs, projects, templates = {}, [], {}
+    """Jobs, projects, templates and nodesets of zuul.d/*.yaml."""
+    jobs, projects, templates, nodesets = {}, [], {}, {}
     for path in sorted(glob.glob(os.path.join(ROOT, 'zuul.d', '*.yaml'))):
         with open(path) as handle:
             for item in yaml.safe_load(handle) or []:
                 if 'job' in item:
                     jobs[item['job']['name']] = item['job']
+                elif 'nodeset' in item:
+                    nodesets[item['nodeset']['name']] = item['nodeset']
                 elif 'project' in item:
                     projects.append(item['project'])
                 elif 'project-template' in item:
                     template = item['project-template']
                     templates[template['name']] = template
-    return jobs, projects, templates
+    return jobs, projects, templates, nodesets
 
 
 def merge(base, override):
@@ -113,7 +115,8 @@ class ZuulJobsTest(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.jobs, self.projects, self.templates = load_zuul()
+        (self.jobs, self.projects, self.templates,
+         self.nodesets) = load_zuul()
         self.ids = test_ids()
         self.concrete = sorted(name for name, job in self.jobs.items()
                                if not job.get('abstract'))
@@ -178,6 +181,9 @@ class ZuulJobsTest(testtools.TestCase):
         policies = self.selected('self-healing-tempest-recovery-policies')
         self.assertTrue(all('.test_recovery_policies.' in i
                             for i in policies), policies)
+        vitrage = self.selected('self-healing-tempest-vitrage')
+        self.assertTrue(all('.test_vitrage_flows.VitrageHostFaultTest.' in i
+                            for i in vitrage), vitrage)
         negative = self.selected('self-healing-tempest-negative')
         self.assertTrue(all('.test_negative_' in i for i in negative),
                         negative)
@@ -196,6 +202,52 @@ class ZuulJobsTest(testtools.TestCase):
                        for test in tests if re.search(self.regex(job), test)]
             self.assertNotEqual([], runners,
                                 '%s is run by no periodic job' % filename)
+
+    def test_host_fault_features_only_in_multinode_jobs(self):
+        """Single-node jobs keep host faults off; the Vitrage job is on."""
+        host_features = ('host_fault', 'nic_fault', 'vitrage_flow',
+                         'integrated_flow', 'per_vm_group_flow')
+        for name in self.concrete:
+            variables = effective_vars(self.jobs, name)
+            enabled = [f for f in host_features if feature(variables, f)]
+            if enabled:
+                self.assertTrue(variables.get('self_healing_monitor'),
+                                '%s enables %s without the monitor'
+                                % (name, enabled))
+                self.assertGreaterEqual(
+                    len(self.subnodes(name)), 2,
+                    '%s enables %s on fewer than two computes'
+                    % (name, enabled))
+        vitrage = effective_vars(self.jobs, 'self-healing-tempest-vitrage')
+        for option in ('vitrage_flow', 'nic_fault', 'host_fault'):
+            self.assertTrue(feature(vitrage, option), option)
+
+    def test_vitrage_job_runs_periodically_and_never_votes_in_check(self):
+        for pipeline in ('periodic', 'periodic-stable'):
+            runs = set()
+            for project in self.projects:
+                runs |= pipeline_jobs(project, pipeline, self.templates)
+            self.assertIn('self-healing-tempest-vitrage', runs, pipeline)
+        for stanza in self.projects + list(self.templates.values()):
+            for pipeline in ('check', 'gate'):
+                for job in stanza.get(pipeline, {}).get('jobs', []):
+                    if isinstance(job, dict) and \
+                            'self-healing-tempest-vitrage' in job:
+                        self.assertIs(False, job[
+                            'self-healing-tempest-vitrage'].get('voting'))
+                    else:
+                        self.assertNotEqual('self-healing-tempest-vitrage',
+                                            job, pipeline)
+
+    def subnodes(self, name):
+        """Nodes of the job's nodeset group subnode (our nodesets)."""
+        while name in self.jobs and 'nodeset' not in self.jobs[name]:
+            name = self.jobs[name].get('parent')
+        nodeset = self.nodesets.get(self.jobs.get(name, {}).get('nodeset'))
+        for group in (nodeset or {}).get('groups', []):
+            if group['name'] == 'subnode':
+                return group['nodes']
+        return []
 
     def test_every_playbook_exists(self):
         named = [path for job in self.jobs.values()

@@ -416,6 +416,27 @@ class HostStop(Fault):
                      '%s service on %s' % (COMPUTE_BINARY, self.host), 'up')
         self.record['service_up_at'] = self.clock()
 
+    def _clear_forced_down(self):
+        """Nova refuses while evacuations from the host are unfinished.
+
+        Those end when the restarted compute service has cleaned up the
+        evacuated instances: retry until then.
+        """
+
+        def cleared():
+            try:
+                self._set_forced_down(False)
+            except lib_exc.BadRequest as exc:
+                self.record['force_up_refused'] = str(exc)
+                return False
+            return True
+        waiters.Waiter(self.poll_interval_s, self.service_timeout_s,
+                       clock=self.clock, sleep=self.sleep).until(
+            cleared, bool, 'forced_down of %s service on %s' % (
+                COMPUTE_BINARY, self.host), 'cleared',
+            describe=lambda _: 'Nova refuses: %s' % self.record.get(
+                'force_up_refused'))
+
     def _undo_steps(self):
         steps = []
         if self.ssh and self.stop_command:
@@ -423,8 +444,7 @@ class HostStop(Fault):
                           lambda: self.ssh.exec_command(self.start_command)))
         if self.force_down:
             steps.append(('clear forced_down of service %s'
-                          % self.service_id,
-                          lambda: self._set_forced_down(False)))
+                          % self.service_id, self._clear_forced_down))
         steps.append(('wait until %s on %s is up' % (COMPUTE_BINARY,
                                                      self.host),
                       self._wait_up))

@@ -220,6 +220,25 @@ class HostStopTest(testtools.TestCase):
         fault.undo()
         self.assertEqual([1, 1], self.clock.sleeps)
 
+    def test_undo_retries_while_nova_refuses_to_force_up(self):
+        fault = self._fault()
+        fault.inject(self.test)
+        refusals = iter([lib_exc.BadRequest('evacuations remain'),
+                         lib_exc.BadRequest('evacuations remain')])
+
+        def update_service(service_id, forced_down):
+            error = next(refusals, None)
+            if error:
+                raise error
+            self.states['c1'] = 'up'
+        self.services.update_service.side_effect = update_service
+        fault.undo()
+        self.assertEqual('up', self.states['c1'])
+        self.assertIn('evacuations remain', fault.record['force_up_refused'])
+        force_ups = [c for c in self.services.update_service.call_args_list
+                     if c == mock.call('id-c1', forced_down=False)]
+        self.assertEqual(3, len(force_ups))
+
     def test_undo_fails_when_the_service_stays_down_and_frees_lock(self):
         fault = self._fault(service_timeout_s=3)
         fault.inject(self.test)

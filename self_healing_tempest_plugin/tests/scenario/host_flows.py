@@ -332,6 +332,7 @@ class HostFaultFlowTest(base.BaseSelfHealingTest):
     def run_scenario(self, scenario):
         fault, healthy, workflow, timeline, host = self.heal(scenario)
         affected = sorted(fault.affected(healthy))
+        self.assert_health_bands(timeline, scenario)
         detected = timeline.phase(tl.DETECTED)
         self.assertEqual(affected, detected.detail.get('instances'),
                          'Vitrage\'s deduced alarms were not on exactly the '
@@ -366,6 +367,18 @@ class HostFaultFlowTest(base.BaseSelfHealingTest):
                 describe=lambda e: e['state'])
         fault.undo()
         self.restore_host(host)
+
+    def assert_health_bands(self, timeline, scenario):
+        """Green -> Yellow (-> Red below the floor) -> Green."""
+        bands = timeline.bands()
+        degraded = bands[1:-1]
+        allowed = {tl.YELLOW, tl.RED} if scenario.invariants(
+            CONF.self_healing).allow_red else {tl.YELLOW}
+        self.assertTrue(
+            len(bands) >= 3 and bands[0] == bands[-1] == tl.GREEN and
+            degraded and set(degraded) <= allowed,
+            'cluster health went %s; expected GREEN, then %s, then GREEN'
+            % (' -> '.join(bands), ' / '.join(sorted(allowed))))
 
     def run_negative_scenario(self, scenario):
         """The flow without its action must miss a deadline, by name."""
