@@ -89,7 +89,10 @@ def _serve(client, rule):
 
 def _accept_loop(listener, rule):
     while True:
-        client, _ = listener.accept()
+        try:
+            client, _ = listener.accept()
+        except OSError:
+            return      # the listener was shut down
         threading.Thread(target=_serve, args=(client, rule),
                          daemon=True).start()
 

@@ -88,15 +88,31 @@ class TestProxy(testtools.TestCase):
         threading.Thread(target=serve, daemon=True).start()
         return srv.getsockname()[1]
 
+    def _serve(self, rule):
+        """A forwarding listener, shut and its thread ended at cleanup.
+
+        Closed only after its accept loop ended: a closed descriptor is
+        reused at once, and a loop still accepting on it would steal
+        another test's connections.
+        """
+        listener = nsproxy.listen(rule)
+        loop = threading.Thread(target=nsproxy._accept_loop,
+                                args=(listener, rule), daemon=True)
+        loop.start()
+
+        def stop():
+            listener.shutdown(socket.SHUT_RDWR)
+            loop.join(5)
+            listener.close()
+        self.addCleanup(stop)
+        return listener
+
     def test_bytes_go_both_ways_and_eof_is_passed_on(self):
         port = self._echo_server()
         rule = {'listen_ns': '', 'listen_addr': '127.0.0.1',
                 'listen_port': 0, 'connect_ns': '',
                 'connect_addr': '127.0.0.1', 'connect_port': port}
-        listener = nsproxy.listen(rule)
-        self.addCleanup(listener.close)
-        threading.Thread(target=nsproxy._accept_loop,
-                         args=(listener, rule), daemon=True).start()
+        listener = self._serve(rule)
         with socket.create_connection(listener.getsockname(), 5) as c:
             c.sendall(b'heal')
             c.shutdown(socket.SHUT_WR)
@@ -116,10 +132,7 @@ class TestProxy(testtools.TestCase):
         rule = {'listen_ns': '', 'listen_addr': '127.0.0.1',
                 'listen_port': 0, 'connect_ns': '',
                 'connect_addr': '127.0.0.1', 'connect_port': port}
-        listener = nsproxy.listen(rule)
-        self.addCleanup(listener.close)
-        threading.Thread(target=nsproxy._accept_loop,
-                         args=(listener, rule), daemon=True).start()
+        listener = self._serve(rule)
         with socket.create_connection(listener.getsockname(), 5) as c:
             c.settimeout(5)
             self.assertEqual(b'', c.recv(10))
