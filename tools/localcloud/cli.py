@@ -11,6 +11,7 @@ from localcloud import layout
 from localcloud import procs
 from localcloud import progress as progress_mod
 from localcloud import services
+from localcloud import telemetry
 from localcloud import tempestconf
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -161,6 +162,7 @@ def cmd_smoke(args):
 def cmd_lock(args):
     lay = layout.Layout(args.base)
     install.lock(lay, lay.log('setup-lock'), upgrade=args.upgrade)
+    telemetry.lock(lay, lay.log('setup-lock'), upgrade=args.upgrade)
     print('wrote %s and %s' % (install.MAIN['constraints'],
                                install.VITRAGE['constraints']))
     return 0

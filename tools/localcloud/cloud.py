@@ -17,6 +17,7 @@ from localcloud import layout as L
 from localcloud import procs
 from localcloud import services
 from localcloud import state
+from localcloud import telemetry
 from localcloud import tempestconf
 
 TOOLDIR = os.path.dirname(os.path.abspath(__file__))
@@ -122,6 +123,8 @@ class Cloud:
             r['note'] = install.apt(setup_log)
         with step('Python venvs (uv, pinned)') as r:
             r['note'] = install.venvs(lay, setup_log)
+        with step('Gnocchi venv and the fake hypervisor inspector') as r:
+            r['note'] = telemetry.install(lay, setup_log)
         with step('configuration files') as r:
             changed = configs.write_all(lay)
             self.compute_ids()
@@ -146,11 +149,16 @@ class Cloud:
                 self.start(services.stage(1))
                 sess = api.Session()
                 bootstrap.identity(sess)
+                telemetry.register(sess, controller=hostnet.CONTROLLER)
                 sess.authenticate()     # a token whose catalog is complete
             with step('databases of the other services') as r:
                 r['note'] = ' '.join(syncs.result()) or 'done before'
         with step('OpenStack services') as r:
             r['note'] = 'started %d' % len(self.start(services.stage(2)))
+        with step('Gnocchi resource types (ceilometer-upgrade)') as r:
+            r['note'] = dbsync.run(lay, self.paths, [
+                ('ceilometer-upgrade', (telemetry.CEILOMETER_UPGRADE,))]) \
+                and 'done' or 'done before'
         with step('compute hosts, image, flavors'):
             self.register_computes(sess)
             image_id = bootstrap.image(sess, lay)

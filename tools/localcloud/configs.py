@@ -13,6 +13,7 @@ from localcloud import bootstrap
 from localcloud import hostnet
 from localcloud import ini
 from localcloud import layout as L
+from localcloud import telemetry
 
 KEYSTONE_V3 = L.url('keystone', '/v3')
 MEMCACHED = '%s:%d' % (L.HOST, L.PORTS['memcached'])
@@ -149,7 +150,8 @@ def nova(lay):
             'driver': 'messagingv2', 'topics': NOVA_NOTIFICATION_TOPICS},
         'notifications': {'notification_format': 'unversioned',
                           'notify_on_state_change': 'vm_and_task_state'},
-        'glance': {'region_name': L.REGION},
+        # The image service's internal endpoint is the hosts' (telemetry).
+        'glance': dict(telemetry.NOVA_GLANCE, region_name=L.REGION),
         'vnc': {'enabled': False},
         'spice': {'enabled': False},
         'keystone_authtoken': authtoken('nova'),
@@ -509,6 +511,7 @@ def render_all(lay):
     files = {}
     for renderer in RENDERERS:
         files.update(renderer(lay))
+    files.update(telemetry.render(lay, controller=hostnet.CONTROLLER))
     return files
 
 
@@ -574,6 +577,7 @@ def write_all(lay):
                   ignore_errors=True)
     for d in (lay.etc('vitrage', 'static'), lay.etc('vitrage', 'templates')):
         os.makedirs(d, exist_ok=True)
+    telemetry.prepare(lay)
     home = lay.data('vitrage-api-home', '.vitrage')
     os.makedirs(home, exist_ok=True)
     link = os.path.join(home, 'vitrage.conf')

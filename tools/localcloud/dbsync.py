@@ -9,6 +9,7 @@ import subprocess
 
 from localcloud import layout as L
 from localcloud import state
+from localcloud import telemetry
 
 
 def _c(project):
@@ -56,6 +57,7 @@ OTHERS = (
                + ('upgrade', 'head'),)),
     ('aodh', (('{venv}/bin/aodh-dbsync',) + _c('aodh'),)),
     ('vitrage', (('{vvenv}/bin/vitrage-dbsync',) + _c('vitrage'),)),
+    telemetry.DBSYNC,
 )
 
 

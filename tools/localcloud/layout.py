@@ -48,7 +48,7 @@ def url(service, path=''):
 # Databases and the service that owns each.
 DATABASES = ('keystone', 'placement', 'glance', 'nova_api', 'nova',
              'nova_cell0', 'neutron', 'heat', 'mistral', 'zaqar', 'aodh',
-             'vitrage')
+             'vitrage', 'gnocchi')
 
 
 def db_url(name):

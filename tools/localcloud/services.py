@@ -17,6 +17,7 @@ import os
 from localcloud import checks
 from localcloud import hostnet
 from localcloud import layout as L
+from localcloud import telemetry
 
 
 @dataclasses.dataclass(frozen=True)
@@ -170,7 +171,7 @@ def compute_services(name):
             ('{venv}/bin/nova-compute',) + conf(
                 'nova', '{etc}/nova/compute-%s.conf' % name)),
             checks.Queue('compute.%s' % name), project='nova', host=name),
-    )
+    ) + telemetry.host_services(name, h.wrap(()))
 
 
 def host_services(name):
@@ -269,6 +270,7 @@ OPENSTACK = (
 
 HOST_INFRA = tuple(s for h in L.COMPUTE_HOSTS for s in compute_services(h)
                    if s.stage == 0)
+OPENSTACK += telemetry.control_services()
 SERVICES = INFRA + HOSTNET + HOST_INFRA + (KEYSTONE,) + OPENSTACK
 
 

@@ -25,7 +25,7 @@ FEATURES = {
 SERVICES_AVAILABLE = {
     'nova': True, 'glance': True, 'neutron': True, 'cinder': False,
     'swift': False, 'heat': True, 'aodh': True, 'ceilometer': True,
-    'gnocchi': False, 'zaqar': True, 'mistral': True, 'vitrage': True,
+    'gnocchi': True, 'zaqar': True, 'mistral': True, 'vitrage': True,
 }
 
 

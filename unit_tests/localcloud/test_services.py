@@ -93,7 +93,8 @@ class TestServiceTable(testtools.TestCase):
         for host in layout.COMPUTE_HOSTS:
             units = {s.name: s for s in services.SERVICES if s.host == host}
             self.assertEqual({'sshd-' + host, 'node-exporter-' + host,
-                              'nova-compute-' + host}, set(units))
+                              'nova-compute-' + host,
+                              'ceilometer-polling-' + host}, set(units))
             compute = units['nova-compute-' + host]
             argv = compute.render_argv(self.paths)
             self.assertEqual(['/sbin/ip', 'netns', 'exec', 'lc-' + host],
@@ -104,8 +105,8 @@ class TestServiceTable(testtools.TestCase):
 
     def test_a_host_stop_keeps_its_sshd(self):
         names = {s.name for s in services.host_services('host1')}
-        self.assertEqual({'node-exporter-host1', 'nova-compute-host1'},
-                         names)
+        self.assertEqual({'node-exporter-host1', 'nova-compute-host1',
+                          'ceilometer-polling-host1'}, names)
 
     def test_openstack_processes_get_the_python_env(self):
         self.assertEqual({}, services.by_name('mariadb').render_env(

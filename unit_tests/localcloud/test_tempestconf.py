@@ -34,7 +34,7 @@ class TestTempestConf(testtools.TestCase):
         for name in ('nova', 'neutron', 'heat', 'aodh', 'zaqar', 'mistral',
                      'vitrage', 'ceilometer'):
             self.assertEqual('true', avail[name], name)
-        self.assertEqual('false', avail['gnocchi'])
+        self.assertEqual('true', avail['gnocchi'])
         self.assertEqual('false', self.conf['validation']['run_validation'])
 
     def test_self_healing_group(self):
