@@ -12,6 +12,7 @@ from tempest.lib.common.utils import test_utils
 import tempest.test
 
 from self_healing_tempest_plugin.common import waiters
+from self_healing_tempest_plugin.harness import deadlines as dl
 
 CONF = config.CONF
 
@@ -75,3 +76,15 @@ class BaseSelfHealingTest(tempest.test.BaseTestCase):
         """Cleanups must tolerate a resource that is already gone."""
         self.addCleanup(test_utils.call_and_ignore_notfound_exc,
                         func, *args, **kwargs)
+
+    def run_negative_scenario(self, scenario):
+        """The flow without its trigger must miss a deadline, by name.
+
+        ``self.heal(scenario)`` (the runner's) deploys and faults it.
+        """
+        error = self.assertRaises(dl.DeadlineMissed, self.heal, scenario)
+        expected = scenario.expect_missed_phase
+        self.assertEqual(expected, error.phase, 'the failure named phase '
+                         '%r, expected %r: %s' % (error.phase, expected,
+                                                  error))
+        self.assertIn(expected, str(error))

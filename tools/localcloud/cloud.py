@@ -156,9 +156,9 @@ class Cloud:
         with step('OpenStack services') as r:
             r['note'] = 'started %d' % len(self.start(services.stage(2)))
         with step('Gnocchi resource types (ceilometer-upgrade)') as r:
-            r['note'] = dbsync.run(lay, self.paths, [
-                ('ceilometer-upgrade', (telemetry.CEILOMETER_UPGRADE,))]) \
-                and 'done' or 'done before'
+            ran = dbsync.run(lay, self.paths, [
+                ('ceilometer-upgrade', (telemetry.CEILOMETER_UPGRADE,))])
+            r['note'] = 'done' if ran else 'done before'
         with step('compute hosts, image, flavors'):
             self.register_computes(sess)
             image_id = bootstrap.image(sess, lay)

@@ -39,12 +39,12 @@ class InstallError(RuntimeError):
     pass
 
 
-def _run(argv, log, env=None):
+def _run(argv, log, env=None, cwd=None):
     with open(log, 'ab') as out:
         out.write(('\n$ %s\n' % ' '.join(argv)).encode())
         out.flush()
         rc = subprocess.call(argv, stdout=out, stderr=subprocess.STDOUT,
-                             stdin=subprocess.DEVNULL, env=env)
+                             stdin=subprocess.DEVNULL, env=env, cwd=cwd)
     if rc:
         raise InstallError('%s failed (exit %d); see %s'
                            % (' '.join(argv[:4]), rc, log))

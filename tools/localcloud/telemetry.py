@@ -43,11 +43,10 @@ Stdlib only, like the rest of the tool.
 """
 import os
 import shutil
-import subprocess
-import sys
 import urllib.parse
 
 from localcloud import ini
+from localcloud import install as inst
 from localcloud import layout as L
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -291,6 +290,7 @@ def render(lay, controller=CONTROLLER, hosts=None):
     files = {
         'gnocchi/gnocchi.conf': gnocchi_conf(lay),
         'gnocchi/api-paste.ini': gnocchi_paste(lay),
+        'gnocchi/api-quiet.conf': ini.render({'DEFAULT': {'verbose': False}}),
         'ceilometer/meter.conf': meter_conf(lay),
         'ceilometer/pipeline.yaml': pipeline_yaml(lay),
         'ceilometer/gnocchi_resources.yaml': gnocchi_resources(),
@@ -311,6 +311,10 @@ def prepare(lay, hosts=None):
 
 # -- processes -------------------------------------------------------------
 GNOCCHI_CONF = ('--config-file', '{etc}/gnocchi/gnocchi.conf')
+# The API logs its whole configuration (the database URL with its password)
+# at INFO when it starts: it logs warnings only.
+GNOCCHI_API_CONF = GNOCCHI_CONF + ('--config-file',
+                                   '{etc}/gnocchi/api-quiet.conf')
 METER_CONF = ('--config-file', '{etc}/ceilometer/ceilometer.conf',
               '--config-file', '{etc}/ceilometer/meter.conf')
 # gnocchi-upgrade: the indexer schema and the file storage's layout.
@@ -330,7 +334,7 @@ def control_services():
         'gnocchi-api', 2,
         (_tmpl_venv() + '/bin/python', '{runner}', '--name', 'gnocchi-api',
          '--bind', '%s:%d' % (L.HOST, PORT),
-         '--app', 'gnocchi.wsgi.api:application', '--') + GNOCCHI_CONF,
+         '--app', 'gnocchi.wsgi.api:application', '--') + GNOCCHI_API_CONF,
         checks.Http(gnocchi_url() + '/'), ports=(PORT,), project='gnocchi')
     metricd = services.Service(
         'gnocchi-metricd', 2,
@@ -363,29 +367,15 @@ def host_services(host, wrap=()):
 
 
 # -- install ---------------------------------------------------------------
-def _run(argv, log, cwd=None):
-    from localcloud import install
-    with open(log, 'ab') as out:
-        out.write(('\n$ %s\n' % ' '.join(argv)).encode())
-        out.flush()
-        rc = subprocess.call(argv, stdout=out, stderr=subprocess.STDOUT,
-                             stdin=subprocess.DEVNULL, cwd=cwd)
-    if rc:
-        raise install.InstallError('%s failed (exit %d); see %s'
-                                   % (' '.join(argv[:4]), rc, log))
-
-
 def venv_argv(lay):
-    from localcloud import install
-    return install.uv_install_argv(
-        install.uv_path(lay), os.path.join(venv(lay), 'bin', 'python'), SPEC)
+    return inst.uv_install_argv(
+        inst.uv_path(lay), os.path.join(venv(lay), 'bin', 'python'), SPEC)
 
 
 def inspector_argv(lay, src):
-    from localcloud import install
     # Same version every time: reinstalled so that an edit is picked up.
-    return [install.uv_path(lay), 'pip', 'install', '--python',
-            lay.bin('python'), '-c', install.MAIN['constraints'],
+    return [inst.uv_path(lay), 'pip', 'install', '--python',
+            lay.bin('python'), '-c', inst.MAIN['constraints'],
             '--reinstall-package', INSPECTOR_DIST, src]
 
 
@@ -395,7 +385,6 @@ def install(lay, log):
     Runs after ``install.venvs`` (uv and the main venv exist). A stamp in
     the state file makes a second run a no-op.
     """
-    from localcloud import install as inst
     from localcloud import state
     stamp = inst.lock_hash(SPEC) + '-' + _tree_hash(INSPECTOR_SRC)
     if state.load(lay).get('installed', {}).get(VENV) == stamp and all(
@@ -412,9 +401,8 @@ def install(lay, log):
 
 def install_gnocchi(lay, log):
     """Gnocchi's own venv from the pins (no pip inside: uv from outside)."""
-    if not os.path.exists(os.path.join(venv(lay), 'bin', 'python')):
-        _run([sys.executable, '-m', 'venv', '--without-pip', venv(lay)], log)
-    _run(venv_argv(lay), log)
+    inst._ensure_venv(venv(lay), log)
+    inst._run(venv_argv(lay), log)
 
 
 def install_inspector(lay, log):
@@ -427,7 +415,7 @@ def install_inspector(lay, log):
     shutil.copytree(INSPECTOR_SRC, src, ignore=shutil.ignore_patterns(
         'build', '*.egg-info', '__pycache__'))
     try:
-        _run(inspector_argv(lay, src), log)
+        inst._run(inspector_argv(lay, src), log)
     finally:
         shutil.rmtree(src, ignore_errors=True)
 
@@ -450,14 +438,13 @@ def _tree_hash(path):
 
 def lock(lay, log, upgrade=False):
     """Re-resolve constraints-gnocchi.txt against constraints.txt."""
-    from localcloud import install
-    argv = [install.uv_path(lay), 'pip', 'compile', '--python-version',
+    argv = [inst.uv_path(lay), 'pip', 'compile', '--python-version',
             '3.11', '--no-header', '--annotation-style', 'line',
             os.path.basename(SPEC['requirements']), '-c', 'constraints.txt',
             '-o', os.path.basename(SPEC['constraints'])]
     if upgrade:
         argv.append('--upgrade')
-    _run(argv, log, cwd=HERE)
+    inst._run(argv, log, cwd=HERE)
 
 
 # -- catalog ---------------------------------------------------------------

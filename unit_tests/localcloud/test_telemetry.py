@@ -30,11 +30,18 @@ class TestRender(testtools.TestCase):
     def test_every_file_and_one_polling_conf_per_host(self):
         self.assertEqual(
             {'gnocchi/gnocchi.conf', 'gnocchi/api-paste.ini',
+             'gnocchi/api-quiet.conf',
              'ceilometer/meter.conf', 'ceilometer/pipeline.yaml',
              'ceilometer/gnocchi_resources.yaml', 'ceilometer/polling.yaml'}
             | {'ceilometer/polling-%s.conf' % h
                for h in layout.COMPUTE_HOSTS},
             set(self.files))
+
+    def test_gnocchi_api_logs_no_config_at_info(self):
+        # It would log the database URL, password included.
+        self.assertEqual('false',
+                         self.conf('gnocchi/api-quiet.conf')['DEFAULT'][
+                             'verbose'])
 
     def test_gnocchi_file_storage_mariadb_indexer_keystone(self):
         conf = self.conf('gnocchi/gnocchi.conf')
@@ -179,7 +186,8 @@ class TestProcesses(testtools.TestCase):
             '/srv/tools/localcloud/wsgi_runner.py', '--name', 'gnocchi-api',
             '--bind', '127.0.0.1:8041',
             '--app', 'gnocchi.wsgi.api:application', '--',
-            '--config-file', '/srv/lc/etc/gnocchi/gnocchi.conf'],
+            '--config-file', '/srv/lc/etc/gnocchi/gnocchi.conf',
+            '--config-file', '/srv/lc/etc/gnocchi/api-quiet.conf'],
             svc.render_argv(self.paths))
         self.assertEqual((8041,), svc.ports)
         self.assertEqual('HTTP http://127.0.0.1:8041/', svc.check.describe())

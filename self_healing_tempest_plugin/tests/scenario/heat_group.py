@@ -16,7 +16,6 @@ import yaml
 
 from self_healing_tempest_plugin.common import waiters
 from self_healing_tempest_plugin.harness import build
-from self_healing_tempest_plugin.harness import deadlines as dl
 from self_healing_tempest_plugin.harness import observers
 from self_healing_tempest_plugin.harness import run
 from self_healing_tempest_plugin.harness import sampler as sp
@@ -280,12 +279,3 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
                 execution.get('state_info') or 'failed'
                 if execution['state'] == 'ERROR' else None),
             describe=lambda execution: execution['state'])
-
-    def run_negative_scenario(self, scenario):
-        """The flow without its trigger must miss a deadline, by name."""
-        error = self.assertRaises(dl.DeadlineMissed, self.heal, scenario)
-        expected = scenario.expect_missed_phase
-        self.assertEqual(expected, error.phase, 'the failure named phase '
-                         '%r, expected %r: %s' % (error.phase, expected,
-                                                  error))
-        self.assertIn(expected, str(error))

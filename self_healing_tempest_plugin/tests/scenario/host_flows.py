@@ -22,7 +22,6 @@ from tempest.lib.common.utils import data_utils
 from tempest.lib import exceptions as lib_exc
 
 from self_healing_tempest_plugin.harness import build
-from self_healing_tempest_plugin.harness import deadlines as dl
 from self_healing_tempest_plugin.harness import faults
 from self_healing_tempest_plugin.harness import observers
 from self_healing_tempest_plugin.harness import remote
@@ -216,13 +215,13 @@ class HostFaultFlowTest(base.BaseSelfHealingTest):
             detail=True, all_tenants=True, host=host)['servers']
         return sorted(set(alarmed) & set(s['id'] for s in on_host))
 
-    def operator_starts(self, workflow_name, alarm_name, host, started):
+    def operator_starts(self, workflow_name, alarm_name, host):
         """The manual trigger: start the workflow for each failed one.
 
         Called once Vitrage has alarmed every instance of the host (the
         detect phase), so one poll finds them all.
         """
-        done = set()
+        done, started = set(), []
 
         def act():
             for instance_id in self.found_by_operator(alarm_name, host):
@@ -308,9 +307,8 @@ class HostFaultFlowTest(base.BaseSelfHealingTest):
             admin_servers_client=self.admin_servers_client,
             services_client=self.admin_services_client)
         since = lambda: fault.t_fault  # noqa: E731
-        started = []
         if scenario.trigger == sc.MANUAL:
-            act = self.operator_starts(workflow, alarm_name, host, started)
+            act = self.operator_starts(workflow, alarm_name, host)
         else:
             act = observers.execution_started(
                 self.admin_workflow_client, [workflow], since,
@@ -379,12 +377,3 @@ class HostFaultFlowTest(base.BaseSelfHealingTest):
             degraded and set(degraded) <= allowed,
             'cluster health went %s; expected GREEN, then %s, then GREEN'
             % (' -> '.join(bands), ' / '.join(sorted(allowed))))
-
-    def run_negative_scenario(self, scenario):
-        """The flow without its action must miss a deadline, by name."""
-        error = self.assertRaises(dl.DeadlineMissed, self.heal, scenario)
-        expected = scenario.expect_missed_phase
-        self.assertEqual(expected, error.phase, 'the failure named phase '
-                         '%r, expected %r: %s' % (error.phase, expected,
-                                                  error))
-        self.assertIn(expected, str(error))
