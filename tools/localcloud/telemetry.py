@@ -45,13 +45,14 @@ import os
 import shutil
 import urllib.parse
 
+from localcloud import hostnet
 from localcloud import ini
 from localcloud import install as inst
 from localcloud import layout as L
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CONTROLLER = '10.77.0.1'
-PORT = L.PORTS.get('gnocchi', 8041)
+CONTROLLER = hostnet.CONTROLLER
+PORT = L.PORTS['gnocchi']
 DATABASE = 'gnocchi'
 SERVICE_USER = 'gnocchi'
 VENV = 'venv-gnocchi'
