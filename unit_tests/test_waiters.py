@@ -76,6 +76,19 @@ class WaiterTest(testtools.TestCase):
         self.assertIn('no valid host', str(error))
         self.assertEqual([2.0], clock.sleeps)
 
+    def test_for_status_error_quotes_the_reason(self):
+        clock = FakeClock()
+        bodies = iter([{'stack_status': 'CREATE_IN_PROGRESS'},
+                       {'stack_status': 'CREATE_FAILED',
+                        'stack_status_reason': 'Zaqar 503'}])
+        error = self.assertRaises(
+            waiters.UnexpectedStateError,
+            self._waiter(clock).for_status, lambda _: next(bodies), 's1',
+            'stack_status', 'CREATE_COMPLETE',
+            error_values=('CREATE_FAILED',),
+            reason_key='stack_status_reason')
+        self.assertIn('an error state: Zaqar 503', str(error))
+
     def test_for_status_reads_key_under_root_tag(self):
         clock = FakeClock()
         bodies = [{'server': {'status': 'BUILD'}},

@@ -68,17 +68,26 @@ class Waiter(object):
                                     self.timeout_s - elapsed)))
 
     def for_status(self, show, resource_id, key, target, root_tag=None,
-                   error_values=('ERROR',), what=None):
-        """Wait until ``show(resource_id)[root_tag][key] == target``."""
+                   error_values=('ERROR',), what=None, reason_key=None):
+        """Wait until ``show(resource_id)[root_tag][key] == target``.
+
+        ``reason_key`` names the field that says why a resource failed
+        (e.g. stack_status_reason): an error state then quotes it.
+        """
+        seen = {}
+
         def value():
             body = show(resource_id)
             if root_tag:
                 body = body[root_tag]
+            seen['body'] = body
             return body.get(key)
 
         def failed(current):
             if current in error_values and current != target:
-                return 'an error state'
+                reason = seen['body'].get(reason_key) if reason_key else None
+                return 'an error state: %s' % reason if reason else (
+                    'an error state')
             return None
 
         return self.until(

@@ -91,7 +91,8 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
         self.addCleanup(self._delete_stack, stack)
         self.stack_waiter().for_status(
             self._stack_body, stack, 'stack_status', 'CREATE_COMPLETE',
-            error_values=('CREATE_FAILED',), what='stack %s' % stack)
+            error_values=('CREATE_FAILED',), what='stack %s' % stack,
+            reason_key='stack_status_reason')
         return stack
 
     def stack_waiter(self):
