@@ -1,10 +1,12 @@
 """Command line of the local cloud: ``python3 tools/localcloud <command>``."""
 import argparse
 import os
+import signal
 import subprocess
 import sys
 
 from localcloud import cloud as cloud_mod
+from localcloud import diagnose
 from localcloud import hostnet
 from localcloud import install
 from localcloud import layout
@@ -18,6 +20,11 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 SUITE_REGEX = r'^self_healing_tempest_plugin\.'
 NEGATIVE_REGEX = r'^self_healing_tempest_plugin\..*\.test_negative_'
+# A run that has not ended by then is stuck (the suite takes ~7 min, the
+# negative checks ~3): it is stopped with the stuck services' stacks and
+# every log tail printed, well inside CI's 90 minutes.
+SUITE_TIMEOUT_S = 1800
+NEGATIVE_TIMEOUT_S = 900
 
 
 def _cloud(args):
@@ -142,14 +149,40 @@ def cmd_job(args):
         argv = [c.lay.bin('tempest'), 'run', '--regex', NEGATIVE_REGEX,
                 '--config-file', tempestconf.negative_conf(c.lay),
                 '--concurrency', str(args.concurrency)]
-    print('==> %s (in %s)' % (' '.join(argv), c.lay.workspace), flush=True)
+    timeout_s = args.timeout_s or (NEGATIVE_TIMEOUT_S if args.negative
+                                   else SUITE_TIMEOUT_S)
+    print('==> %s (in %s, at most %d s)' % (' '.join(argv), c.lay.workspace,
+                                            timeout_s), flush=True)
     with c.progress.step('tempest run'):
-        rc = subprocess.call(argv, cwd=c.lay.workspace, env=env)
+        rc = run_bounded(argv, timeout_s, cwd=c.lay.workspace, env=env)
     c.progress.summary()
+    if rc is None:
+        print('tempest run did not end within %d s (--timeout-s): stopped. '
+              'What the services that hold a flow were doing:' % timeout_s)
+        diagnose.dump_stacks(c)
+        rc = 124
     if rc:
         print('tempest exited %d; the tail of every service log:' % rc)
         print_all_logs(c)
     return rc
+
+
+def run_bounded(argv, timeout_s, **kwargs):
+    """The command's exit code, or None after killing it at timeout_s.
+
+    It runs in its own session so that its workers (stestr's) go with it.
+    """
+    proc = subprocess.Popen(argv, start_new_session=True, **kwargs)
+    try:
+        return proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        return None
 
 
 def cmd_smoke(args):
@@ -206,6 +239,10 @@ def build_parser():
     job.add_argument('--repo', default=REPO)
     job.add_argument('--regex', default=SUITE_REGEX)
     job.add_argument('--concurrency', type=int, default=1)
+    job.add_argument('--timeout-s', type=int, default=0,
+                     help='stop a run that has not ended by then, print what '
+                     'the services were doing (default %d s, negative %d s)'
+                     % (SUITE_TIMEOUT_S, NEGATIVE_TIMEOUT_S))
     job.add_argument('--negative', action='store_true',
                      help='run the negative checks instead (each flow '
                      'without its trigger must miss a named deadline)')

@@ -334,6 +334,13 @@ def mistral(lay):
         'database': {'connection': L.db_url('mistral')},
         'pecan': {'auth_enable': True},
         'executor': {'type': _tun('mistral', 'executor', 'type')},
+        # Cron triggers (unused here) run in the API's master process, and
+        # every Mistral DB transaction holds one process-wide lock: a fork
+        # of the API and engine workers while the master's cron loop was in
+        # a transaction left both workers holding a lock no thread of theirs
+        # owns, and Mistral never answered again (Heat stacks stuck
+        # creating or deleting their workflows).
+        'cron_trigger': {'enabled': False},
         'oslo_messaging_notifications': {'driver': 'noop'},
         'keystone_authtoken': authtoken('mistral'),
     })}
