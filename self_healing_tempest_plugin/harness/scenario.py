@@ -6,6 +6,9 @@ A scenario file is a YAML mapping at the top of the scenario directory
     name: autoheal_delete_member          # [a-z0-9_]+, the test's name
     id: 5f0c2d4e-7f3b-4c1a-9a51-0d6b1c9e2f10   # idempotent id (uuid)
     description: free text                # optional
+    owner: primary        # | project_manager: the Tempest credentials
+                          # that own the flow (its stack and the trust its
+                          # workflow runs with); default primary
     services: [heat, aodh, zaqar, mistral]   # [service_available] names
     features: [autoheal_flow, instance_delete_fault]
     artifacts:                            # every key optional
@@ -67,8 +70,13 @@ KNOWN_FEATURES = tuple(o.name for o in sh_config.SelfHealingFeatureGroup)
 INSTALLED_DIR = os.path.join('share', 'self_healing_tempest_plugin',
                              'scenarios')
 _NAME_RE = re.compile(r'^[a-z][a-z0-9_]*$')
-_TOP = ('name', 'id', 'description', 'services', 'features', 'artifacts',
-        'fault', 'recovery', 'invariants', 'deadlines', 'expect')
+_TOP = ('name', 'id', 'description', 'owner', 'services', 'features',
+        'artifacts', 'fault', 'recovery', 'invariants', 'deadlines',
+        'expect')
+# The Tempest credentials owning a flow: a recovery action some policy
+# reserves to a role (Nova's cold migration: project manager) needs an
+# owner holding it, since the workflow acts with the owner's trust.
+OWNERS = ('primary', 'project_manager')
 # A negative scenario deploys a flow without its trigger and expects the
 # healing run to miss one of these deadlines.
 MISSABLE_PHASES = (dl.DETECT, dl.ACT)
@@ -96,6 +104,7 @@ class Scenario(object):
         self.name = data['name']
         self.id = data['id']
         self.description = data.get('description', '')
+        self.owner = data.get('owner') or OWNERS[0]
         self.services = tuple(data.get('services', ()))
         self.features = tuple(data.get('features', ()))
         self.artifacts = data.get('artifacts', {})
@@ -391,6 +400,7 @@ def validate(path, data):
         return chk.errors
     chk.unknown_keys(data, _TOP, '')
     _check_identity(chk, data)
+    chk.choice(data, 'owner', OWNERS, '', required=False)
     chk.names(data, 'services', KNOWN_SERVICES)
     chk.names(data, 'features', KNOWN_FEATURES)
     _check_artifacts(chk, data)

@@ -20,6 +20,9 @@ CONF = config.CONF
 class BaseSelfHealingTest(tempest.test.BaseTestCase):
 
     credentials = ['primary', 'admin']
+    # The credentials that own the flow's resources (a scenario's owner):
+    # the project clients below are theirs.
+    owner = 'primary'
 
     # [service_available] names the class needs.
     required_services = ()
@@ -53,7 +56,7 @@ class BaseSelfHealingTest(tempest.test.BaseTestCase):
     @classmethod
     def setup_clients(cls):
         super(BaseSelfHealingTest, cls).setup_clients()
-        primary, admin = cls.os_primary, cls.os_admin
+        primary, admin = cls.owner_manager(), cls.os_admin
         cls.servers_client = primary.servers_client
         cls.admin_servers_client = admin.servers_client
         cls.admin_services_client = admin.services_client
@@ -66,6 +69,11 @@ class BaseSelfHealingTest(tempest.test.BaseTestCase):
         cls.admin_workflow_client = (
             admin.self_healing_workflow.WorkflowClient())
         cls.admin_rca_client = admin.self_healing_rca.RcaClient()
+
+    @classmethod
+    def owner_manager(cls):
+        """The client manager of the credentials owning the flow."""
+        return getattr(cls, 'os_%s' % cls.owner)
 
     @classmethod
     def waiter(cls, timeout_s):

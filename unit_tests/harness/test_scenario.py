@@ -38,6 +38,13 @@ class ValidScenarioTest(testtools.TestCase):
         self.assertEqual({'size': 2}, s.heat_parameters())
         self.assertFalse(s.host_fault)
         self.assertIsNone(s.expect_missed_phase)
+        self.assertEqual('primary', s.owner)
+
+    def test_owner_from_spec(self):
+        data = _example()
+        data['owner'] = 'project_manager'
+        self.assertEqual([], sc.validate(EXAMPLE, data))
+        self.assertEqual('project_manager', sc.Scenario(EXAMPLE, data).owner)
 
     def test_negative_scenario_names_its_missed_phase(self):
         data = _example()
@@ -209,6 +216,10 @@ class MalformedScenarioTest(testtools.TestCase):
     def test_unknown_trigger_is_named(self):
         self._assert_one('recovery.trigger', 'automatic',
                          self._set('recovery.trigger', 'sometimes'))
+
+    def test_unknown_owner_is_named(self):
+        self._assert_one('owner', 'project_manager',
+                         self._set('owner', 'admin'))
 
     def test_host_change_with_replace(self):
         self._assert_one('recovery.host_change', 'only identity keep',

@@ -149,7 +149,7 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
         show and one admin server list (it shows the host) per poll. A
         failed stack ends the wait at once: nothing will heal it.
         """
-        project_id = self.os_primary.credentials.project_id
+        project_id = self.owner_manager().credentials.project_id
 
         def state():
             body = self._stack_body(stack)

@@ -1,4 +1,4 @@
-"""Seed 004: recovery policies that keep the server (reboot, rebuild).
+"""Seed 004: recovery policies keeping the server: reboot, rebuild, migrate.
 
 One test per scenario file whose features include
 ``recovery_policy_flows``: an alarm starts a Mistral workflow applying the
@@ -11,12 +11,25 @@ from self_healing_tempest_plugin.harness import scenario
 from self_healing_tempest_plugin.tests.scenario import heat_group
 
 
-def _policy(spec):
-    return ('recovery_policy_flows' in spec.features and
-            not spec.host_fault and not spec.expect_missed_phase)
+def _policy(owner):
+    def select(spec):
+        return ('recovery_policy_flows' in spec.features and
+                not spec.host_fault and not spec.expect_missed_phase and
+                spec.owner == owner)
+    return select
 
 
-@scenario.generate_tests(select=_policy, report_broken=False)
+@scenario.generate_tests(select=_policy('primary'), report_broken=False)
 class RecoveryPolicyTest(heat_group.HeatGroupFlowTest):
 
+    required_features = ('recovery_policy_flows',)
+
+
+@scenario.generate_tests(select=_policy('project_manager'),
+                         report_broken=False)
+class ManagerRecoveryPolicyTest(heat_group.HeatGroupFlowTest):
+    """Policies Nova reserves to a project manager (cold migration)."""
+
+    credentials = ['project_manager', 'admin']
+    owner = 'project_manager'
     required_features = ('recovery_policy_flows',)
