@@ -53,6 +53,12 @@ class TestConfigs(testtools.TestCase):
             'false',
             vitrage['DEFAULT']['use_nova_versioned_notifications'])
 
+    def test_mistral_master_runs_no_cron_loop(self):
+        # The loop holds Mistral's process-wide DB lock from the master
+        # process; a worker forked meanwhile is deadlocked for good.
+        mistral = self.conf('mistral/mistral.conf')
+        self.assertEqual('false', mistral['cron_trigger']['enabled'].lower())
+
     def test_zaqar_has_a_trustee(self):
         trustee = self.conf('zaqar/zaqar.conf')['trustee']
         self.assertEqual('password', trustee['auth_type'])

@@ -1,0 +1,70 @@
+import os
+import subprocess
+import sys
+import time
+
+import fixtures
+import testtools
+
+from localcloud import cli
+from localcloud import diagnose
+
+
+class TestRunBounded(testtools.TestCase):
+
+    def test_exit_code_of_a_command_that_ends(self):
+        self.assertEqual(3, cli.run_bounded(
+            [sys.executable, '-c', 'raise SystemExit(3)'], 30))
+
+    def test_a_stuck_command_and_its_children_are_stopped(self):
+        # The parent starts a child that would outlive it, prints the
+        # child's pid and hangs: both must be gone after the timeout.
+        script = ('import subprocess, sys, time\n'
+                  'c = subprocess.Popen([sys.executable, "-c", '
+                  '"import time; time.sleep(600)"])\n'
+                  'print(c.pid, flush=True)\n'
+                  'time.sleep(600)\n')
+        out = os.path.join(self.useFixture(fixtures.TempDir()).path, 'out')
+        t0 = time.monotonic()
+        with open(out, 'w') as stdout:
+            rc = cli.run_bounded([sys.executable, '-c', script], 2,
+                                 stdout=stdout)
+        self.assertIsNone(rc)
+        self.assertLess(time.monotonic() - t0, 30)
+        with open(out) as f:
+            child = int(f.read().split()[0])
+        for _ in range(50):
+            try:
+                os.kill(child, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        else:
+            self.fail('child %d still runs after the timeout' % child)
+
+
+class TestChildren(testtools.TestCase):
+
+    def test_finds_a_grandchild(self):
+        proc = subprocess.Popen(
+            [sys.executable, '-c', 'import subprocess, sys; '
+             'subprocess.call([sys.executable, "-c", '
+             '"import time; time.sleep(30)"])'])
+        self.addCleanup(proc.wait)
+        self.addCleanup(proc.kill)
+        for _ in range(50):
+            found = diagnose.children(proc.pid)
+            if found:
+                break
+            time.sleep(0.1)
+        self.assertEqual(1, len(found))
+        grandchild = found[0]
+        self.addCleanup(self._kill, grandchild)
+        self.assertEqual([], diagnose.children(grandchild))
+
+    @staticmethod
+    def _kill(pid):
+        try:
+            os.kill(pid, 9)
+        except ProcessLookupError:
+            pass
