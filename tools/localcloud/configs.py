@@ -360,6 +360,9 @@ def zaqar(lay):
         'keystone_authtoken': authtoken('zaqar'),
         # Without a trustee, trust subscriptions (MistralTrigger) fail: 503.
         'trustee': trustee('zaqar'),
+        # Signed queue URLs (OS::Zaqar::SignedQueueURL): seed 002's Vitrage
+        # workflow, a service user's, posts to the project's queue with one.
+        'signed_url': {'secret_key': L.PASSWORD},
     })}
 
 

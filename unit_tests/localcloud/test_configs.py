@@ -59,6 +59,10 @@ class TestConfigs(testtools.TestCase):
         mistral = self.conf('mistral/mistral.conf')
         self.assertEqual('false', mistral['cron_trigger']['enabled'].lower())
 
+    def test_zaqar_signs_queue_urls(self):
+        zaqar = self.conf('zaqar/zaqar.conf')
+        self.assertTrue(zaqar['signed_url']['secret_key'])
+
     def test_zaqar_has_a_trustee(self):
         trustee = self.conf('zaqar/zaqar.conf')['trustee']
         self.assertEqual('password', trustee['auth_type'])
