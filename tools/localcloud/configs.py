@@ -341,6 +341,11 @@ def mistral(lay):
         # owns, and Mistral never answered again (Heat stacks stuck
         # creating or deleting their workflows).
         'cron_trigger': {'enabled': False},
+        # std.http refuses loopback by default (SSRF), and this cloud's APIs
+        # are all on loopback: seed 002's service-side workflow posts to
+        # Zaqar there. The allow-list keeps every other host out (the
+        # metadata address included), so the loopback deny goes.
+        'action_std_http': {'allowed_hosts': L.HOST, 'denied_cidrs': ''},
         'oslo_messaging_notifications': {'driver': 'noop'},
         'keystone_authtoken': authtoken('mistral'),
     })}

@@ -59,6 +59,11 @@ class TestConfigs(testtools.TestCase):
         mistral = self.conf('mistral/mistral.conf')
         self.assertEqual('false', mistral['cron_trigger']['enabled'].lower())
 
+    def test_mistral_http_reaches_the_cloud_only(self):
+        http = self.conf('mistral/mistral.conf')['action_std_http']
+        self.assertEqual(layout.HOST, http['allowed_hosts'])
+        self.assertEqual('', http['denied_cidrs'])
+
     def test_zaqar_signs_queue_urls(self):
         zaqar = self.conf('zaqar/zaqar.conf')
         self.assertTrue(zaqar['signed_url']['secret_key'])
