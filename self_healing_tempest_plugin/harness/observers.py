@@ -88,15 +88,15 @@ def heat_signal(orchestration_client, stack, resource_names, since,
                     cloud_time=event['event_time'],
                     source='heat signal event',
                     resource_name=event['resource_name'],
-                    stack_id=_event_stack_id(event),
+                    stack_id=heat_stack_id(event),
                     reason=event.get('resource_status_reason'))
         return None
     return observe
 
 
-def _event_stack_id(event):
-    """The id of the (nested) stack an event belongs to, from its links."""
-    for link in event.get('links') or []:
+def heat_stack_id(item):
+    """The id of the (nested) stack a Heat event or resource belongs to."""
+    for link in item.get('links') or []:
         if link.get('rel') == 'stack':
             return link.get('href', '').rstrip('/').rsplit('/', 1)[-1]
     return None

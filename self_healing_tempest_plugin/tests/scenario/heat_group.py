@@ -165,7 +165,7 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
                    list_services(binary='nova-compute')['services']
                    if s['state'] != 'up')
 
-    def group_state(self, stack, count_down_hosts=False):
+    def group_state(self, stack):
         """A ``ClusterState`` callable: the group as Heat and Nova see it.
 
         Members are the group's refs (the stack's member_ids output) plus
@@ -174,10 +174,6 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
         runs. A ref Nova no longer knows is a DELETED member. One stack
         show and one admin server list (it shows the host) per poll. A
         failed stack ends the wait at once: nothing will heal it.
-
-        With ``count_down_hosts`` (one more request per poll), a server
-        Nova still calls ACTIVE on a host whose compute service is down
-        is not running: its status reads HOST_DOWN.
         """
         project_id = self.os_primary.credentials.project_id
 
@@ -194,8 +190,7 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
                                project_id=project_id)['servers'])
             refs = _output(body, 'member_ids') or []
             ids = list(refs) + sorted(set(servers) - set(refs))
-            down = self.down_hosts() if count_down_hosts else set()
-            members = [_member(i, servers.get(i), down) for i in ids]
+            members = [_member(i, servers.get(i)) for i in ids]
             # Nova's last change of any member: when the recovered state
             # began (a new member ACTIVE, or the kept one back to ACTIVE).
             changed = max([s['updated'] for s in servers.values()] or

@@ -19,6 +19,7 @@ import time
 
 from tempest import config
 
+from self_healing_tempest_plugin.common import waiters
 from self_healing_tempest_plugin.harness import build
 from self_healing_tempest_plugin.harness import observers
 from self_healing_tempest_plugin.harness import run
@@ -29,6 +30,7 @@ from self_healing_tempest_plugin.tests.scenario import heat_group
 CONF = config.CONF
 
 ALARM_TYPE = 'OS::Aodh::GnocchiAggregationByResourcesAlarm'
+SERVER_TYPE = 'OS::Nova::Server'
 # The member template's resource names (scenarios/per_vm_group/member.yaml)
 # and the Aodh state each alarm acts in.
 MISSING_SAMPLE = 'missing_sample'
@@ -103,6 +105,64 @@ class PerVmGroupFlowTest(heat_group.HeatGroupFlowTest):
                 ', '.join('%s %s' % i for i in sorted(ARMED_STATE.items()))),
             describe=lambda current: '; '.join(wrong(current)))
 
+    def group_servers(self, stack):
+        """({per-VM group's stack id: its server ids}, busy resources).
+
+        Read live from the stack's resources: a scaling changes a nested
+        group, not the root stack, whose outputs Heat does not recompute.
+        A failed resource ends the wait at once: nothing will heal it.
+        """
+        resources = self.orchestration_client.list_resources(
+            stack, nested_depth=3)['resources']
+        failed = ['%s %s: %s' % (r['resource_name'], r['resource_status'],
+                                 r.get('resource_status_reason'))
+                  for r in resources
+                  if r['resource_status'].endswith('_FAILED')]
+        if failed:
+            raise waiters.UnexpectedStateError(detail=(
+                'stack %s has failed resources while healing: %s' % (
+                    stack, '; '.join(failed))))
+        groups = {}
+        for resource in resources:
+            if (resource['resource_type'] == SERVER_TYPE and
+                    resource.get('physical_resource_id')):
+                group = observers.heat_stack_id(resource)
+                groups.setdefault(group, []).append(
+                    resource['physical_resource_id'])
+        busy = sorted('%s %s' % (r['resource_name'], r['resource_status'])
+                      for r in resources
+                      if r['resource_status'].endswith('_IN_PROGRESS'))
+        return groups, busy
+
+    def groups_state(self, stack):
+        """A ``ClusterState`` callable: every per-VM group's servers.
+
+        Members are the servers of the groups plus any server of the
+        project Heat does not list yet; a server Nova calls ACTIVE on a
+        down compute host reads HOST_DOWN. Settled: no resource of the
+        stack in progress. Per poll: one resource list, one admin server
+        list, one service list.
+        """
+        project_id = self.os_primary.credentials.project_id
+
+        def state():
+            groups, busy = self.group_servers(stack)
+            servers = dict((s['id'], s) for s in
+                           self.admin_servers_client.list_servers(
+                               detail=True, all_tenants=True,
+                               project_id=project_id)['servers'])
+            refs = [i for group in groups.values() for i in group]
+            ids = refs + sorted(set(servers) - set(refs))
+            down = self.down_hosts()
+            members = [heat_group._member(i, servers.get(i), down)
+                       for i in ids]
+            changed = max([s['updated'] for s in servers.values()] or
+                          [None])
+            return sp.ClusterState(
+                members, settled=not busy, cloud_time=changed,
+                note='in progress: %s' % ', '.join(busy) if busy else None)
+        return state
+
     def faultable_host(self, scenario, healthy):
         """The fault's host: a member's, one the harness may fault."""
         host = build.target_host(scenario.fault, healthy)
@@ -120,7 +180,7 @@ class PerVmGroupFlowTest(heat_group.HeatGroupFlowTest):
         stack = self.deploy_stack(scenario, invariants)
         alarms = self.stack_alarms(stack)
         self.wait_samples(alarms)
-        cluster_state = self.group_state(stack, count_down_hosts=True)
+        cluster_state = self.groups_state(stack)
         healthy = cluster_state()
         host = self.faultable_host(scenario, healthy)
         fault = build.make_fault(
@@ -161,12 +221,12 @@ class PerVmGroupFlowTest(heat_group.HeatGroupFlowTest):
         timeline.phase(EXTRA_REMOVED).cloud_time = tl.parse_cloud_time(
             removed.cloud_time)
         timeline.phase(EXTRA_REMOVED).detail.update(removed.detail)
-        groups = heat_group._output(self._stack_body(stack),
-                                    'member_groups')
+        groups = self.group_servers(stack)[0]
         self.assertEqual(
-            [1] * invariants.desired, [len(g) for g in groups],
+            [1] * invariants.desired, [len(g) for g in groups.values()],
             'each per-VM group must hold one server again: %s' % groups)
-        replaced = sorted(affected & set(s for g in groups for s in g))
+        replaced = sorted(affected & set(
+            s for g in groups.values() for s in g))
         self.assertEqual([], replaced, 'servers of the stopped host %s '
                          'still in their groups: %s' % (fault.host, replaced))
         # The host comes back: the count must stay exactly the desired one.
