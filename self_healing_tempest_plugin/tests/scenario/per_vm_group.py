@@ -141,7 +141,8 @@ class PerVmGroupFlowTest(heat_group.HeatGroupFlowTest):
         project Heat does not list yet; a server Nova calls ACTIVE on a
         down compute host reads HOST_DOWN. Settled: no resource of the
         stack in progress. Per poll: one resource list, one admin server
-        list, one service list.
+        list, one service list. The cloud's time of the recovery is
+        Heat's scale-down signal (the EXTRA_REMOVED mark).
         """
         project_id = self.os_primary.credentials.project_id
 
@@ -156,10 +157,10 @@ class PerVmGroupFlowTest(heat_group.HeatGroupFlowTest):
             down = self.down_hosts()
             members = [heat_group._member(i, servers.get(i), down)
                        for i in ids]
-            changed = max([s['updated'] for s in servers.values()] or
-                          [None])
+            # No cloud time: the last change is a server's removal, which
+            # the list no longer shows; EXTRA_REMOVED carries Heat's time.
             return sp.ClusterState(
-                members, settled=not busy, cloud_time=changed,
+                members, settled=not busy,
                 note='in progress: %s' % ', '.join(busy) if busy else None)
         return state
 
