@@ -72,7 +72,9 @@ def heat_signal(orchestration_client, stack, resource_names, since,
 
     A scaling policy's SIGNAL event means it adjusted its group: Heat
     records no event for a signal it refused (cooldown, already at the
-    group's min or max size). The event time is Heat's.
+    group's min or max size). The event time is Heat's, taken when the
+    policy's handling ended: after the group's resize (a new server may
+    be ACTIVE a moment before it).
     """
     resource_names = set(resource_names)
 

@@ -7,12 +7,12 @@ Ceilometer polling agent of its compute host. The fault stops the host of
 a member (its services, its polling agent with them): the member's samples
 stop, its missing-sample alarm goes to insufficient data and scales its
 group up (detect: the alarm's transition; act: Heat's signal event of the
-scale-up policy); the new server runs on another host, its samples bring
-the back-to-normal alarm, which scales the group down, removing the
-oldest server: the one of the dead host. Healed: the cluster is back to
-its desired count of servers, every one running (ACTIVE on a host whose
-compute service is up), none of the faulted ones, one per group; and it
-stays so once the host is back.
+scale-up policy, written once the group has grown); the new server runs
+on another host, its samples bring the back-to-normal alarm, which scales
+the group down, removing the oldest server: the one of the dead host.
+Healed: the cluster is back to its desired count of servers, every one
+running (ACTIVE on a host whose compute service is up), none of the
+faulted ones, one per group; and it stays so once the host is back.
 """
 
 import time
