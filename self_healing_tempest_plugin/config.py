@@ -103,6 +103,25 @@ SelfHealingGroup = _CLIENT_OPTS + [
                     'event_alarm_cache_ttl of aodh). A new event alarm '
                     'is blind for up to this long, so the harness proves '
                     'the alarm can fire before it injects a fault.'),
+    # Sample alarms (the per-VM group flow).
+    cfg.IntOpt('sample_granularity_s', default=60, min=1,
+               help='Granularity (s) of the Gnocchi archive policy the '
+                    'per-VM group alarms aggregate cpu samples at; the '
+                    'cloud\'s archive policy must keep it.'),
+    cfg.IntOpt('sample_evaluation_periods', default=3, min=1,
+               help='Granularity periods a per-VM group alarm evaluates '
+                    '(Aodh evaluation_periods).'),
+    cfg.IntOpt('scaling_cooldown_s', default=60, min=0,
+               help='Cooldown (s) of the per-VM groups\' scaling '
+                    'policies: how long a scaling blocks the next.'),
+    cfg.FloatOpt('cpu_low_percent', default=1.0, min=0.0,
+                 help='CPU use (percent of one vCPU) below which a per-VM '
+                      'group alarm counts a server as not executing, and '
+                      'above which as back to normal.'),
+    cfg.IntOpt('samples_timeout_s', default=600, min=1,
+               help='Seconds new servers may take until their cpu '
+                    'samples reach their alarms (every alarm of a per-VM '
+                    'group evaluated on data) before a fault.'),
     # What the flows deploy.
     cfg.StrOpt('image_ref', default='',
                help='Image the flows boot; empty means [compute] '

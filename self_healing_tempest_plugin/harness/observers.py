@@ -8,6 +8,8 @@ callable returning the fault's epoch time (e.g. ``lambda: fault.t_fault``):
 observers are built before the fault exists.
 """
 
+import json
+
 from self_healing_tempest_plugin.harness import run
 from self_healing_tempest_plugin.harness import timeline as tl
 
@@ -18,16 +20,26 @@ def _after(cloud_time, since):
     return parsed is not None and parsed >= int(since())
 
 
-def alarm_fired(alarming_client, alarm_ids, since):
-    """An alarm of ``alarm_ids`` transitioned to 'alarm' after ``since``.
+def alarm_fired(alarming_client, alarm_ids, since, states=('alarm',)):
+    """An alarm of ``alarm_ids`` transitioned to one of ``states``.
 
-    Aodh's alarm history records the evaluator's time of the transition.
+    ``states`` are Aodh states ('alarm', 'insufficient data', 'ok'),
+    one for every alarm or a mapping {alarm id: states} (a missing-sample
+    alarm acts on 'insufficient data', a threshold alarm on 'alarm'). Only
+    transitions after ``since`` count; Aodh's alarm history records the
+    evaluator's time of the transition.
     """
     alarm_ids = list(alarm_ids)
 
+    def wanted(alarm_id):
+        found = (states.get(alarm_id, ('alarm',))
+                 if isinstance(states, dict) else states)
+        return (found,) if isinstance(found, str) else tuple(found)
+
     def observe():
         for alarm_id in alarm_ids:
-            history = alarm_history_transitions(alarming_client, alarm_id)
+            history = alarm_history_transitions(
+                alarming_client, alarm_id, states=wanted(alarm_id))
             for change in history:
                 if _after(change['timestamp'], since):
                     return run.Observation(
@@ -38,12 +50,58 @@ def alarm_fired(alarming_client, alarm_ids, since):
     return observe
 
 
-def alarm_history_transitions(alarming_client, alarm_id):
-    """Every recorded transition of an alarm to the 'alarm' state."""
+def _transition_state(change):
+    """The state an Aodh history entry moved to (None if unreadable)."""
+    try:
+        return json.loads(change.get('detail') or '{}').get('state')
+    except (ValueError, AttributeError):
+        return None
+
+
+def alarm_history_transitions(alarming_client, alarm_id, states=('alarm',)):
+    """Every recorded transition of an alarm to one of ``states``."""
     changes = alarming_client.alarm_history(alarm_id)
     return [change for change in changes
             if change.get('type') == 'state transition' and
-            '"alarm"' in (change.get('detail') or '')]
+            _transition_state(change) in states]
+
+
+def heat_signal(orchestration_client, stack, resource_names, since,
+                nested_depth=2):
+    """Heat handled a signal of a resource so named, after ``since``.
+
+    A scaling policy's SIGNAL event means it adjusted its group: Heat
+    records no event for a signal it refused (cooldown, already at the
+    group's min or max size). The event time is Heat's, taken when the
+    policy's handling ended: after the group's resize (a new server may
+    be ACTIVE a moment before it).
+    """
+    resource_names = set(resource_names)
+
+    def observe():
+        events = orchestration_client.list_events(
+            stack, nested_depth=nested_depth,
+            resource_action='SIGNAL')['events']
+        for event in sorted(events, key=lambda e: e['event_time']):
+            if (event.get('resource_name') in resource_names and
+                    event.get('resource_status') == 'SIGNAL_COMPLETE' and
+                    _after(event['event_time'], since)):
+                return run.Observation(
+                    cloud_time=event['event_time'],
+                    source='heat signal event',
+                    resource_name=event['resource_name'],
+                    stack_id=heat_stack_id(event),
+                    reason=event.get('resource_status_reason'))
+        return None
+    return observe
+
+
+def heat_stack_id(item):
+    """The id of the (nested) stack a Heat event or resource belongs to."""
+    for link in item.get('links') or []:
+        if link.get('rel') == 'stack':
+            return link.get('href', '').rstrip('/').rsplit('/', 1)[-1]
+    return None
 
 
 def execution_started(workflow_client, workflows, since, **filters):

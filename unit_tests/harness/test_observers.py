@@ -55,6 +55,81 @@ class AlarmFiredTest(testtools.TestCase):
         self.assertIsNotNone(observe())
 
 
+class AlarmStatesTest(testtools.TestCase):
+    """Each alarm acts in its own state (missing samples: no data)."""
+
+    def setUp(self):
+        super(AlarmStatesTest, self).setUp()
+        self.client = mock.Mock()
+
+    def test_insufficient_data_counts_only_where_asked(self):
+        histories = {
+            'threshold': [_transition('2026-11-22T00:16:50',
+                                      state='insufficient data')],
+            'missing': [_transition('2026-11-22T00:16:40', state='ok'),
+                        _transition('2026-11-22T00:16:45',
+                                    state='insufficient data')]}
+        self.client.alarm_history.side_effect = histories.get
+        seen = observers.alarm_fired(
+            self.client, ['threshold', 'missing'], since,
+            states={'threshold': 'alarm',
+                    'missing': 'insufficient data'})()
+        self.assertEqual('missing', seen.detail['alarm_id'])
+        self.assertEqual('2026-11-22T00:16:45', seen.cloud_time)
+
+    def test_one_state_list_for_every_alarm(self):
+        self.client.alarm_history.return_value = [
+            _transition('2026-11-22T00:16:45', state='insufficient data')]
+        self.assertIsNone(observers.alarm_fired(
+            self.client, ['a1'], since)())
+        self.assertIsNotNone(observers.alarm_fired(
+            self.client, ['a1'], since,
+            states=('alarm', 'insufficient data'))())
+
+    def test_unreadable_detail_is_no_transition(self):
+        self.client.alarm_history.return_value = [
+            {'type': 'state transition', 'timestamp': '2026-11-22T00:16:45',
+             'detail': 'not json "alarm"'}]
+        self.assertIsNone(observers.alarm_fired(
+            self.client, ['a1'], since)())
+
+
+class HeatSignalTest(testtools.TestCase):
+    """A scaling policy's signal event: Heat adjusted the group."""
+
+    def _event(self, name, time, status='SIGNAL_COMPLETE', stack='m0'):
+        return {'resource_name': name, 'event_time': time,
+                'resource_status': status,
+                'resource_status_reason': 'alarm state insufficient data',
+                'links': [{'rel': 'self', 'href': 'http://h/e'},
+                          {'rel': 'stack',
+                           'href': 'http://h/v1/p/stacks/m/%s' % stack}]}
+
+    def test_first_signal_of_a_named_resource_after_the_fault(self):
+        client = mock.Mock()
+        client.list_events.return_value = {'events': [
+            self._event('scale_up', '2026-11-22T00:16:50Z', stack='m1'),
+            self._event('scale_up', '2026-11-22T00:10:00Z'),
+            self._event('scale_down', '2026-11-22T00:16:40Z'),
+            self._event('scale_up', '2026-11-22T00:16:45Z',
+                        status='SIGNAL_FAILED'),
+            self._event('scale_up', '2026-11-22T00:16:48Z', stack='m0')]}
+        seen = observers.heat_signal(client, 'st/1', ['scale_up'], since)()
+        client.list_events.assert_called_once_with(
+            'st/1', nested_depth=2, resource_action='SIGNAL')
+        self.assertEqual('2026-11-22T00:16:48Z', seen.cloud_time)
+        self.assertEqual('m0', seen.detail['stack_id'])
+        self.assertEqual('scale_up', seen.detail['resource_name'])
+        self.assertEqual('heat signal event', seen.source)
+
+    def test_not_yet_without_a_signal_after_the_fault(self):
+        client = mock.Mock()
+        client.list_events.return_value = {'events': [
+            self._event('scale_up', '2026-11-22T00:16:00Z')]}
+        self.assertIsNone(observers.heat_signal(
+            client, 'st/1', ['scale_up'], since)())
+
+
 class ExecutionStartedTest(testtools.TestCase):
 
     def test_only_executions_of_our_workflows_after_the_fault(self):

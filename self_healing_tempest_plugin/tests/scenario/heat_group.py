@@ -30,6 +30,9 @@ SETTLED = ('CREATE_COMPLETE', 'UPDATE_COMPLETE')
 # Requests per poll of the healing window: list servers, show stack, and
 # one observer call; HealingRun spaces its polls for two.
 CALLS_PER_POLL = 3.0
+# The status of a server Nova calls ACTIVE on a host whose compute service
+# is down: it does not run.
+HOST_DOWN = 'HOST_DOWN'
 
 
 def _output(stack_body, key):
@@ -38,6 +41,17 @@ def _output(stack_body, key):
             return output['output_value']
     raise AssertionError('stack %s has no %s output; outputs: %s' % (
         stack_body.get('stack_name'), key, stack_body.get('outputs')))
+
+
+def _member(server_id, server, down_hosts=()):
+    """A ``sampler.Member`` of a server as Nova lists it (None: gone)."""
+    if server is None:
+        return sp.Member(server_id, 'DELETED')
+    host = server.get('OS-EXT-SRV-ATTR:host')
+    status = server['status']
+    if status == 'ACTIVE' and host in down_hosts:
+        status = HOST_DOWN
+    return sp.Member(server_id, status, host=host)
 
 
 class HeatGroupFlowTest(base.BaseSelfHealingTest):
@@ -62,19 +76,23 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
 
         Heat refuses a parameter its template does not declare.
         """
+        offered = self.offered_parameters(invariants)
+        declared = yaml.safe_load(template).get('parameters') or {}
+        parameters = dict((key, value) for key, value in offered.items()
+                          if key in declared)
+        parameters.update(scenario.heat_parameters())
+        return parameters
+
+    def offered_parameters(self, invariants):
+        """What the runner can fill in; a runner may offer more."""
         conf = CONF.self_healing
-        offered = {
+        return {
             'image': conf.image_ref or CONF.compute.image_ref,
             'flavor': conf.flavor_ref or CONF.compute.flavor_ref,
             'min_size': invariants.min_size,
             'desired_size': invariants.desired,
             'max_size': invariants.max_size,
         }
-        declared = yaml.safe_load(template).get('parameters') or {}
-        parameters = dict((key, value) for key, value in offered.items()
-                          if key in declared)
-        parameters.update(scenario.heat_parameters())
-        return parameters
 
     def deploy_stack(self, scenario, invariants):
         """Create the stack; its deletion is a cleanup before any wait."""
@@ -119,12 +137,14 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
         except lib_exc.NotFound:
             return None
 
-    def physical_ids(self, stack, resource_type):
+    def physical_ids(self, stack, resource_type, names=None):
+        """Physical ids of the stack's resources of a type (and names)."""
         resources = self.orchestration_client.list_resources(
             stack, nested_depth=3, type=resource_type)['resources']
         return [r['physical_resource_id'] for r in resources
                 if r['resource_type'] == resource_type and
-                r.get('physical_resource_id')]
+                r.get('physical_resource_id') and
+                (names is None or r['resource_name'] in names)]
 
     def _delete_executions(self, workflows):
         """Mistral keeps executions after Heat deletes their workflows."""
@@ -139,6 +159,12 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
                     pass
 
     # -- observation ----------------------------------------------------
+    def down_hosts(self):
+        """Hosts whose nova-compute service Nova reports down."""
+        return set(s['host'] for s in self.admin_services_client.
+                   list_services(binary='nova-compute')['services']
+                   if s['state'] != 'up')
+
     def group_state(self, stack):
         """A ``ClusterState`` callable: the group as Heat and Nova see it.
 
@@ -164,11 +190,7 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
                                project_id=project_id)['servers'])
             refs = _output(body, 'member_ids') or []
             ids = list(refs) + sorted(set(servers) - set(refs))
-            members = [sp.Member(i, servers[i]['status'] if i in servers
-                                 else 'DELETED',
-                                 host=servers.get(i, {}).get(
-                                     'OS-EXT-SRV-ATTR:host'))
-                       for i in ids]
+            members = [_member(i, servers.get(i)) for i in ids]
             # Nova's last change of any member: when the recovered state
             # began (a new member ACTIVE, or the kept one back to ACTIVE).
             changed = max([s['updated'] for s in servers.values()] or

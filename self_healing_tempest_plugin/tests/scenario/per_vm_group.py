@@ -1,0 +1,288 @@
+"""Scenario runner of the per-VM autoscaling group flow (seed 003).
+
+Every member of the cluster is its own Heat AutoScalingGroup (min 1, max
+2) of one server, tagged through ``metering.server_group`` metadata, with
+Aodh Gnocchi alarms on that server's cpu samples, which come from the
+Ceilometer polling agent of its compute host. The fault stops the host of
+a member (its services, its polling agent with them): the member's samples
+stop, its missing-sample alarm goes to insufficient data and scales its
+group up (detect: the alarm's transition; act: Heat's signal event of the
+scale-up policy, written once the group has grown); the new server runs
+on another host, its samples bring the back-to-normal alarm, which scales
+the group down, removing the oldest server: the one of the dead host.
+Healed: the cluster is back to its desired count of servers, every one
+running (ACTIVE on a host whose compute service is up), none of the
+faulted ones, one per group; and it stays so once the host is back.
+"""
+
+import time
+
+from tempest import config
+
+from self_healing_tempest_plugin.common import waiters
+from self_healing_tempest_plugin.harness import build
+from self_healing_tempest_plugin.harness import observers
+from self_healing_tempest_plugin.harness import run
+from self_healing_tempest_plugin.harness import sampler as sp
+from self_healing_tempest_plugin.harness import timeline as tl
+from self_healing_tempest_plugin.tests.scenario import heat_group
+
+CONF = config.CONF
+
+ALARM_TYPE = 'OS::Aodh::GnocchiAggregationByResourcesAlarm'
+SERVER_TYPE = 'OS::Nova::Server'
+# The member template's resource names (scenarios/per_vm_group/member.yaml)
+# and the Aodh state each alarm acts in.
+MISSING_SAMPLE = 'missing_sample'
+NO_EXECUTION = 'no_execution'
+BACK_TO_NORMAL = 'back_to_normal'
+SCALE_UP = 'scale_up'
+SCALE_DOWN = 'scale_down'
+ACTING_STATE = {MISSING_SAMPLE: 'insufficient data',
+                NO_EXECUTION: 'alarm',
+                BACK_TO_NORMAL: 'alarm'}
+# The state of each alarm while every server reports normal samples.
+ARMED_STATE = {MISSING_SAMPLE: 'ok', NO_EXECUTION: 'ok',
+               BACK_TO_NORMAL: 'alarm'}
+# Extra timeline marks of this flow.
+REPLACEMENT_ACTIVE = 'REPLACEMENT_ACTIVE'
+EXTRA_REMOVED = 'EXTRA_REMOVED'
+HOST_RESTORED = 'HOST_RESTORED'
+# Requests per poll: stack show, server list, service list, one observer.
+CALLS_PER_POLL = 4.0
+
+
+def cpu_threshold_ns(percent, granularity_s, vcpus=1):
+    """``rate:mean`` of the cumulative cpu meter (ns per granularity)."""
+    return int(percent / 100.0 * vcpus * granularity_s * 1e9)
+
+
+class PerVmGroupFlowTest(heat_group.HeatGroupFlowTest):
+    """Runs scenarios whose artifact is a per-VM group template."""
+
+    required_services = ('nova', 'heat', 'aodh', 'ceilometer', 'gnocchi')
+
+    def offered_parameters(self, invariants):
+        conf = CONF.self_healing
+        offered = super(PerVmGroupFlowTest, self).offered_parameters(
+            invariants)
+        offered.update({
+            'granularity': conf.sample_granularity_s,
+            'evaluation_periods': conf.sample_evaluation_periods,
+            'cooldown': conf.scaling_cooldown_s,
+            'cpu_low_threshold': cpu_threshold_ns(
+                conf.cpu_low_percent, conf.sample_granularity_s),
+        })
+        return offered
+
+    def stack_alarms(self, stack):
+        """{alarm id: its resource name in the member template}."""
+        alarms = {}
+        for name in ACTING_STATE:
+            for alarm_id in self.physical_ids(stack, ALARM_TYPE, {name}):
+                alarms[alarm_id] = name
+        return alarms
+
+    def wait_samples(self, alarms):
+        """Every alarm evaluated on data: each server's samples flow.
+
+        Before that a missing-sample alarm is in insufficient data from
+        its creation on, and a host fault would not change it.
+        """
+        def states():
+            found = dict((a['alarm_id'], a['state'])
+                         for a in self.alarming_client.list_alarms())
+            return dict((alarm_id, found.get(alarm_id))
+                        for alarm_id in alarms)
+
+        def wrong(current):
+            return sorted('%s %s is %s' % (alarms[i], i, state)
+                          for i, state in current.items()
+                          if state != ARMED_STATE[alarms[i]])
+        self.waiter(CONF.self_healing.samples_timeout_s).until(
+            states, lambda current: not wrong(current),
+            'the per-VM group alarms', 'evaluated on samples (%s)' % (
+                ', '.join('%s %s' % i for i in sorted(ARMED_STATE.items()))),
+            describe=lambda current: '; '.join(wrong(current)))
+
+    def group_servers(self, stack):
+        """({per-VM group's stack id: its server ids}, busy resources).
+
+        Read live from the stack's resources: a scaling changes a nested
+        group, not the root stack, whose outputs Heat does not recompute.
+        A failed resource ends the wait at once: nothing will heal it.
+        """
+        resources = self.orchestration_client.list_resources(
+            stack, nested_depth=3)['resources']
+        failed = ['%s %s: %s' % (r['resource_name'], r['resource_status'],
+                                 r.get('resource_status_reason'))
+                  for r in resources
+                  if r['resource_status'].endswith('_FAILED')]
+        if failed:
+            raise waiters.UnexpectedStateError(detail=(
+                'stack %s has failed resources while healing: %s' % (
+                    stack, '; '.join(failed))))
+        groups = {}
+        for resource in resources:
+            if (resource['resource_type'] == SERVER_TYPE and
+                    resource.get('physical_resource_id')):
+                group = observers.heat_stack_id(resource)
+                groups.setdefault(group, []).append(
+                    resource['physical_resource_id'])
+        busy = sorted('%s %s' % (r['resource_name'], r['resource_status'])
+                      for r in resources
+                      if r['resource_status'].endswith('_IN_PROGRESS'))
+        return groups, busy
+
+    def groups_state(self, stack):
+        """A ``ClusterState`` callable: every per-VM group's servers.
+
+        Members are the servers of the groups plus any server of the
+        project Heat does not list yet; a server Nova calls ACTIVE on a
+        down compute host reads HOST_DOWN. Settled: no resource of the
+        stack in progress. Per poll: one resource list, one admin server
+        list, one service list. The cloud's time of the recovery is
+        Heat's scale-down signal (the EXTRA_REMOVED mark).
+        """
+        project_id = self.os_primary.credentials.project_id
+
+        def state():
+            groups, busy = self.group_servers(stack)
+            servers = dict((s['id'], s) for s in
+                           self.admin_servers_client.list_servers(
+                               detail=True, all_tenants=True,
+                               project_id=project_id)['servers'])
+            refs = [i for group in groups.values() for i in group]
+            ids = refs + sorted(set(servers) - set(refs))
+            down = self.down_hosts()
+            members = [heat_group._member(i, servers.get(i), down)
+                       for i in ids]
+            # No cloud time: the last change is a server's removal, which
+            # the list no longer shows; EXTRA_REMOVED carries Heat's time.
+            return sp.ClusterState(
+                members, settled=not busy,
+                note='in progress: %s' % ', '.join(busy) if busy else None)
+        return state
+
+    def faultable_host(self, scenario, healthy):
+        """The fault's host: a member's, one the harness may fault."""
+        host = build.target_host(scenario.fault, healthy)
+        hosts = CONF.self_healing.compute_hosts
+        if host not in hosts:
+            raise self.skipException(
+                'the member\'s host %s is not in [self_healing] '
+                'compute_hosts %s' % (host, hosts))
+        return host
+
+    # -- the run ----------------------------------------------------------
+    def heal(self, scenario):
+        conf = CONF.self_healing
+        invariants = scenario.invariants(conf)
+        stack = self.deploy_stack(scenario, invariants)
+        alarms = self.stack_alarms(stack)
+        self.wait_samples(alarms)
+        cluster_state = self.groups_state(stack)
+        healthy = cluster_state()
+        host = self.faultable_host(scenario, healthy)
+        fault = build.make_fault(
+            dict(scenario.fault, target='host:%s' % host), healthy, conf,
+            admin_servers_client=self.admin_servers_client,
+            services_client=self.admin_services_client)
+        since = lambda: fault.t_fault  # noqa: E731
+        healing_alarms = dict((i, ACTING_STATE[name])
+                              for i, name in alarms.items()
+                              if name != BACK_TO_NORMAL)
+        healing = run.HealingRun(
+            self, fault, cluster_state,
+            detect=observers.alarm_fired(
+                self.alarming_client, sorted(healing_alarms), since,
+                states=healing_alarms),
+            act=observers.heat_signal(self.orchestration_client, stack,
+                                      [SCALE_UP], since),
+            invariants=invariants, deadlines=scenario.deadlines(conf),
+            steady_window_s=scenario.steady_window_s(conf),
+            poll_interval_s=conf.poll_interval_s * CALLS_PER_POLL / 2,
+            scenario_name=scenario.name,
+            expect_missed_phase=scenario.expect_missed_phase)
+        timeline = healing.run()
+        return stack, fault, healthy, timeline, cluster_state
+
+    def run_scenario(self, scenario):
+        stack, fault, healthy, timeline, cluster_state = self.heal(scenario)
+        conf = CONF.self_healing
+        invariants = scenario.invariants(conf)
+        affected = fault.affected(healthy)
+        self.mark_replacement(timeline, healthy, invariants.desired)
+        removed = observers.heat_signal(
+            self.orchestration_client, stack, [SCALE_DOWN],
+            lambda: fault.t_fault)()
+        self.assertIsNotNone(removed, 'the cluster healed but no '
+                             'scale-down policy acted after the fault: '
+                             'what removed the extra servers?')
+        timeline.phase(EXTRA_REMOVED).cloud_time = tl.parse_cloud_time(
+            removed.cloud_time)
+        timeline.phase(EXTRA_REMOVED).detail.update(removed.detail)
+        groups = self.group_servers(stack)[0]
+        self.assertEqual(
+            [1] * invariants.desired, [len(g) for g in groups.values()],
+            'each per-VM group must hold one server again: %s' % groups)
+        replaced = sorted(affected & set(
+            s for g in groups.values() for s in g))
+        self.assertEqual([], replaced, 'servers of the stopped host %s '
+                         'still in their groups: %s' % (fault.host, replaced))
+        # The host comes back: the count must stay exactly the desired one.
+        fault.undo()
+        timeline.mark(HOST_RESTORED, detail={'host': fault.host})
+        self.assert_holds(cluster_state, invariants, affected,
+                          scenario.steady_window_s(conf))
+
+    @staticmethod
+    def mark_replacement(timeline, healthy, desired):
+        """Marks from the samples: a new server ACTIVE, the count back.
+
+        REPLACEMENT_ACTIVE: the first sample with a server that was not
+        in the cluster before the fault ACTIVE; EXTRA_REMOVED: the first
+        later sample with the desired count again.
+        """
+        before = healthy.ids()
+        fault_at = timeline.phase(tl.FAULT_INJECTED).harness_time
+        previous, active = None, None
+        for sample in timeline.samples:
+            if sample.t < fault_at:
+                continue
+            if active is None and any(
+                    m['id'] not in before and m['status'] == 'ACTIVE'
+                    for m in sample.members):
+                active = timeline.mark(
+                    REPLACEMENT_ACTIVE, at=sample.t, not_before=previous,
+                    detail={'members': sample.members})
+            if active is not None and sample.size == desired:
+                timeline.mark(EXTRA_REMOVED, at=sample.t,
+                              not_before=previous,
+                              detail={'members': sample.members})
+                return
+            previous = sample.t
+        raise AssertionError('no replacement then a return to %d servers '
+                             'in the samples after the fault' % desired)
+
+    def assert_holds(self, cluster_state, invariants, faulted, window_s):
+        """The recovered cluster holds for ``window_s`` once polled."""
+        sampler = sp.ClusterSampler(invariants, cluster_state(),
+                                    faulted_ids=faulted)
+        held = {}
+
+        def check():
+            state = cluster_state()
+            problems = sampler.problems(state)
+            if problems:
+                raise AssertionError(
+                    'after the host came back the cluster is no longer '
+                    'the recovered one: %s; %s' % (
+                        '; '.join(problems), state.describe()))
+            now = time.monotonic()
+            held.setdefault('since', now)
+            return now - held['since']
+        self.waiter(window_s + 2 * CONF.self_healing.poll_interval_s +
+                    1).until(check, lambda s: s >= window_s,
+                             'the cluster after the host came back',
+                             'recovered for %s s' % window_s)
