@@ -5,6 +5,7 @@ import subprocess
 from localcloud import hostnet
 from localcloud import ini
 from localcloud import layout as L
+from localcloud import telemetry
 
 TOOL = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -18,7 +19,7 @@ FEATURES = {
     'autoheal_flow': True,
     'vitrage_flow': True,
     'integrated_flow': True,
-    'per_vm_group_flow': False,     # needs Gnocchi + per-host samples
+    'per_vm_group_flow': True,      # Gnocchi + per-host samples
     'recovery_policy_flows': True,
 }
 
@@ -135,6 +136,12 @@ def render(image_id, flavor_ids, workspace, hosts=L.COMPUTE_HOSTS,
             'recover_timeout_s': 300,
             'poll_interval_s': 1.0,
             'steady_window_s': 10,
+            # Seed 003's sample alarms: Gnocchi's finest granularity, one
+            # evaluation period (Aodh evaluates every 10 s here).
+            'sample_granularity_s': telemetry.ARCHIVE_DEFINITION[0][0],
+            'sample_evaluation_periods': 1,
+            'scaling_cooldown_s': 10,
+            'samples_timeout_s': 180,
             'compute_hosts': list(hosts),
             **(host_opts or {}),
         },
