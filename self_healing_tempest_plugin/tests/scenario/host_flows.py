@@ -35,8 +35,22 @@ CONF = config.CONF
 
 # The entity of a Vitrage template bound to the monitor's host alarm.
 HOST_ALARM_ENTITY = 'host_alarm'
+# The template's instance entity: scoped to the project of the run's
+# servers, so that a run acts on its own instances only.
+INSTANCE_ENTITY = 'instance'
 # Requests per poll: one server list and one or two observer calls.
 CALLS_PER_POLL = 3.0
+
+
+def scope_to_project(template, project_id):
+    """Match the template's instance entity in ``project_id`` only."""
+    entity = template['entities'].get(INSTANCE_ENTITY)
+    if entity is None:
+        raise ValueError('Vitrage template %s has no %r entity to scope to '
+                         'the run\'s project' % (
+                             template['metadata']['name'], INSTANCE_ENTITY))
+    entity['project_id'] = project_id
+    return template
 
 
 def _raised_alarm_names(template):
@@ -128,8 +142,12 @@ class HostFaultFlowTest(base.BaseSelfHealingTest):
             except lib_exc.NotFound:
                 pass
 
-    def bind_template(self, scenario, workflow_name):
-        """The scenario's Vitrage template bound to this run and cloud."""
+    def bind_template(self, scenario, workflow_name, project_id):
+        """The scenario's Vitrage template bound to this run and cloud.
+
+        It acts on ``project_id``'s instances only: a host's other
+        instances are not the run's to move.
+        """
         with open(scenario.artifact('vitrage_template')) as handle:
             template = yaml.safe_load(handle)
         template['metadata']['name'] = '%s_%s' % (
@@ -146,7 +164,7 @@ class HostFaultFlowTest(base.BaseSelfHealingTest):
             for action in scenario_['actions']:
                 if 'execute_mistral' in action:
                     action['execute_mistral']['workflow'] = workflow_name
-        return template
+        return scope_to_project(template, project_id)
 
     def deploy_template(self, template):
         name = template['metadata']['name']
@@ -293,7 +311,9 @@ class HostFaultFlowTest(base.BaseSelfHealingTest):
         host = self.target_host()
         server_ids = self.boot_servers(invariants.desired, host)
         workflow = self.deploy_workflow(scenario)
-        template = self.bind_template(scenario, workflow)
+        # The servers are the admin's (booted pinned to the host).
+        template = self.bind_template(scenario, workflow,
+                                      self.os_admin.credentials.project_id)
         alarm_name, = _raised_alarm_names(template)
         self.deploy_template(template)
         self.wait_vitrage_sees(server_ids, host)

@@ -41,8 +41,6 @@ CONF = config.CONF
 TRAITS_MICROVERSION = '1.6'
 # The stack output a poster outside the project needs (group.yaml).
 QUEUE_OUTPUT = 'heal_queue'
-# The Vitrage template's instance entity, scoped to the group's project.
-INSTANCE_ENTITY = 'instance'
 # Requests per poll: one stack show, one server list, one observer call.
 CALLS_PER_POLL = 3.0
 
@@ -84,12 +82,7 @@ def bind_integrated(template, project_id, workflow_input):
     Every value the template marks ``bound`` must get one: the instance
     entity's project_id, and each execute_mistral input but get_attr().
     """
-    entity = template['entities'].get(INSTANCE_ENTITY)
-    if entity is None:
-        raise ValueError('Vitrage template %s has no %r entity to scope to '
-                         'the group\'s project' % (
-                             template['metadata']['name'], INSTANCE_ENTITY))
-    entity['project_id'] = project_id
+    host_flows.scope_to_project(template, project_id)
     for scenario in template['scenarios']:
         for action in scenario['actions']:
             if 'execute_mistral' not in action:
@@ -216,10 +209,10 @@ class IntegratedFlowTest(host_flows.HostFaultFlowTest,
         endpoint = self.messaging_client.auth_provider.base_url(filters)
         return signed_queue_input(endpoint, queue)
 
-    def bind_template(self, scenario, workflow_name, project_id=None,
+    def bind_template(self, scenario, workflow_name, project_id,
                       workflow_input=None):
         template = super(IntegratedFlowTest, self).bind_template(
-            scenario, workflow_name)
+            scenario, workflow_name, project_id)
         return bind_integrated(template, project_id, workflow_input or {})
 
     def _assert_on_host(self, state, host):
