@@ -13,6 +13,7 @@ import tempest.test
 
 from self_healing_tempest_plugin.common import waiters
 from self_healing_tempest_plugin.harness import deadlines as dl
+from self_healing_tempest_plugin.harness import run
 
 CONF = config.CONF
 
@@ -79,6 +80,34 @@ class BaseSelfHealingTest(tempest.test.BaseTestCase):
     def waiter(cls, timeout_s):
         """A waiter polling at [self_healing] poll_interval_s."""
         return waiters.Waiter(CONF.self_healing.poll_interval_s, timeout_s)
+
+    def healing_run(self, scenario, fault, cluster_state, detect, act,
+                    calls_per_poll):
+        """The scenario's healing run (deadlines, invariants, window).
+
+        Each poll makes ``calls_per_poll`` requests for two phases at once:
+        its spacing keeps the harness near one request per second.
+        """
+        conf = CONF.self_healing
+        return run.HealingRun(
+            self, fault, cluster_state, detect=detect, act=act,
+            invariants=scenario.invariants(conf),
+            deadlines=scenario.deadlines(conf),
+            steady_window_s=scenario.steady_window_s(conf),
+            poll_interval_s=conf.poll_interval_s * calls_per_poll / 2,
+            scenario_name=scenario.name,
+            expect_missed_phase=scenario.expect_missed_phase)
+
+    def wait_executions_succeeded(self, executions):
+        """Each (workflow client, execution id) ends SUCCESS, or fails."""
+        for client, execution_id in executions:
+            self.waiter(CONF.self_healing.act_timeout_s).until(
+                lambda: client.show_execution(execution_id),
+                lambda e: e['state'] == 'SUCCESS',
+                'mistral execution %s' % execution_id, 'SUCCESS',
+                failed=lambda e: (e.get('state_info') or 'failed'
+                                  if e['state'] == 'ERROR' else None),
+                describe=lambda e: e['state'])
 
     def add_cleanup_ignoring_not_found(self, func, *args, **kwargs):
         """Cleanups must tolerate a resource that is already gone."""

@@ -17,7 +17,6 @@ import yaml
 from self_healing_tempest_plugin.common import waiters
 from self_healing_tempest_plugin.harness import build
 from self_healing_tempest_plugin.harness import observers
-from self_healing_tempest_plugin.harness import run
 from self_healing_tempest_plugin.harness import sampler as sp
 from self_healing_tempest_plugin.harness import timeline as tl
 from self_healing_tempest_plugin.tests import base
@@ -266,18 +265,13 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
             services_client=self.admin_services_client)
         self.arm_event_alarms(build.pick_member(healthy).id)
         since_fault = lambda: fault.t_fault  # noqa: E731
-        healing = run.HealingRun(
-            self, fault, cluster_state,
+        timeline = self.healing_run(
+            scenario, fault, cluster_state,
             detect=observers.alarm_fired(self.alarming_client, alarm_ids,
                                          since_fault),
             act=observers.execution_started(self.workflow_client,
                                             workflows, since_fault),
-            invariants=invariants, deadlines=scenario.deadlines(conf),
-            steady_window_s=scenario.steady_window_s(conf),
-            poll_interval_s=conf.poll_interval_s * CALLS_PER_POLL / 2,
-            scenario_name=scenario.name,
-            expect_missed_phase=scenario.expect_missed_phase)
-        timeline = healing.run()
+            calls_per_poll=CALLS_PER_POLL).run()
         return stack, timeline
 
     def run_scenario(self, scenario):

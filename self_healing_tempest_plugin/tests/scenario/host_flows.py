@@ -305,6 +305,19 @@ class HostFaultFlowTest(base.BaseSelfHealingTest):
         return True
 
     # -- the run ----------------------------------------------------------
+    def host_fault(self, scenario, host, healthy, servers_client):
+        """The scenario's fault on ``host``, the host repaired afterwards.
+
+        restore_host is registered before the fault: it runs after the
+        fault's own undo, on every exit path.
+        """
+        self.addCleanup(self.restore_host, host)
+        return build.make_fault(
+            dict(scenario.fault, target='host:%s' % host), healthy,
+            CONF.self_healing, servers_client=servers_client,
+            admin_servers_client=self.admin_servers_client,
+            services_client=self.admin_services_client)
+
     def heal(self, scenario):
         conf = CONF.self_healing
         invariants = scenario.invariants(conf)
@@ -319,13 +332,8 @@ class HostFaultFlowTest(base.BaseSelfHealingTest):
         self.wait_vitrage_sees(server_ids, host)
         cluster_state = self.servers_state(server_ids)
         healthy = cluster_state()
-        # Registered before the fault: runs after the fault's own undo.
-        self.addCleanup(self.restore_host, host)
-        fault = build.make_fault(
-            dict(scenario.fault, target='host:%s' % host), healthy, conf,
-            servers_client=self.admin_servers_client,
-            admin_servers_client=self.admin_servers_client,
-            services_client=self.admin_services_client)
+        fault = self.host_fault(scenario, host, healthy,
+                                self.admin_servers_client)
         since = lambda: fault.t_fault  # noqa: E731
         if scenario.trigger == sc.MANUAL:
             act = self.operator_starts(workflow, alarm_name, host)
@@ -333,18 +341,12 @@ class HostFaultFlowTest(base.BaseSelfHealingTest):
             act = observers.execution_started(
                 self.admin_workflow_client, [workflow], since,
                 all_projects=True)
-        healing = run.HealingRun(
-            self, fault, cluster_state,
+        timeline = self.healing_run(
+            scenario, fault, cluster_state,
             detect=observers.vitrage_alarms_raised(
                 self.admin_rca_client, alarm_name,
                 lambda: fault.affected(healthy), since),
-            act=act, invariants=invariants,
-            deadlines=scenario.deadlines(conf),
-            steady_window_s=scenario.steady_window_s(conf),
-            poll_interval_s=conf.poll_interval_s * CALLS_PER_POLL / 2,
-            scenario_name=scenario.name,
-            expect_missed_phase=scenario.expect_missed_phase)
-        timeline = healing.run()
+            act=act, calls_per_poll=CALLS_PER_POLL).run()
         return fault, healthy, workflow, timeline, host
 
     def run_scenario(self, scenario):
@@ -374,15 +376,8 @@ class HostFaultFlowTest(base.BaseSelfHealingTest):
         self.assertEqual(affected, sorted(ours), 'workflow %s ran for %s, '
                          'expected once per instance of %s (others: %s)' % (
                              workflow, sorted(ours), host, strays))
-        for execution in ours.values():
-            self.waiter(CONF.self_healing.act_timeout_s).until(
-                lambda: self.admin_workflow_client.show_execution(
-                    execution['id']),
-                lambda e: e['state'] == 'SUCCESS',
-                'mistral execution %s' % execution['id'], 'SUCCESS',
-                failed=lambda e: (e.get('state_info') or 'failed'
-                                  if e['state'] == 'ERROR' else None),
-                describe=lambda e: e['state'])
+        self.wait_executions_succeeded(
+            (self.admin_workflow_client, e['id']) for e in ours.values())
         fault.undo()
         self.restore_host(host)
 

@@ -28,9 +28,7 @@ from tempest.lib.common.utils import data_utils
 from tempest.lib import exceptions as lib_exc
 from tempest.lib.services.placement import base_placement_client
 
-from self_healing_tempest_plugin.harness import build
 from self_healing_tempest_plugin.harness import observers
-from self_healing_tempest_plugin.harness import run
 from self_healing_tempest_plugin.harness import timeline as tl
 from self_healing_tempest_plugin.tests.scenario import heat_group
 from self_healing_tempest_plugin.tests.scenario import host_flows
@@ -245,27 +243,17 @@ class IntegratedFlowTest(host_flows.HostFaultFlowTest,
         healthy = cluster_state()
         self._assert_on_host(healthy, host)
         self.wait_vitrage_sees(sorted(healthy.ids()), host)
-        # Registered before the fault: runs after the fault's own undo.
-        self.addCleanup(self.restore_host, host)
-        fault = build.make_fault(
-            dict(scenario.fault, target='host:%s' % host), healthy, conf,
-            servers_client=self.servers_client,
-            admin_servers_client=self.admin_servers_client,
-            services_client=self.admin_services_client)
+        fault = self.host_fault(scenario, host, healthy,
+                                self.servers_client)
         since = lambda: fault.t_fault  # noqa: E731
-        healing = run.HealingRun(
-            self, fault, cluster_state,
+        timeline = self.healing_run(
+            scenario, fault, cluster_state,
             detect=observers.vitrage_alarms_raised(
                 self.admin_rca_client, alarm_name,
                 lambda: fault.affected(healthy), since),
             act=observers.execution_started(self.workflow_client,
                                             heal_workflows, since),
-            invariants=invariants, deadlines=scenario.deadlines(conf),
-            steady_window_s=scenario.steady_window_s(conf),
-            poll_interval_s=conf.poll_interval_s * CALLS_PER_POLL / 2,
-            scenario_name=scenario.name,
-            expect_missed_phase=scenario.expect_missed_phase)
-        timeline = healing.run()
+            calls_per_poll=CALLS_PER_POLL).run()
         return stack, fault, healthy, relay, heal_workflows, timeline, host
 
     def run_scenario(self, scenario):
@@ -300,13 +288,6 @@ class IntegratedFlowTest(host_flows.HostFaultFlowTest,
             (self.workflow_client, e['id'])
             for e in self.workflow_client.list_executions()['executions']
             if e.get('workflow_name') in heal_workflows]
-        for client, execution_id in executions:
-            self.waiter(CONF.self_healing.act_timeout_s).until(
-                lambda: client.show_execution(execution_id),
-                lambda e: e['state'] == 'SUCCESS',
-                'mistral execution %s' % execution_id, 'SUCCESS',
-                failed=lambda e: (e.get('state_info') or 'failed'
-                                  if e['state'] == 'ERROR' else None),
-                describe=lambda e: e['state'])
+        self.wait_executions_succeeded(executions)
         fault.undo()
         self.restore_host(host)

@@ -22,7 +22,6 @@ from tempest import config
 from self_healing_tempest_plugin.common import waiters
 from self_healing_tempest_plugin.harness import build
 from self_healing_tempest_plugin.harness import observers
-from self_healing_tempest_plugin.harness import run
 from self_healing_tempest_plugin.harness import sampler as sp
 from self_healing_tempest_plugin.harness import timeline as tl
 from self_healing_tempest_plugin.tests.scenario import heat_group
@@ -192,19 +191,14 @@ class PerVmGroupFlowTest(heat_group.HeatGroupFlowTest):
         healing_alarms = dict((i, ACTING_STATE[name])
                               for i, name in alarms.items()
                               if name != BACK_TO_NORMAL)
-        healing = run.HealingRun(
-            self, fault, cluster_state,
+        timeline = self.healing_run(
+            scenario, fault, cluster_state,
             detect=observers.alarm_fired(
                 self.alarming_client, sorted(healing_alarms), since,
                 states=healing_alarms),
             act=observers.heat_signal(self.orchestration_client, stack,
                                       [SCALE_UP], since),
-            invariants=invariants, deadlines=scenario.deadlines(conf),
-            steady_window_s=scenario.steady_window_s(conf),
-            poll_interval_s=conf.poll_interval_s * CALLS_PER_POLL / 2,
-            scenario_name=scenario.name,
-            expect_missed_phase=scenario.expect_missed_phase)
-        timeline = healing.run()
+            calls_per_poll=CALLS_PER_POLL).run()
         return stack, fault, healthy, timeline, cluster_state
 
     def run_scenario(self, scenario):
