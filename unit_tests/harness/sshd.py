@@ -10,6 +10,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+import time
 
 import fixtures
 import paramiko
@@ -149,6 +150,11 @@ class SSHServerFixture(fixtures.Fixture):
             channel.sendall_stderr(proc.stderr)
             channel.send_exit_status(proc.returncode)
             channel.close()
+            # The client hangs up once it has read the exit status; closing
+            # first could reset the connection before it did.
+            deadline = time.monotonic() + 10
+            while transport.is_active() and time.monotonic() < deadline:
+                time.sleep(0.01)
         except (paramiko.SSHException, EOFError, OSError):
             pass
         finally:

@@ -362,3 +362,22 @@ class DirectoryTest(testtools.TestCase):
         self.dir = os.path.join(self.dir, 'absent')
         cls = self._generate()
         self.assertTrue(hasattr(cls, 'test_scenario_directory'))
+
+
+class ShippedScenariosTest(testtools.TestCase):
+    """The scenarios the plugin ships load, and their artifacts parse."""
+
+    def test_every_shipped_scenario_and_artifact_loads(self):
+        directory = sc.find_directory()
+        scenarios, broken = sc.load_all(directory)
+        self.assertEqual([], broken)
+        self.assertGreater(len(scenarios), 10)
+        for scenario in scenarios:
+            for key in sc.ARTIFACTS:
+                path = scenario.artifact(key)
+                if path is None:
+                    continue
+                with open(path) as stream:
+                    parsed = yaml.safe_load(stream)
+                self.assertIsInstance(parsed, dict, '%s of %s' % (
+                    path, scenario.name))

@@ -33,3 +33,13 @@ class ManagerRecoveryPolicyTest(heat_group.HeatGroupFlowTest):
     credentials = ['project_manager', 'admin']
     owner = 'project_manager'
     required_features = ('recovery_policy_flows',)
+
+
+@scenario.generate_tests(
+    select=lambda spec: ('recovery_policy_flows' in spec.features and
+                         spec.expect_missed_phase),
+    runner='run_negative_scenario', report_broken=False)
+class RecoveryPolicyNegativeTest(heat_group.HeatGroupFlowTest):
+    """A policy flow without its trigger must miss the act deadline."""
+
+    required_features = ('recovery_policy_flows', 'negative_checks')
