@@ -357,6 +357,22 @@ class HostFaultFlowTest(base.BaseSelfHealingTest):
         self.assertEqual(affected, detected.detail.get('instances'),
                          'Vitrage\'s deduced alarms were not on exactly the '
                          'instances of %s' % host)
+        ours, strays = self.runs_per_instance(workflow, affected)
+        self.assertEqual(affected, sorted(ours), 'workflow %s ran for %s, '
+                         'expected once per instance of %s (others: %s)' % (
+                             workflow, sorted(ours), host, strays))
+        self.wait_executions_succeeded(
+            (self.admin_workflow_client, e['id']) for e in ours.values())
+        fault.undo()
+        self.restore_host(host)
+
+    def runs_per_instance(self, workflow, affected):
+        """Vitrage's runs of ``workflow`` by the instance they name.
+
+        Vitrage may also run an action whose get_attr() it did not resolve
+        (its input names no instance); the workflows do nothing then.
+        Those are attached as a detail and returned apart.
+        """
         ours, strays = {}, []
         for execution in self.admin_workflow_client.list_executions(
                 workflow, all_projects=True)['executions']:
@@ -369,17 +385,9 @@ class HostFaultFlowTest(base.BaseSelfHealingTest):
                     execution['id'], execution.get('input'),
                     execution['state']))
         if strays:
-            # Vitrage may also run an action whose get_attr() it did not
-            # resolve; such a run finds no server and changes nothing.
             self.addDetail('stray-executions', testtools.content.text_content(
                 '\n'.join(strays)))
-        self.assertEqual(affected, sorted(ours), 'workflow %s ran for %s, '
-                         'expected once per instance of %s (others: %s)' % (
-                             workflow, sorted(ours), host, strays))
-        self.wait_executions_succeeded(
-            (self.admin_workflow_client, e['id']) for e in ours.values())
-        fault.undo()
-        self.restore_host(host)
+        return ours, strays
 
     def assert_health_bands(self, timeline, scenario):
         """Green -> Yellow (-> Red below the floor) -> Green."""

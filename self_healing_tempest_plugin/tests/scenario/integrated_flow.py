@@ -21,7 +21,6 @@ them, which is off the failed host.
 """
 
 import contextlib
-import json
 
 from tempest import config
 from tempest.lib.common.utils import data_utils
@@ -275,14 +274,10 @@ class IntegratedFlowTest(host_flows.HostFaultFlowTest,
             'the group must be whole again off the failed host %s' % host)
         # One post per member from the service side, and every run of the
         # group's workflow it started succeeded.
-        posted = {}
-        for execution in self.admin_workflow_client.list_executions(
-                relay, all_projects=True)['executions']:
-            posted.setdefault(json.loads(execution.get('input') or '{}').get(
-                'instance_id'), execution)
+        posted, strays = self.runs_per_instance(relay, affected)
         self.assertEqual(affected, sorted(posted), 'Vitrage ran %s for %s, '
-                         'expected once per member on %s' % (
-                             relay, sorted(posted), host))
+                         'expected once per member on %s (others: %s)' % (
+                             relay, sorted(posted), host, strays))
         executions = [(self.admin_workflow_client, e['id'])
                       for e in posted.values()] + [
             (self.workflow_client, e['id'])
