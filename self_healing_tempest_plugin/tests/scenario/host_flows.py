@@ -352,11 +352,7 @@ class HostFaultFlowTest(base.BaseSelfHealingTest):
     def run_scenario(self, scenario):
         fault, healthy, workflow, timeline, host = self.heal(scenario)
         affected = sorted(fault.affected(healthy))
-        self.assert_health_bands(timeline, scenario)
-        detected = timeline.phase(tl.DETECTED)
-        self.assertEqual(affected, detected.detail.get('instances'),
-                         'Vitrage\'s deduced alarms were not on exactly the '
-                         'instances of %s' % host)
+        self.assert_vitrage_saw(timeline, scenario, affected, host)
         ours, strays = self.runs_per_instance(workflow, affected)
         self.assertEqual(affected, sorted(ours), 'workflow %s ran for %s, '
                          'expected once per instance of %s (others: %s)' % (
@@ -365,6 +361,14 @@ class HostFaultFlowTest(base.BaseSelfHealingTest):
             (self.admin_workflow_client, e['id']) for e in ours.values())
         fault.undo()
         self.restore_host(host)
+
+    def assert_vitrage_saw(self, timeline, scenario, affected, host):
+        """Health went through its bands; the alarms hit ``affected``."""
+        self.assert_health_bands(timeline, scenario)
+        seen = timeline.phase(tl.DETECTED).detail.get('instances')
+        self.assertEqual(affected, seen, 'Vitrage\'s deduced alarms were '
+                         'on %s, not on exactly the run\'s instances on %s'
+                         % (seen, host))
 
     def runs_per_instance(self, workflow, affected):
         """Vitrage's runs of ``workflow`` by the instance they name.

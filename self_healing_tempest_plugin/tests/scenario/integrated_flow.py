@@ -28,7 +28,6 @@ from tempest.lib import exceptions as lib_exc
 from tempest.lib.services.placement import base_placement_client
 
 from self_healing_tempest_plugin.harness import observers
-from self_healing_tempest_plugin.harness import timeline as tl
 from self_healing_tempest_plugin.tests.scenario import heat_group
 from self_healing_tempest_plugin.tests.scenario import host_flows
 
@@ -144,7 +143,7 @@ class IntegratedFlowTest(host_flows.HostFaultFlowTest,
         self.add_cleanup_ignoring_not_found(
             self.admin_flavors_client.delete_flavor, flavor['id'])
         self.admin_flavors_client.add_flavor_access(
-            flavor['id'], self.os_primary.credentials.project_id)
+            flavor['id'], self.owner_manager().credentials.project_id)
         self.admin_flavors_client.set_flavor_extra_spec(
             flavor['id'], **{'trait:%s' % trait: 'required'})
         return flavor['id'], trait
@@ -189,11 +188,11 @@ class IntegratedFlowTest(host_flows.HostFaultFlowTest,
                 trait, provider), 'present' if present else 'absent',
             describe=lambda _: 'generation conflict')
 
-    def _parameters(self, scenario, invariants, template):
-        parameters = super(IntegratedFlowTest, self)._parameters(
-            scenario, invariants, template)
-        parameters['flavor'] = self._flavor_id
-        return parameters
+    def offered_parameters(self, invariants):
+        offered = super(IntegratedFlowTest, self).offered_parameters(
+            invariants)
+        offered['flavor'] = self._flavor_id      # set by heal()
+        return offered
 
     # -- the service side -------------------------------------------------
     def queue_input(self, stack):
@@ -225,7 +224,7 @@ class IntegratedFlowTest(host_flows.HostFaultFlowTest,
         conf = CONF.self_healing
         invariants = scenario.invariants(conf)
         host = self.target_host()
-        project_id = self.os_primary.credentials.project_id
+        project_id = self.owner_manager().credentials.project_id
         self._flavor_id, trait = self.pinned_flavor(host)
         stack = self.deploy_stack(scenario, invariants)
         self.unpin(self._flavor_id, trait)
@@ -259,11 +258,7 @@ class IntegratedFlowTest(host_flows.HostFaultFlowTest,
         (stack, fault, healthy, relay, heal_workflows, timeline,
          host) = self.heal(scenario)
         affected = sorted(fault.affected(healthy))
-        self.assert_health_bands(timeline, scenario)
-        detected = timeline.phase(tl.DETECTED)
-        self.assertEqual(affected, detected.detail.get('instances'),
-                         'Vitrage\'s deduced alarms were not on exactly the '
-                         'group\'s members on %s' % host)
+        self.assert_vitrage_saw(timeline, scenario, affected, host)
         final = self._stack_body(stack)['stack_status']
         self.assertEqual('UPDATE_COMPLETE', final, 'stack %s ended %s, not '
                          'healed by a stack update' % (stack, final))

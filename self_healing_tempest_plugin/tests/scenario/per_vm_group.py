@@ -143,7 +143,7 @@ class PerVmGroupFlowTest(heat_group.HeatGroupFlowTest):
         list, one service list. The cloud's time of the recovery is
         Heat's scale-down signal (the EXTRA_REMOVED mark).
         """
-        project_id = self.os_primary.credentials.project_id
+        project_id = self.owner_manager().credentials.project_id
 
         def state():
             groups, busy = self.group_servers(stack)
