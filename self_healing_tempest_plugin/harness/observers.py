@@ -8,6 +8,7 @@ callable returning the fault's epoch time (e.g. ``lambda: fault.t_fault``):
 observers are built before the fault exists.
 """
 
+import datetime
 import json
 
 from self_healing_tempest_plugin.harness import run
@@ -131,13 +132,18 @@ def execution_started(workflow_client, workflows, since, **filters):
     return observe
 
 
-def instance_alarms(rca_client, alarm_name):
-    """{nova instance id: Vitrage alarm} of the active alarms so named."""
+def instance_alarms(rca_client, alarm_name, alarms=None):
+    """{nova instance id: Vitrage alarm} of the alarms so named.
+
+    ``alarms`` defaults to the active ones.
+    """
     vertices = dict((r['vitrage_id'], r.get('id')) for r in
                     rca_client.list_resources(resource_type='nova.instance',
                                               all_tenants=True))
+    if alarms is None:
+        alarms = rca_client.list_alarms(all_tenants=True)
     found = {}
-    for alarm in rca_client.list_alarms(all_tenants=True):
+    for alarm in alarms:
         resource = vertices.get(alarm.get('vitrage_resource_id'))
         if alarm.get('name') == alarm_name and resource:
             found[resource] = alarm
@@ -148,12 +154,19 @@ def vitrage_alarms_raised(rca_client, alarm_name, instance_ids, since):
     """Vitrage raised ``alarm_name`` on every instance of ``instance_ids``.
 
     ``instance_ids`` is a callable (the instances the fault hit are known
-    only once it is injected). The latest alarm's start is Vitrage's time.
+    only once it is injected). Read from Vitrage's alarm history: a fast
+    evacuation ends an instance's deduced alarm within a second or two,
+    between two polls. The latest alarm's start is Vitrage's time.
     """
 
     def observe():
         wanted = set(instance_ids())
-        alarms = instance_alarms(rca_client, alarm_name)
+        start = datetime.datetime.fromtimestamp(
+            int(since()), datetime.timezone.utc)
+        alarms = instance_alarms(
+            rca_client, alarm_name, rca_client.list_alarm_history(
+                all_tenants=True,
+                start=start.strftime('%Y-%m-%d %H:%M:%S')))
         if not wanted or not wanted <= set(alarms):
             return None
         starts = [alarms[i].get('start_timestamp') for i in wanted]
@@ -161,7 +174,7 @@ def vitrage_alarms_raised(rca_client, alarm_name, instance_ids, since):
             return None
         return run.Observation(
             cloud_time=max(starts, key=tl.parse_cloud_time),
-            source='vitrage alarms', alarm_name=alarm_name,
+            source='vitrage alarm history', alarm_name=alarm_name,
             instances=sorted(wanted),
             alarm_ids=sorted(alarms[i]['vitrage_id'] for i in wanted))
     return observe

@@ -58,6 +58,17 @@ class RcaClient(base.JsonRestClient):
         params.update(vitrage_id=vitrage_id, all_tenants=all_tenants)
         return self.get_json('alarm/', params=params)
 
+    def list_alarm_history(self, all_tenants=False, start=None, **params):
+        """Alarms active at some time since ``start``, ended ones too.
+
+        An alarm that lived between two polls is still here (the active
+        list has forgotten it). ``start`` is a UTC time string.
+        """
+        params.update(all_tenants=all_tenants)
+        if start is not None:
+            params['start'] = start
+        return self.get_json('alarm/history', params=params)
+
     def show_alarm(self, vitrage_id):
         return self.get_json('alarm/%s' % base.quote(vitrage_id))
 

@@ -145,6 +145,8 @@ def cmd_job(args):
                + os.environ.get('PATH', ''))
     argv = [c.lay.bin('tempest'), 'run', '--regex', args.regex,
             '--concurrency', str(args.concurrency)]
+    if not args.negative:
+        clear_timelines(c.lay)
     if args.negative:
         argv = [c.lay.bin('tempest'), 'run', '--regex', NEGATIVE_REGEX,
                 '--config-file', tempestconf.negative_conf(c.lay),
@@ -165,6 +167,23 @@ def cmd_job(args):
         print('tempest exited %d; the tail of every service log:' % rc)
         print_all_logs(c)
     return rc
+
+
+def clear_timelines(lay):
+    """Start the suite with an empty timeline directory.
+
+    The report reads one run's timelines; the negative target adds to the
+    suite's. A base kept between jobs must not report an earlier run.
+    """
+    directory = os.path.join(lay.workspace, 'timelines')
+    old = [n for n in os.listdir(directory)] if os.path.isdir(
+        directory) else []
+    for name in old:
+        os.remove(os.path.join(directory, name))
+    if old:
+        print('    removed %d timeline file(s) of an earlier run from %s'
+              % (len(old), directory))
+    return len(old)
 
 
 def run_bounded(argv, timeout_s, **kwargs):

@@ -179,7 +179,7 @@ class VitrageAlarmsRaisedTest(testtools.TestCase):
                 'vitrage_resource_id': vertex, 'start_timestamp': start}
 
     def test_not_yet_until_every_instance_is_alarmed(self):
-        self.client.list_alarms.return_value = [
+        self.client.list_alarm_history.return_value = [
             self._alarm('v1', '2026-11-22 00:16:40+00:00'),
             self._alarm('v2', '2026-11-22 00:16:41+00:00', name='other')]
         observe = observers.vitrage_alarms_raised(
@@ -188,14 +188,14 @@ class VitrageAlarmsRaisedTest(testtools.TestCase):
         self.assertIsNone(observe())
 
     def test_alarms_from_before_the_fault_do_not_count(self):
-        self.client.list_alarms.return_value = [
+        self.client.list_alarm_history.return_value = [
             self._alarm('v1', '2026-11-22 00:10:00+00:00')]
         observe = observers.vitrage_alarms_raised(
             self.client, 'Instance down', lambda: {'server-1'}, since)
         self.assertIsNone(observe())
 
     def test_seen_at_the_latest_alarm_with_the_instances(self):
-        self.client.list_alarms.return_value = [
+        self.client.list_alarm_history.return_value = [
             self._alarm('v1', '2026-11-22 00:16:40+00:00'),
             self._alarm('v2', '2026-11-22 00:16:44+00:00')]
         seen = observers.vitrage_alarms_raised(
@@ -204,3 +204,23 @@ class VitrageAlarmsRaisedTest(testtools.TestCase):
         self.assertEqual('2026-11-22 00:16:44+00:00', seen.cloud_time)
         self.assertEqual(['server-1', 'server-2'], seen.detail['instances'])
         self.assertEqual(['alarm-v1', 'alarm-v2'], seen.detail['alarm_ids'])
+
+    def test_an_alarm_already_ended_counts(self):
+        # The evacuation moved server-1 away: its alarm ended before the
+        # poll; the history still has it, the active list does not.
+        ended = dict(self._alarm('v1', '2026-11-22 00:16:40+00:00'),
+                     end_timestamp='2026-11-22 00:16:42+00:00')
+        self.client.list_alarm_history.return_value = [
+            ended, self._alarm('v2', '2026-11-22 00:16:40+00:00')]
+        self.client.list_alarms.return_value = []
+        seen = observers.vitrage_alarms_raised(
+            self.client, 'Instance down', lambda: {'server-1', 'server-2'},
+            since)()
+        self.assertEqual(['server-1', 'server-2'], seen.detail['instances'])
+
+    def test_history_is_read_from_the_faults_second(self):
+        self.client.list_alarm_history.return_value = []
+        observers.vitrage_alarms_raised(
+            self.client, 'Instance down', lambda: {'server-1'}, since)()
+        self.client.list_alarm_history.assert_called_once_with(
+            all_tenants=True, start='2026-11-22 00:16:35')

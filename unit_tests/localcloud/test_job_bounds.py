@@ -8,6 +8,7 @@ import testtools
 
 from localcloud import cli
 from localcloud import diagnose
+from localcloud import layout
 
 
 class TestRunBounded(testtools.TestCase):
@@ -41,6 +42,22 @@ class TestRunBounded(testtools.TestCase):
             time.sleep(0.1)
         else:
             self.fail('child %d still runs after the timeout' % child)
+
+
+class TestClearTimelines(testtools.TestCase):
+
+    def test_an_earlier_runs_timelines_are_removed(self):
+        lay = layout.Layout(self.useFixture(fixtures.TempDir()).path)
+        directory = os.path.join(lay.workspace, 'timelines')
+        os.makedirs(directory)
+        for name in ('a.json', 'b.json'):
+            open(os.path.join(directory, name), 'w').close()
+        self.assertEqual(2, cli.clear_timelines(lay))
+        self.assertEqual([], os.listdir(directory))
+
+    def test_no_directory_yet(self):
+        lay = layout.Layout(self.useFixture(fixtures.TempDir()).path)
+        self.assertEqual(0, cli.clear_timelines(lay))
 
 
 class TestChildren(testtools.TestCase):
