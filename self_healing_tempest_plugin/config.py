@@ -203,6 +203,15 @@ SelfHealingGroup = _CLIENT_OPTS + [
                default='sudo systemctl start devstack@n-cpu',
                help='Command run on a compute host over SSH to start its '
                     'compute services again (undo of a host stop).'),
+    cfg.StrOpt('compute_restart_command',
+               default='sudo systemctl restart devstack@n-cpu',
+               help='Command run on a compute host over SSH to restart its '
+                    'nova-compute service only, when a test repairs a host '
+                    'Vitrage fenced: Nova forces a host up only after its '
+                    'compute service restarted (and cleaned up the '
+                    'evacuated instances). It must not stop what the '
+                    'external monitor watches, or the monitor alarms and '
+                    'fences the host again.'),
 ]
 
 # -- [self_healing_feature_enabled] -----------------------------------------

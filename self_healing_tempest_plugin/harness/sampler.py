@@ -9,6 +9,9 @@ from self_healing_tempest_plugin.harness import timeline as tl
 
 HEALTHY = ('ACTIVE',)
 ERROR = 'ERROR'
+# A member whose server no longer exists (e.g. a replacement Heat deleted
+# while a second update overtook the first): it runs nothing.
+GONE = 'DELETED'
 REPLACE = 'replace'
 KEEP = 'keep'
 
@@ -52,6 +55,11 @@ class ClusterState(object):
     @property
     def size(self):
         return len(self.members)
+
+    @property
+    def existing_count(self):
+        """Members whose server exists: what the max size limits."""
+        return sum(1 for m in self.members if m.status != GONE)
 
     @property
     def healthy_count(self):
@@ -146,9 +154,9 @@ class ClusterSampler(object):
         self.samples += 1
         self.last = state
         band = self.last_band = self.band(state)
-        if state.size > self.inv.max_size:
+        if state.existing_count > self.inv.max_size:
             self._breach('size %d above max %d at %s: %s' % (
-                state.size, self.inv.max_size, tl.utc_text(t),
+                state.existing_count, self.inv.max_size, tl.utc_text(t),
                 state.describe()))
         if band == tl.RED and not self.inv.allow_red:
             self._breach('%d healthy member(s), below the floor %d at %s: '

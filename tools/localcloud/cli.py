@@ -5,11 +5,13 @@ import signal
 import subprocess
 import sys
 
+from localcloud import api
 from localcloud import cloud as cloud_mod
 from localcloud import diagnose
 from localcloud import hostnet
 from localcloud import install
 from localcloud import layout
+from localcloud import leaks
 from localcloud import procs
 from localcloud import progress as progress_mod
 from localcloud import services
@@ -107,6 +109,8 @@ def cmd_host(args):
     hostnet.host(name)      # a clear error for an unknown host
     if args.action == 'stop':
         done = c.host_stop(name)
+    elif args.action == 'restart-compute':
+        done = c.host_restart_compute(name)
     else:
         done = c.host_start(name)
     print('%s %s: %s' % (args.action, name, ' '.join(done) or 'nothing to do'))
@@ -155,8 +159,15 @@ def cmd_job(args):
                                    else SUITE_TIMEOUT_S)
     print('==> %s (in %s, at most %d s)' % (' '.join(argv), c.lay.workspace,
                                             timeout_s), flush=True)
+    with c.progress.step('inventory before the run (leak check)'):
+        before = leaks.inventory(api.Session())
     with c.progress.step('tempest run'):
         rc = run_bounded(argv, timeout_s, cwd=c.lay.workspace, env=env)
+    if rc is not None:
+        with c.progress.step('inventory after the run (leak check)'):
+            lines, leaked = leak_check(before)
+        print('\n'.join(lines))
+        rc = rc or int(leaked)
     c.progress.summary()
     if rc is None:
         print('tempest run did not end within %d s (--timeout-s): stopped. '
@@ -167,6 +178,17 @@ def cmd_job(args):
         print('tempest exited %d; the tail of every service log:' % rc)
         print_all_logs(c)
     return rc
+
+
+def leak_check(before):
+    """(report lines, whether the run left anything behind)."""
+    try:
+        after = leaks.inventory(api.Session())
+    except (OSError, api.ApiError, RuntimeError) as e:
+        return ['leak check: could not list the cloud\'s resources: %s'
+                % e], True
+    leaked = leaks.new_since(before, after)
+    return leaks.report(leaked), bool(leaked)
 
 
 def clear_timelines(lay):
@@ -246,7 +268,9 @@ def build_parser():
     hs = sub.add_parser('host', help='stop or start a compute host\'s '
                         'services (its sshd stays): what the host-stop '
                         'fault runs on the host over SSH')
-    hs.add_argument('action', choices=('stop', 'start'))
+    hs.add_argument('action', choices=('stop', 'start', 'restart-compute'),
+                    help='restart-compute: nova-compute only (the monitor '
+                    'keeps seeing the host)')
     hs.add_argument('host', nargs='?', help='default: the host whose '
                     'network namespace this runs in')
     hs.set_defaults(func=cmd_host)

@@ -192,6 +192,15 @@ class Cloud:
                 started.append(svc.name)
         return started
 
+    def host_restart_compute(self, name):
+        """Restart the host's nova-compute only (its exporter stays up)."""
+        svc = services.host_compute(name)
+        procs.stop([self.lay.pidfile(svc.name)], self.lay.base)
+        procs.start(svc.name, svc.render_argv(self.paths), self.lay.base,
+                    self.lay.log(svc.name), self.lay.pidfile(svc.name),
+                    env=svc.render_env(self.paths))
+        return [svc.name]
+
     def compute_ids(self):
         """A stable node identity per compute host, so a host restarts."""
         for host in L.COMPUTE_HOSTS:

@@ -179,6 +179,13 @@ def host_services(name):
     return tuple(s for s in compute_services(name) if not s.management)
 
 
+def host_compute(name):
+    """The host's nova-compute service."""
+    svc, = [s for s in compute_services(name)
+            if s.name == 'nova-compute-%s' % name]
+    return svc
+
+
 # The hosts' network link to the control plane, and their monitor.
 HOSTNET = (
     Service('nsproxy', 0, ('/usr/bin/python3', '{nsproxy}',

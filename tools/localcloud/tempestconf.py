@@ -31,7 +31,8 @@ SERVICES_AVAILABLE = {
 
 
 def host_command(base, action):
-    """What the host-stop fault runs on a host over SSH (stop or start).
+    """What a host fault runs on a host over SSH (stop, start, or
+    restart-compute).
 
     The host is the one whose namespace the SSH session lands in.
     """
@@ -49,6 +50,7 @@ def host_options(base, key_file):
         'host_nic': hostnet.HOST_NIC,
         'host_stop_command': host_command(base, 'stop'),
         'host_start_command': host_command(base, 'start'),
+        'compute_restart_command': host_command(base, 'restart-compute'),
     }
 
 

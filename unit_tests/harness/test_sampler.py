@@ -37,6 +37,17 @@ class SamplerTest(testtools.TestCase):
         self.assertEqual(1, len(s.breaches))
         self.assertIn('size 4 above max 3', s.breaches[0])
 
+    def test_a_member_whose_server_is_gone_is_not_above_max(self):
+        # Heat still references a replacement it already deleted: four
+        # refs, three servers. The max limits what exists; the final
+        # check still wants every member healthy.
+        s = self._sampler()
+        gone = state(('a', 'ACTIVE'), ('b', 'ACTIVE'), ('c', sp.GONE),
+                     ('d', 'BUILD'))
+        s.observe(gone, 1.0)
+        self.assertEqual([], s.breaches)
+        self.assertIn('not healthy: c DELETED', '; '.join(s.problems(gone)))
+
     def test_below_floor_is_a_breach(self):
         s = self._sampler()
         s.observe(state(('b', 'BUILD')), 1.0)

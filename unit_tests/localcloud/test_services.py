@@ -108,6 +108,10 @@ class TestServiceTable(testtools.TestCase):
         self.assertEqual({'node-exporter-host1', 'nova-compute-host1',
                           'ceilometer-polling-host1'}, names)
 
+    def test_a_compute_restart_is_nova_compute_only(self):
+        self.assertEqual('nova-compute-host2',
+                         services.host_compute('host2').name)
+
     def test_openstack_processes_get_the_python_env(self):
         self.assertEqual({}, services.by_name('mariadb').render_env(
             self.paths))

@@ -45,7 +45,7 @@ def _output(stack_body, key):
 def _member(server_id, server, down_hosts=()):
     """A ``sampler.Member`` of a server as Nova lists it (None: gone)."""
     if server is None:
-        return sp.Member(server_id, 'DELETED')
+        return sp.Member(server_id, sp.GONE)
     host = server.get('OS-EXT-SRV-ATTR:host')
     status = server['status']
     if status == 'ACTIVE' and host in down_hosts:

@@ -66,26 +66,29 @@ class HostFaultFlowTest(base.BaseSelfHealingTest):
 
     # -- deployment -----------------------------------------------------
     def target_host(self):
-        """The first faultable host whose compute service is up.
+        """The first faultable host, once its compute service is up.
 
         Faultable: listed in [self_healing] compute_hosts; another compute
-        service must be up beside it to take its instances.
+        service must be up beside it to take its instances. A host the
+        previous test repaired may still be coming back: wait for it
+        (service_timeout_s); a cloud that never gets there fails, naming
+        the services it saw up.
         """
         hosts = CONF.self_healing.compute_hosts
         if not hosts:
             raise self.skipException('a host fault needs [self_healing] '
                                      'compute_hosts')
-        up = [s['host'] for s in self.admin_services_client.list_services(
-            binary='nova-compute')['services'] if s['state'] == 'up']
-        if len(up) < 2:
-            raise self.skipException('a host fault needs two compute '
-                                     'services up, found %s' % up)
-        for host in hosts:
-            if host in up:
-                return host
-        raise self.skipException('none of [self_healing] compute_hosts %s '
-                                 'has its compute service up (up: %s)'
-                                 % (hosts, up))
+
+        def up():
+            return [s['host'] for s in self.admin_services_client.
+                    list_services(binary='nova-compute')['services']
+                    if s['state'] == 'up' and s['status'] == 'enabled']
+        seen = self.waiter(CONF.self_healing.service_timeout_s).until(
+            up, lambda up: len(up) >= 2 and set(hosts) & set(up),
+            'nova-compute services', 'two up, one of them in '
+            '[self_healing] compute_hosts %s' % hosts,
+            describe=lambda up: 'up: %s' % up)
+        return [h for h in hosts if h in seen][0]
 
     def boot_servers(self, count, host):
         """``count`` servers pinned to ``host`` (admin: zone:host)."""
@@ -212,7 +215,7 @@ class HostFaultFlowTest(base.BaseSelfHealingTest):
                                detail=True, all_tenants=True,
                                project_id=project_id)['servers'])
             members = [sp.Member(i, servers[i]['status'] if i in servers
-                                 else 'DELETED',
+                                 else sp.GONE,
                                  host=servers.get(i, {}).get(
                                      'OS-EXT-SRV-ATTR:host'))
                        for i in server_ids]
@@ -264,18 +267,19 @@ class HostFaultFlowTest(base.BaseSelfHealingTest):
 
         After an evacuation Nova lets a host's compute service be forced
         up only once it has restarted (it then cleans up the evacuated
-        instances): restart its services over SSH (the host-stop fault's
-        commands), then clear Vitrage's fencing (forced_down). Healthy:
-        the compute service is up and Vitrage has no monitor alarm on it.
+        instances): restart nova-compute over SSH
+        ([self_healing] compute_restart_command; stopping the whole host
+        would make the monitor alarm and Vitrage fence it again), then
+        clear Vitrage's fencing (forced_down). Healthy: the compute
+        service is up and Vitrage has no monitor alarm on it.
         """
         conf = CONF.self_healing
         with faults.compute_microversion(faults.SERVICE_UPDATE_MICROVERSION):
             services = self.admin_services_client.list_services(
                 binary='nova-compute', host=host)['services']
             if any(s.get('forced_down') for s in services):
-                ssh = remote.host_client(conf, host)
-                ssh.exec_command(conf.host_stop_command)
-                ssh.exec_command(conf.host_start_command)
+                remote.host_client(conf, host).exec_command(
+                    conf.compute_restart_command)
                 for service in services:
                     self.waiter(conf.service_timeout_s).until(
                         lambda: self._force_up(service['id']), bool,
