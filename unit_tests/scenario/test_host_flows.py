@@ -1,10 +1,14 @@
-"""Seed 001's Vitrage templates act on the run's own instances only."""
+"""Seed 001: templates act on the run's own instances; the host waited for."""
 
 import os
+from unittest import mock
 
+import fixtures
+from tempest.lib import exceptions as lib_exc
 import testtools
 import yaml
 
+from self_healing_tempest_plugin.common import waiters
 from self_healing_tempest_plugin.tests.scenario import host_flows
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -35,3 +39,58 @@ class ScopeToProjectTest(testtools.TestCase):
                                   template, 'proj')
         self.assertIn('sh_host_unreachable_evacuate', str(error))
         self.assertIn('instance', str(error))
+
+
+class FakeClock(object):
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+class TargetHostTest(testtools.TestCase):
+    """The faulted host is waited for while a repaired one comes back."""
+
+    def setUp(self):
+        super(TargetHostTest, self).setUp()
+        self.clock = FakeClock()
+        self.replies = []
+        self.test = mock.Mock(spec=['admin_services_client', 'waiter',
+                                    'skipException'])
+        self.test.skipException = testtools.TestCase.skipException
+        self.test.waiter = lambda timeout: waiters.Waiter(
+            1.0, timeout, clock=self.clock, sleep=self.clock.sleep)
+        self.test.admin_services_client.list_services.side_effect = (
+            lambda **kw: {'services': self.replies.pop(0)
+                          if len(self.replies) > 1 else self.replies[0]})
+        self.useFixture(fixtures.MockPatchObject(
+            host_flows.CONF, 'self_healing', mock.Mock(
+                compute_hosts=['host1', 'host2'], service_timeout_s=30)))
+
+    def _services(self, **states):
+        return [{'host': h, 'state': s, 'status': 'enabled'}
+                for h, s in sorted(states.items())]
+
+    def test_waits_for_a_host_coming_back(self):
+        self.replies = [self._services(host1='down', host2='up')] * 3 + [
+            self._services(host1='up', host2='up')]
+        self.assertEqual('host1', host_flows.HostFaultFlowTest.target_host(
+            self.test))
+        self.assertEqual(3.0, self.clock.now)
+
+    def test_fails_naming_what_it_saw(self):
+        self.replies = [self._services(host1='down', host2='up')]
+        error = self.assertRaises(
+            lib_exc.TimeoutException,
+            host_flows.HostFaultFlowTest.target_host, self.test)
+        self.assertIn("up: ['host2']", str(error))
+        self.assertIn('compute_hosts', str(error))
+
+    def test_without_compute_hosts_it_skips(self):
+        host_flows.CONF.self_healing.compute_hosts = []
+        self.assertRaises(testtools.TestCase.skipException,
+                          host_flows.HostFaultFlowTest.target_host, self.test)
