@@ -179,6 +179,11 @@ class ServiceClientsTest(testtools.TestCase):
                          by_name['self_healing_rca']['endpoint_type'])
 
     def test_registrations_satisfy_tempest_registry(self):
+        # Tempest's registry is process-wide: a test that read tempest's
+        # CONF has loaded every plugin's clients into it already.
+        self.useFixture(fixtures.MockPatchObject(
+            clients.ClientsRegistry(), 'get_service_clients',
+            return_value={}))
         credentials = auth.KeystoneV3Credentials(
             username='demo', password='secret', project_name='demo',
             user_domain_name='Default', project_domain_name='Default')

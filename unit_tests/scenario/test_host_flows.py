@@ -67,9 +67,13 @@ class TargetHostTest(testtools.TestCase):
         self.test.admin_services_client.list_services.side_effect = (
             lambda **kw: {'services': self.replies.pop(0)
                           if len(self.replies) > 1 else self.replies[0]})
-        self.useFixture(fixtures.MockPatchObject(
-            host_flows.CONF, 'self_healing', mock.Mock(
-                compute_hosts=['host1', 'host2'], service_timeout_s=30)))
+        # The module's CONF is replaced, not read: reading tempest's CONF
+        # loads every plugin into tempest's process-wide registries.
+        self.conf = mock.Mock()
+        self.conf.self_healing.compute_hosts = ['host1', 'host2']
+        self.conf.self_healing.service_timeout_s = 30
+        self.useFixture(fixtures.MockPatchObject(host_flows, 'CONF',
+                                                 self.conf))
 
     def _services(self, **states):
         return [{'host': h, 'state': s, 'status': 'enabled'}
@@ -91,6 +95,6 @@ class TargetHostTest(testtools.TestCase):
         self.assertIn('compute_hosts', str(error))
 
     def test_without_compute_hosts_it_skips(self):
-        host_flows.CONF.self_healing.compute_hosts = []
+        self.conf.self_healing.compute_hosts = []
         self.assertRaises(testtools.TestCase.skipException,
                           host_flows.HostFaultFlowTest.target_host, self.test)
