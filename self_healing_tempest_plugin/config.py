@@ -86,7 +86,10 @@ SelfHealingGroup = _CLIENT_OPTS + [
                     'healthy) before the flow counts as healed.'),
     cfg.FloatOpt('poll_interval_s', default=1.0, min=0.1,
                  help='Seconds between two polls of one waiter; the '
-                      'harness never polls faster than this.'),
+                      'harness never polls faster than this. A healing '
+                      'run polls several APIs at once and waits this '
+                      'long per request it made, so that it sends one '
+                      'request per this many seconds.'),
     # Deadlines of the set-up steps.
     cfg.IntOpt('stack_timeout_s', default=600, min=1,
                help='Seconds a Heat stack may take to reach a *_COMPLETE '

@@ -70,6 +70,19 @@ class Fault(object):
         """Ids of the members of ``state`` this fault hits."""
         return set()
 
+    def hosts_cut_off(self):
+        """Hosts this fault cuts off now: their instances do not run.
+
+        Nova says so only later (service_down_time) or never (a fast
+        evacuation moves them first); the harness knows at once.
+        """
+        return set()
+
+    @property
+    def active(self):
+        """Injected and not undone yet."""
+        return self._armed and not self._undone
+
     # -- the contract ---------------------------------------------------
     def inject(self, test):
         """Check, register the undo, then act. Returns ``record``."""
@@ -222,6 +235,14 @@ class NicDown(Fault):
             return {self.server_id} & state.ids()
         return set(m.id for m in state.members if m.host == self.host)
 
+    def hosts_cut_off(self):
+        if not self.active or not self.host or self.server_id:
+            return set()
+        if (self.duration_s is not None and
+                self.clock() >= self.t_fault + self.duration_s):
+            return set()
+        return {self.host}
+
     def _ip(self, state):
         return '%sip link set %s %s' % (self.prefix, shlex.quote(self.nic),
                                         state)
@@ -347,6 +368,9 @@ class HostStop(Fault):
 
     def affected(self, state):
         return set(m.id for m in state.members if m.host == self.host)
+
+    def hosts_cut_off(self):
+        return {self.host} if self.active else set()
 
     def _computes(self, **filters):
         with compute_microversion(SERVICE_UPDATE_MICROVERSION):

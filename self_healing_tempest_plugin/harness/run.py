@@ -6,7 +6,9 @@
 
 It proves the cluster is healthy, injects the fault (whose undo is a
 cleanup), then polls through the one Waiter: on each poll the observer of
-the next unseen phase (detect, then act) and the cluster state. It fills
+the next unseen phase (detect, then act) and the cluster state, spaced so
+that the run sends one request per ``poll_interval_s`` (an observer says
+how many requests it makes in its ``calls`` attribute, default 1). It fills
 the timeline, fails at once on a broken invariant or a missed deadline,
 and returns when the recovered state has held for the steady window. The
 timeline is attached to the result and written to [self_healing]
@@ -62,6 +64,9 @@ class HealingRun(object):
     :param invariants: ``sampler.Invariants``; default from config.
     :param deadlines: ``deadlines.Deadlines``; default from config.
     :param steady_window_s: default [self_healing] steady_window_s.
+    :param poll_interval_s: seconds per request (default and floor:
+        [self_healing] poll_interval_s).
+    :param cluster_calls: requests ``cluster_state`` makes per call.
     :param scenario_name: the scenario's name, for the report (default:
         the report derives it from the test id).
     :param expect_missed_phase: a negative scenario's expected miss
@@ -75,7 +80,7 @@ class HealingRun(object):
                  invariants=None, deadlines=None, steady_window_s=None,
                  poll_interval_s=None, timeline_dir=None, conf=None,
                  clock=time.time, sleep=time.sleep, scenario_name=None,
-                 expect_missed_phase=None):
+                 expect_missed_phase=None, cluster_calls=1):
         conf = conf or _conf()
         self.test = test
         self.fault = fault
@@ -89,6 +94,7 @@ class HealingRun(object):
                                 else steady_window_s)
         self.poll_interval_s = max(conf.poll_interval_s,
                                    poll_interval_s or 0)
+        self.cluster_calls = cluster_calls
         self.timeline_dir = (conf.timeline_dir if timeline_dir is None
                              else timeline_dir)
         self.clock = clock
@@ -114,7 +120,8 @@ class HealingRun(object):
             'fault': self.fault.kind,
             'observed': [phase for phase, _ in self.observers],
             'steady_window_s': self.steady_window_s,
-            'poll_interval_s': self.poll_interval_s}
+            'poll_interval_s': self.poll_interval_s,
+            'cluster_calls': self.cluster_calls}
         if scenario_name is not None:
             scenario['name'] = scenario_name
         if expect_missed_phase is not None:
@@ -150,8 +157,6 @@ class HealingRun(object):
                     source=seen.source, detail=seen.detail,
                     not_before=self._not_before.get(phase))
             return
-        # Every phase seen: the cluster is the only call left per poll.
-        self._waiter.interval_s = self.poll_interval_s
 
     def _check_phase_deadlines(self, elapsed):
         t_fault = self.fault.t_fault
@@ -167,8 +172,22 @@ class HealingRun(object):
                     name, deadline, late, self._last_state(),
                     seen_phases=[m.name for m in self.timeline.marks])
 
+    def _next_observer(self):
+        for phase, observer in self.observers:
+            if self.timeline.phase(phase) is None:
+                return observer
+        return None
+
+    def _interval(self):
+        """Seconds until the next poll: one per request it will make."""
+        observer = self._next_observer()
+        calls = self.cluster_calls + (
+            getattr(observer, 'calls', 1) if observer else 0)
+        return self.poll_interval_s * calls
+
     def _step(self):
         self._observe_next_phase()
+        self._waiter.interval_s = self._interval()
         state, t = self._sample()
         elapsed = t - self.fault.t_fault
         if self.sampler.breaches:
@@ -235,12 +254,10 @@ class HealingRun(object):
             self.sampler.faulted_ids)
         self.timeline.mark(tl.FAULT_INJECTED, at=self.fault.t_fault,
                            source=self.fault.kind, detail=self.fault.record)
-        calls_per_poll = 2 if self.observers else 1
+        first = self._interval()
         self._waiter = waiters.Waiter(
-            self.poll_interval_s * calls_per_poll,
-            self.deadlines.recover_s + self.steady_window_s +
-            2 * calls_per_poll * self.poll_interval_s,
-            clock=self.clock, sleep=self.sleep)
+            first, self.deadlines.recover_s + self.steady_window_s +
+            2 * first, clock=self.clock, sleep=self.sleep)
         self._waiter.until(self._step, bool, 'healing of %s' % (
             self.fault.kind), 'recovered and steady for %s s' % (
                 self.steady_window_s), describe=lambda done: (

@@ -14,8 +14,23 @@ import tempest.test
 from self_healing_tempest_plugin.common import waiters
 from self_healing_tempest_plugin.harness import deadlines as dl
 from self_healing_tempest_plugin.harness import run
+from self_healing_tempest_plugin.harness import sampler as sp
 
 CONF = config.CONF
+# The status of a server Nova calls ACTIVE on a host whose compute service
+# is down: it does not run.
+HOST_DOWN = 'HOST_DOWN'
+
+
+def server_member(server_id, server, down_hosts=()):
+    """A ``sampler.Member`` of a server as Nova lists it (None: gone)."""
+    if server is None:
+        return sp.Member(server_id, sp.GONE)
+    host = server.get('OS-EXT-SRV-ATTR:host')
+    status = server['status']
+    if status == 'ACTIVE' and host in down_hosts:
+        status = HOST_DOWN
+    return sp.Member(server_id, status, host=host)
 
 
 class BaseSelfHealingTest(tempest.test.BaseTestCase):
@@ -81,12 +96,18 @@ class BaseSelfHealingTest(tempest.test.BaseTestCase):
         """A waiter polling at [self_healing] poll_interval_s."""
         return waiters.Waiter(CONF.self_healing.poll_interval_s, timeout_s)
 
+    def down_hosts(self):
+        """Hosts whose nova-compute service Nova reports down."""
+        return set(s['host'] for s in self.admin_services_client.
+                   list_services(binary='nova-compute')['services']
+                   if s['state'] != 'up')
+
     def healing_run(self, scenario, fault, cluster_state, detect, act,
-                    calls_per_poll):
+                    cluster_calls):
         """The scenario's healing run (deadlines, invariants, window).
 
-        Each poll makes ``calls_per_poll`` requests for two phases at once:
-        its spacing keeps the harness near one request per second.
+        ``cluster_state`` makes ``cluster_calls`` requests; the run spaces
+        its polls to one request per [self_healing] poll_interval_s.
         """
         conf = CONF.self_healing
         return run.HealingRun(
@@ -94,7 +115,8 @@ class BaseSelfHealingTest(tempest.test.BaseTestCase):
             invariants=scenario.invariants(conf),
             deadlines=scenario.deadlines(conf),
             steady_window_s=scenario.steady_window_s(conf),
-            poll_interval_s=conf.poll_interval_s * calls_per_poll / 2,
+            poll_interval_s=conf.poll_interval_s,
+            cluster_calls=cluster_calls,
             scenario_name=scenario.name,
             expect_missed_phase=scenario.expect_missed_phase)
 

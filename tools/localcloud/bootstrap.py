@@ -2,6 +2,7 @@
 import os
 import urllib.parse
 
+from localcloud import api
 from localcloud import layout as L
 
 # service name -> (catalog type, endpoint URL)
@@ -92,6 +93,38 @@ def identity(sess):
         name='heat_domain_admin', domain_id=domain['id'])
     _grant(sess, domain['id'], hda['id'], roles['admin'], target='domains')
     return {'service_project_id': service['id']}
+
+
+def rehash_passwords(sess, extra_users=()):
+    """Store the tool's users' passwords at Keystone's configured cost.
+
+    Keystone checks a password at the cost it was stored with, so a user
+    made under an earlier setting stays slow until its password is set
+    again. The admin goes last: the change revokes its tokens, so the
+    session authenticates again, until a new token is accepted (Keystone
+    compares revocations by the second). Returns the users rehashed.
+    """
+    wanted = [(name, 'default') for name in
+              SERVICE_USERS + (MONITOR_USER,) + tuple(extra_users)]
+    heat = _find(sess, 'domains', 'domains', name='heat')
+    if heat:
+        wanted.append(('heat_domain_admin', heat['id']))
+    wanted.append(('admin', 'default'))
+    done = []
+    for name, domain_id in wanted:
+        user = _find(sess, 'users', 'users', name=name, domain_id=domain_id)
+        if user:
+            sess.request('PATCH', 'identity', '/users/%s' % user['id'],
+                         {'user': {'password': L.PASSWORD}})
+            done.append(name)
+
+    def accepted():
+        sess.authenticate()
+        return sess.request('GET', 'identity', '/users' + _q(name='admin'),
+                            expect=None)[0] == 200
+    api.wait_for(accepted, 30, interval=0.5,
+                 what='an admin token after its password was set again')
+    return done
 
 
 def image(sess, lay):

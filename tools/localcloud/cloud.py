@@ -145,11 +145,19 @@ class Cloud:
             with step('Keystone database and bootstrap') as r:
                 done = dbsync.run(lay, self.paths, [dbsync.KEYSTONE])
                 r['note'] = ' '.join(done) or 'done before'
-            with step('Keystone up, service users and catalog'):
+            with step('Keystone up, service users and catalog') as r:
                 self.start(services.stage(1))
                 sess = api.Session()
                 bootstrap.identity(sess)
                 telemetry.register(sess, controller=hostnet.CONTROLLER)
+                rounds = L.tunable('keystone', 'identity',
+                                   'password_hash_rounds')
+                if state.load(lay).get('password_hash_rounds') != rounds:
+                    rehashed = bootstrap.rehash_passwords(
+                        sess, (telemetry.SERVICE_USER,))
+                    state.mark(lay, 'password_hash_rounds', rounds)
+                    r['note'] = '%d passwords hashed at %d rounds' % (
+                        len(rehashed), rounds)
                 sess.authenticate()     # a token whose catalog is complete
             with step('databases of the other services') as r:
                 r['note'] = ' '.join(syncs.result()) or 'done before'

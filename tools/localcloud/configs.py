@@ -76,6 +76,8 @@ def keystone(lay):
     return {'keystone/keystone.conf': ini.render({
         'DEFAULT': {},
         'database': {'connection': L.db_url('keystone')},
+        'identity': {'password_hash_rounds': _tun(
+            'keystone', 'identity', 'password_hash_rounds')},
         'token': {'provider': 'fernet'},
         'fernet_tokens': {'key_repository': os.path.join(keys, 'fernet')},
         'fernet_receipts': {'key_repository': os.path.join(keys, 'fernet')},

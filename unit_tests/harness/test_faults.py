@@ -194,6 +194,14 @@ class HostStopTest(testtools.TestCase):
         self.assertFalse(self.lock.held)
         self.assertIn('service_up_at', record)
 
+    def test_cuts_its_host_off_from_inject_to_undo(self):
+        fault = self._fault()
+        self.assertEqual(set(), fault.hosts_cut_off())
+        fault.inject(self.test)
+        self.assertEqual({'c1'}, fault.hosts_cut_off())
+        self.assertEqual([], self.test.run_cleanups())
+        self.assertEqual(set(), fault.hosts_cut_off())
+
     def test_refuses_with_one_compute_up(self):
         self.states['c2'] = 'down'
         fault = self._fault()
@@ -342,3 +350,30 @@ class InterProcessLockTest(testtools.TestCase):
         self.assertEqual('/some/dir', locks.lock_dir(conf))
         conf.fault_lock_dir = ''
         self.assertTrue(locks.lock_dir(conf))
+
+
+class NicDownCutOffTest(testtools.TestCase):
+    """Which host a NIC fault cuts off, and until when (no SSH needed)."""
+
+    def setUp(self):
+        super(NicDownCutOffTest, self).setUp()
+        self.clock = fakes.FakeClock()
+
+    def _injected(self, **kwargs):
+        ssh_client = mock.Mock(**{'exec_command.return_value': ''})
+        fault = faults.NicDown(ssh_client, 'eth0', carries_ssh=False,
+                               clock=self.clock, sleep=self.clock.sleep,
+                               **kwargs)
+        self.assertEqual(set(), fault.hosts_cut_off())
+        fault.inject(fakes.FakeTest())
+        return fault
+
+    def test_its_host_until_the_link_comes_back(self):
+        fault = self._injected(host='c1', duration_s=30)
+        self.assertEqual({'c1'}, fault.hosts_cut_off())
+        self.clock.sleep(31)
+        self.assertEqual(set(), fault.hosts_cut_off())
+
+    def test_a_guest_nic_cuts_no_host_off(self):
+        fault = self._injected(host='c1', server_id='s1')
+        self.assertEqual(set(), fault.hosts_cut_off())

@@ -14,8 +14,9 @@ def since():
     return FAULT_AT
 
 
-def _transition(timestamp, state='alarm'):
-    return {'type': 'state transition', 'timestamp': timestamp,
+def _transition(timestamp, state='alarm', alarm_id='a1'):
+    return {'alarm_id': alarm_id, 'type': 'state transition',
+            'timestamp': timestamp,
             'detail': '{"state": "%s", "transition_reason": "hit"}' % state}
 
 
@@ -25,27 +26,44 @@ class AlarmFiredTest(testtools.TestCase):
         super(AlarmFiredTest, self).setUp()
         self.client = mock.Mock()
 
+    def test_one_query_for_every_alarm_since_the_fault_second(self):
+        self.client.query_alarm_history.return_value = []
+        observers.alarm_fired(self.client, ['a1', 'a2', 'a3'], since)()
+        self.client.query_alarm_history.assert_called_once_with(
+            filter_expr={'and': [
+                {'in': {'alarm_id': ['a1', 'a2', 'a3']}},
+                {'=': {'type': 'state transition'}},
+                {'>=': {'timestamp': '2026-11-22T00:16:35'}}]},
+            orderby=[{'timestamp': 'asc'}])
+
     def test_not_yet_when_no_transition_after_the_fault(self):
-        self.client.alarm_history.return_value = [
+        self.client.query_alarm_history.return_value = [
             _transition('2026-11-22T00:16:30.000000'),
-            {'type': 'creation', 'timestamp': '2026-11-22T00:16:40',
+            {'alarm_id': 'a1', 'type': 'creation',
+             'timestamp': '2026-11-22T00:16:40',
              'detail': '{"state": "alarm"}'},
             _transition('2026-11-22T00:16:41', state='ok')]
         self.assertIsNone(observers.alarm_fired(
             self.client, ['a1'], since)())
 
-    def test_transition_after_the_fault_carries_aodh_time(self):
-        histories = {'a1': [], 'a2': [
-            _transition('2026-11-22T00:16:36.369488')]}
-        self.client.alarm_history.side_effect = histories.get
+    def test_earliest_transition_is_the_detection_with_aodh_time(self):
+        self.client.query_alarm_history.return_value = [
+            _transition('2026-11-22T00:16:39', alarm_id='a1'),
+            _transition('2026-11-22T00:16:36.369488', alarm_id='a2')]
         seen = observers.alarm_fired(self.client, ['a1', 'a2'], since)()
         self.assertEqual('2026-11-22T00:16:36.369488', seen.cloud_time)
         self.assertEqual('a2', seen.detail['alarm_id'])
         self.assertEqual('aodh alarm history', seen.source)
 
+    def test_an_alarm_not_asked_for_does_not_count(self):
+        self.client.query_alarm_history.return_value = [
+            _transition('2026-11-22T00:16:36', alarm_id='other')]
+        self.assertIsNone(observers.alarm_fired(
+            self.client, ['a1'], since)())
+
     def test_since_is_read_at_call_time(self):
         moments = {'t': None}
-        self.client.alarm_history.return_value = [
+        self.client.query_alarm_history.return_value = [
             _transition('2026-11-22T00:16:36')]
         observe = observers.alarm_fired(self.client, ['a1'],
                                         lambda: moments['t'])
@@ -63,13 +81,13 @@ class AlarmStatesTest(testtools.TestCase):
         self.client = mock.Mock()
 
     def test_insufficient_data_counts_only_where_asked(self):
-        histories = {
-            'threshold': [_transition('2026-11-22T00:16:50',
-                                      state='insufficient data')],
-            'missing': [_transition('2026-11-22T00:16:40', state='ok'),
-                        _transition('2026-11-22T00:16:45',
-                                    state='insufficient data')]}
-        self.client.alarm_history.side_effect = histories.get
+        self.client.query_alarm_history.return_value = [
+            _transition('2026-11-22T00:16:40', state='ok',
+                        alarm_id='missing'),
+            _transition('2026-11-22T00:16:45', state='insufficient data',
+                        alarm_id='missing'),
+            _transition('2026-11-22T00:16:44', state='insufficient data',
+                        alarm_id='threshold')]
         seen = observers.alarm_fired(
             self.client, ['threshold', 'missing'], since,
             states={'threshold': 'alarm',
@@ -78,7 +96,7 @@ class AlarmStatesTest(testtools.TestCase):
         self.assertEqual('2026-11-22T00:16:45', seen.cloud_time)
 
     def test_one_state_list_for_every_alarm(self):
-        self.client.alarm_history.return_value = [
+        self.client.query_alarm_history.return_value = [
             _transition('2026-11-22T00:16:45', state='insufficient data')]
         self.assertIsNone(observers.alarm_fired(
             self.client, ['a1'], since)())
@@ -87,8 +105,9 @@ class AlarmStatesTest(testtools.TestCase):
             states=('alarm', 'insufficient data'))())
 
     def test_unreadable_detail_is_no_transition(self):
-        self.client.alarm_history.return_value = [
-            {'type': 'state transition', 'timestamp': '2026-11-22T00:16:45',
+        self.client.query_alarm_history.return_value = [
+            {'alarm_id': 'a1', 'type': 'state transition',
+             'timestamp': '2026-11-22T00:16:45',
              'detail': 'not json "alarm"'}]
         self.assertIsNone(observers.alarm_fired(
             self.client, ['a1'], since)())

@@ -139,7 +139,8 @@ class HealingRunTest(testtools.TestCase):
         self.assertEqual({'name': 'autoheal_delete_member',
                           'fault': 'instance_delete',
                           'observed': [tl.DETECTED, tl.ACTION_STARTED],
-                          'steady_window_s': 5, 'poll_interval_s': 1.0},
+                          'steady_window_s': 5, 'poll_interval_s': 1.0,
+                          'cluster_calls': 1},
                          data['scenario'])
 
     def test_records_the_overrides_and_the_expected_miss(self):
@@ -165,6 +166,32 @@ class HealingRunTest(testtools.TestCase):
         self.assertLessEqual(
             len(self.cloud.calls),
             1.05 * (self.clock.now - self.cloud.calls[0][1]) + 2)
+
+    def test_one_request_per_interval_whatever_each_poll_asks(self):
+        # Detect makes 2 requests, act 1, the cluster 2: polls 4 s apart
+        # until detected, 3 s until acted, then 2 s.
+        self.cloud.act_at, self.cloud.heal_at = 16, 24
+
+        def detect():
+            return self.cloud.detect()
+        detect.calls = 2
+        self._run(detect=detect, cluster_calls=2).run()
+
+        def gaps(kind):
+            times = [t for what, t in self.cloud.calls if what == kind]
+            return sorted(set(round(b - a, 6)
+                              for a, b in zip(times, times[1:])))
+        self.assertEqual([4.0], gaps('detect'))
+        self.assertEqual([3.0], gaps('act'))
+        states = [t for what, t in self.cloud.calls if what == 'state']
+        self.assertEqual(2.0, round(states[-1] - states[-2], 6))
+        # One request per second from the fault on, but for the last
+        # poll's own (at most 4); the first call is the baseline.
+        calls = [what for what, _ in self.cloud.calls[1:]]
+        requests = (2 * calls.count('state') + 2 * calls.count('detect') +
+                    calls.count('act'))
+        elapsed = self.clock.now - self.cloud.t_fault
+        self.assertLessEqual(requests, elapsed + 4)
 
     def _fails(self, error_class, **kwargs):
         error = self.assertRaises(error_class, self._run(**kwargs).run)

@@ -4,7 +4,7 @@ import testtools
 
 from self_healing_tempest_plugin.harness import sampler as sp
 from self_healing_tempest_plugin.harness import timeline as tl
-from self_healing_tempest_plugin.tests.scenario import heat_group
+from self_healing_tempest_plugin.tests import base
 from self_healing_tempest_plugin.tests.scenario import per_vm_group as pv
 
 
@@ -23,16 +23,16 @@ class MemberTest(testtools.TestCase):
 
     def test_active_on_a_down_host_does_not_run(self):
         server = {'status': 'ACTIVE', 'OS-EXT-SRV-ATTR:host': 'host1'}
-        member = heat_group._member('s1', server, {'host1'})
-        self.assertEqual(heat_group.HOST_DOWN, member.status)
+        member = base.server_member('s1', server, {'host1'})
+        self.assertEqual(base.HOST_DOWN, member.status)
         self.assertFalse(member.healthy)
-        self.assertTrue(heat_group._member('s1', server, {'host2'}).healthy)
+        self.assertTrue(base.server_member('s1', server, {'host2'}).healthy)
 
     def test_other_states_and_gone_servers(self):
         server = {'status': 'BUILD', 'OS-EXT-SRV-ATTR:host': 'host1'}
         self.assertEqual('BUILD',
-                         heat_group._member('s1', server, {'host1'}).status)
-        self.assertEqual('DELETED', heat_group._member('s1', None).status)
+                         base.server_member('s1', server, {'host1'}).status)
+        self.assertEqual('DELETED', base.server_member('s1', None).status)
 
 
 class MarkReplacementTest(testtools.TestCase):

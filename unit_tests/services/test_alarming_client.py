@@ -70,6 +70,13 @@ class AlarmingClientTest(base.ClientTestCase):
              query={'q.field': 'type', 'q.op': 'eq',
                     'q.value': 'state transition'},
              reply=[{'type': 'state transition'}]),
+        Case('query_alarm_history', 'query_alarm_history',
+             kwargs={'filter_expr': {'in': {'alarm_id': ['a1', 'a2']}},
+                     'orderby': [{'timestamp': 'asc'}], 'limit': 5},
+             method='POST', path='query/alarms/history',
+             body={'filter': '{"in": {"alarm_id": ["a1", "a2"]}}',
+                   'orderby': '[{"timestamp": "asc"}]', 'limit': 5},
+             reply=[{'type': 'state transition', 'alarm_id': 'a2'}]),
     ]
 
 

@@ -26,12 +26,8 @@ CONF = config.CONF
 ALARM_TYPE = 'OS::Aodh::EventAlarm'
 WORKFLOW_TYPE = 'OS::Mistral::Workflow'
 SETTLED = ('CREATE_COMPLETE', 'UPDATE_COMPLETE')
-# Requests per poll of the healing window: list servers, show stack, and
-# one observer call; HealingRun spaces its polls for two.
-CALLS_PER_POLL = 3.0
-# The status of a server Nova calls ACTIVE on a host whose compute service
-# is down: it does not run.
-HOST_DOWN = 'HOST_DOWN'
+# Requests of one cluster state (group_state): show stack, list servers.
+CLUSTER_CALLS = 2
 
 
 def _output(stack_body, key):
@@ -40,17 +36,6 @@ def _output(stack_body, key):
             return output['output_value']
     raise AssertionError('stack %s has no %s output; outputs: %s' % (
         stack_body.get('stack_name'), key, stack_body.get('outputs')))
-
-
-def _member(server_id, server, down_hosts=()):
-    """A ``sampler.Member`` of a server as Nova lists it (None: gone)."""
-    if server is None:
-        return sp.Member(server_id, sp.GONE)
-    host = server.get('OS-EXT-SRV-ATTR:host')
-    status = server['status']
-    if status == 'ACTIVE' and host in down_hosts:
-        status = HOST_DOWN
-    return sp.Member(server_id, status, host=host)
 
 
 class HeatGroupFlowTest(base.BaseSelfHealingTest):
@@ -158,12 +143,6 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
                     pass
 
     # -- observation ----------------------------------------------------
-    def down_hosts(self):
-        """Hosts whose nova-compute service Nova reports down."""
-        return set(s['host'] for s in self.admin_services_client.
-                   list_services(binary='nova-compute')['services']
-                   if s['state'] != 'up')
-
     def group_state(self, stack):
         """A ``ClusterState`` callable: the group as Heat and Nova see it.
 
@@ -189,7 +168,7 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
                                project_id=project_id)['servers'])
             refs = _output(body, 'member_ids') or []
             ids = list(refs) + sorted(set(servers) - set(refs))
-            members = [_member(i, servers.get(i)) for i in ids]
+            members = [base.server_member(i, servers.get(i)) for i in ids]
             # Nova's last change of any member: when the recovered state
             # began (a new member ACTIVE, or the kept one back to ACTIVE).
             changed = max([s['updated'] for s in servers.values()] or
@@ -271,7 +250,7 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
                                          since_fault),
             act=observers.execution_started(self.workflow_client,
                                             workflows, since_fault),
-            calls_per_poll=CALLS_PER_POLL).run()
+            cluster_calls=CLUSTER_CALLS).run()
         return stack, timeline
 
     def run_scenario(self, scenario):

@@ -38,8 +38,8 @@ HOST_ALARM_ENTITY = 'host_alarm'
 # The template's instance entity: scoped to the project of the run's
 # servers, so that a run acts on its own instances only.
 INSTANCE_ENTITY = 'instance'
-# Requests per poll: one server list and one or two observer calls.
-CALLS_PER_POLL = 3.0
+# Requests of one cluster state (servers_state): list servers, services.
+CLUSTER_CALLS = 2
 
 
 def scope_to_project(template, project_id):
@@ -205,8 +205,14 @@ class HostFaultFlowTest(base.BaseSelfHealingTest):
                 set(server_ids) - ids))
 
     # -- observation ----------------------------------------------------
-    def servers_state(self, server_ids):
-        """The servers as Nova sees them: one admin list per poll."""
+    def servers_state(self, server_ids, cut_off=set):
+        """The servers as Nova sees them: one admin server list and one
+        service list per poll. A server Nova still calls ACTIVE reads
+        HOST_DOWN on a host whose compute service is down (fenced, or
+        silent) or that ``cut_off()`` names (the fault's host, from the
+        fault on): it does not run. So the health band shows the fault
+        even when the evacuation is too quick for a poll to see it REBUILD.
+        """
         project_id = self.os_admin.credentials.project_id
 
         def state():
@@ -214,10 +220,8 @@ class HostFaultFlowTest(base.BaseSelfHealingTest):
                            self.admin_servers_client.list_servers(
                                detail=True, all_tenants=True,
                                project_id=project_id)['servers'])
-            members = [sp.Member(i, servers[i]['status'] if i in servers
-                                 else sp.GONE,
-                                 host=servers.get(i, {}).get(
-                                     'OS-EXT-SRV-ATTR:host'))
+            down = self.down_hosts() | set(cut_off())
+            members = [base.server_member(i, servers.get(i), down)
                        for i in server_ids]
             changed = max([servers[i]['updated'] for i in server_ids
                            if i in servers] or [None])
@@ -259,6 +263,8 @@ class HostFaultFlowTest(base.BaseSelfHealingTest):
                 source='operator (the test) started mistral executions',
                 execution_ids=[e['id'] for e in started],
                 instances=sorted(done))
+        # Per poll: Vitrage's instances and alarms, Nova's servers.
+        act.calls = 3
         return act
 
     # -- the host afterwards --------------------------------------------
@@ -334,7 +340,12 @@ class HostFaultFlowTest(base.BaseSelfHealingTest):
         alarm_name, = _raised_alarm_names(template)
         self.deploy_template(template)
         self.wait_vitrage_sees(server_ids, host)
-        cluster_state = self.servers_state(server_ids)
+        fault = None
+        # The lambda reads ``fault`` when it polls: None for the healthy
+        # baseline, then the injected fault.
+        cluster_state = self.servers_state(
+            server_ids, cut_off=lambda: fault.hosts_cut_off() if fault
+            else set())
         healthy = cluster_state()
         fault = self.host_fault(scenario, host, healthy,
                                 self.admin_servers_client)
@@ -350,7 +361,7 @@ class HostFaultFlowTest(base.BaseSelfHealingTest):
             detect=observers.vitrage_alarms_raised(
                 self.admin_rca_client, alarm_name,
                 lambda: fault.affected(healthy), since),
-            act=act, calls_per_poll=CALLS_PER_POLL).run()
+            act=act, cluster_calls=CLUSTER_CALLS).run()
         return fault, healthy, workflow, timeline, host
 
     def run_scenario(self, scenario):

@@ -37,8 +37,8 @@ CONF = config.CONF
 TRAITS_MICROVERSION = '1.6'
 # The stack output a poster outside the project needs (group.yaml).
 QUEUE_OUTPUT = 'heal_queue'
-# Requests per poll: one stack show, one server list, one observer call.
-CALLS_PER_POLL = 3.0
+# Requests of one cluster state (group_state): show stack, list servers.
+CLUSTER_CALLS = 2
 
 
 @contextlib.contextmanager
@@ -251,7 +251,7 @@ class IntegratedFlowTest(host_flows.HostFaultFlowTest,
                 lambda: fault.affected(healthy), since),
             act=observers.execution_started(self.workflow_client,
                                             heal_workflows, since),
-            calls_per_poll=CALLS_PER_POLL).run()
+            cluster_calls=CLUSTER_CALLS).run()
         return stack, fault, healthy, relay, heal_workflows, timeline, host
 
     def run_scenario(self, scenario):

@@ -24,6 +24,7 @@ from self_healing_tempest_plugin.harness import build
 from self_healing_tempest_plugin.harness import observers
 from self_healing_tempest_plugin.harness import sampler as sp
 from self_healing_tempest_plugin.harness import timeline as tl
+from self_healing_tempest_plugin.tests import base
 from self_healing_tempest_plugin.tests.scenario import heat_group
 
 CONF = config.CONF
@@ -47,8 +48,8 @@ ARMED_STATE = {MISSING_SAMPLE: 'ok', NO_EXECUTION: 'ok',
 REPLACEMENT_ACTIVE = 'REPLACEMENT_ACTIVE'
 EXTRA_REMOVED = 'EXTRA_REMOVED'
 HOST_RESTORED = 'HOST_RESTORED'
-# Requests per poll: stack show, server list, service list, one observer.
-CALLS_PER_POLL = 4.0
+# Requests of one cluster state: show stack, list servers, list services.
+CLUSTER_CALLS = 3
 
 
 def cpu_threshold_ns(percent, granularity_s, vcpus=1):
@@ -154,7 +155,7 @@ class PerVmGroupFlowTest(heat_group.HeatGroupFlowTest):
             refs = [i for group in groups.values() for i in group]
             ids = refs + sorted(set(servers) - set(refs))
             down = self.down_hosts()
-            members = [heat_group._member(i, servers.get(i), down)
+            members = [base.server_member(i, servers.get(i), down)
                        for i in ids]
             # No cloud time: the last change is a server's removal, which
             # the list no longer shows; EXTRA_REMOVED carries Heat's time.
@@ -198,7 +199,7 @@ class PerVmGroupFlowTest(heat_group.HeatGroupFlowTest):
                 states=healing_alarms),
             act=observers.heat_signal(self.orchestration_client, stack,
                                       [SCALE_UP], since),
-            calls_per_poll=CALLS_PER_POLL).run()
+            cluster_calls=CLUSTER_CALLS).run()
         return stack, fault, healthy, timeline, cluster_state
 
     def run_scenario(self, scenario):
