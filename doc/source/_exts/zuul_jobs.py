@@ -14,34 +14,36 @@
 
 They list the jobs of ``zuul.d/`` (the ``zuul_jobs_dir`` conf value) and
 the project templates the project uses, read at build time. An unreadable
-configuration stops the build naming the file.
+configuration is an error naming the file (a failed build under -W).
 """
 
 import glob
 import os
 
 from docutils import nodes
-from docutils.parsers.rst import Directive
-from sphinx import errors
+from sphinx.util import docutils as sphinx_docutils
+from sphinx.util import logging
 
 import doctable
 import zuul_jobs_table
 
+LOG = logging.getLogger(__name__)
 WIDTHS = (14, 10, 8, 8, 14, 30)
 
 
-class _ZuulDirective(Directive):
+class _ZuulDirective(sphinx_docutils.SphinxDirective):
     has_content = False
 
     def items(self):
-        env = self.state.document.settings.env
+        env = self.env
         directory = env.config.zuul_jobs_dir
         for path in sorted(glob.glob(os.path.join(directory, '*.yaml'))):
             env.note_dependency(path)
         try:
             return zuul_jobs_table.load(directory)
         except zuul_jobs_table.ZuulConfigError as exc:
-            raise errors.ExtensionError(str(exc))
+            LOG.error('%s', exc, location=self.get_location())
+            return []
 
 
 class ZuulJobsDirective(_ZuulDirective):
