@@ -148,7 +148,7 @@ def _check_row(index, row, files):
 def check(data):
     """Every problem of a loaded table (empty when it renders)."""
     if not isinstance(data, dict):
-        return ['expected a mapping with files: and settings:, got %r'
+        return ['expected a mapping with files: and settings:, got %s'
                 % (type(data).__name__,)]
     problems = ['unknown top-level field %r (known: files, settings)' % key
                 for key in sorted(set(data) - {'files', 'settings'})]
