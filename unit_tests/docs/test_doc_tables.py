@@ -208,9 +208,10 @@ class ZuulJobsTableTest(testtools.TestCase):
         rows = dict((row[0], row) for row in zjt.table_rows(
             zjt.load(self._dir(ZUUL))))
         self.assertEqual(['base-job (abstract)', 'devstack-tempest',
-                          "the parent's", 'master', 'none',
+                          "devstack-tempest's", 'master', 'none',
                           'The base. Two lines.'], rows['base-job (abstract)'])
         self.assertEqual('3 (three)', rows['multi-negative'][2])
+        self.assertEqual("devstack-tempest's", rows['single'][2])
         self.assertEqual('stable/2025.2', rows['multi-negative'][3])
         self.assertEqual('check (template tpl); gate (template tpl)',
                          rows['single'][4])

@@ -103,7 +103,16 @@ def _inherited(job, jobs, key):
     return None
 
 
-def _nodes(nodeset, nodesets):
+def _outside_parent(job, jobs):
+    """The first ancestor defined outside zuul.d (devstack-tempest)."""
+    seen = set()
+    while job.get('parent') in jobs and job.get('name') not in seen:
+        seen.add(job.get('name'))
+        job = jobs[job['parent']]
+    return job.get('parent') or 'base'
+
+
+def _nodes(nodeset, nodesets, outside):
     if isinstance(nodeset, str):
         if nodeset in nodesets:
             return '%d (%s)' % (len(nodesets[nodeset].get('nodes') or []),
@@ -111,7 +120,7 @@ def _nodes(nodeset, nodesets):
         return nodeset
     if isinstance(nodeset, dict):
         return str(len(nodeset.get('nodes') or []))
-    return "the parent's"
+    return "%s's" % outside
 
 
 def _branch(job, jobs):
@@ -139,7 +148,8 @@ def table_rows(items):
         rows.append([
             name + kind,
             job.get('parent') or 'base',
-            _nodes(_inherited(job, jobs, 'nodeset'), nodesets),
+            _nodes(_inherited(job, jobs, 'nodeset'), nodesets,
+                   _outside_parent(job, jobs)),
             _branch(job, jobs),
             '; '.join(used.get(name, [])) or 'none',
             ' '.join(str(job.get('description') or '').split()),
