@@ -38,8 +38,11 @@ class FlowSettingsDirective(sphinx_docutils.SphinxDirective):
     def run(self):
         env = self.env
         path = env.config.flow_settings_file
-        env.note_dependency(path)
         try:
+            if not path:
+                raise flow_settings_table.FlowSettingsError(
+                    '(none)', ['conf.py sets no flow_settings_file'])
+            env.note_dependency(path)
             data = flow_settings_table.load(path)
         except flow_settings_table.FlowSettingsError as exc:
             LOG.error('%s', exc, location=self.get_location())
