@@ -512,9 +512,9 @@ def vitrage_prometheus_conf():
         '  resource: {id: hostname, vitrage_type: vitrage_type}', ''])
 
 
-# Devstack's monitor: as fast as the local cloud's (layout.TUNABLES).
-DEVSTACK_SCRAPE_INTERVAL_S = 2
-DEVSTACK_ALERT_FOR_S = 4
+# The monitor's speed, on devstack and on the local cloud (layout.TUNABLES).
+MONITOR_SCRAPE_INTERVAL_S = 2
+MONITOR_ALERT_FOR_S = 4
 
 
 def parse_targets(text):
@@ -596,10 +596,10 @@ def main(argv=None):
         out += _ini_lines(sections, 'TEMPEST_CONFIG')
     elif args.command == 'prometheus':
         out = [prometheus_yml(parse_targets(args.targets),
-                              DEVSTACK_SCRAPE_INTERVAL_S, args.rules_file,
+                              MONITOR_SCRAPE_INTERVAL_S, args.rules_file,
                               args.alertmanager)]
     elif args.command == 'rules':
-        out = [rules_yml(DEVSTACK_ALERT_FOR_S)]
+        out = [rules_yml(MONITOR_ALERT_FOR_S)]
     elif args.command == 'alertmanager':
         out = [alertmanager_yml(
             value(table, 'devstack', 'vitrage.conf', 'prometheus',
