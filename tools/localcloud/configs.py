@@ -426,8 +426,9 @@ def ceilometer(lay):
         '  - name: event_sink\n'
         '    publishers:\n'
         '      - notifier://?topic=%s\n' % CEILOMETER_EVENT_TOPIC)
+    conf = 'ceilometer/ceilometer.conf'
     return {
-        'ceilometer/ceilometer.conf': with_flows('ceilometer/ceilometer.conf', {
+        conf: with_flows(conf, {
             'DEFAULT': {
                 'transport_url': L.TRANSPORT_URL,
                 'event_pipeline_cfg_file':
