@@ -425,6 +425,10 @@ def tempest_config(enabled, computes, host_addresses, ssh_key_file,
             '%s:%s' % kv for kv in addresses.items())
     if ssh_key_file:
         self_healing['host_ssh_key_file'] = ssh_key_file
+    if monitor:
+        # What the Vitrage flows' templates match: the monitor's alert.
+        self_healing.update(host_alarm_type='prometheus',
+                            host_alarm_name=HOST_ALERT)
     if on['per_vm']:
         # ceilometer-high (settings): samples kept at 1 min granularity.
         self_healing['sample_granularity_s'] = 60

@@ -118,6 +118,8 @@ class Stack:
             f.write(STUBS)
             for name, val in self.env.items():
                 f.write('%s=%s\n' % (name, _sh(val)))
+            # As stack.sh runs plugins (errexit), and stricter (nounset).
+            f.write('set -o errexit -o nounset\n')
             f.write('source %s/settings\n' % DEVSTACK)
             for phase in PHASES:
                 f.write('source %s/plugin.sh stack %s\n' % (DEVSTACK, phase))
@@ -300,6 +302,8 @@ class TestPluginSh(testtools.TestCase):
             self.assertEqual('true', conf[('self_healing_feature_enabled',
                                            on)], on)
         self.assertEqual('c1,c2', conf[('self_healing', 'compute_hosts')])
+        self.assertEqual('ComputeHostUnreachable',
+                         conf[('self_healing', 'host_alarm_name')])
         self.assertEqual('sudo systemctl stop devstack@n-cpu '
                          'prometheus-node-exporter',
                          conf[('self_healing', 'host_stop_command')])
