@@ -42,7 +42,8 @@ class TestReader(testtools.TestCase):
     def test_reads_quotes_comments_and_flow_collections(self):
         text = ('a: {b: 1, c: [x, "y # z", \'it\'\'s\']}  # comment\n'
                 'l:\n  - k: v\n    n: null\n  - plain\n'
-                't: true\nf: 2.5\n')
+                't: true\nf: 2.5\n'
+                'why: a reason folded\n  over two lines\n')
         self.assertEqual(yaml.safe_load(text), fs.parse_yaml(text))
 
     def test_refuses_a_tab_naming_the_line(self):

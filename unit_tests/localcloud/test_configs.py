@@ -31,6 +31,18 @@ class TestConfigs(testtools.TestCase):
                 flows.render_value(flows.value_for(row, 'localcloud')),
                 conf.get(row['section'], {}).get(row['option']), name)
 
+    def test_speed_settings_of_flow_rows_come_from_the_table(self):
+        flows = layout.FLOW_SETTINGS
+        keys = {(layout.FLOW_TABLE['files'][r['file']]['service'],
+                 r['section'], r['option']): flows.value_for(r, 'localcloud')
+                for r in flows.rows(layout.FLOW_TABLE, 'localcloud')}
+        shared = [t for t in layout.TUNABLES
+                  if (t.service, t.section, t.option) in keys]
+        self.assertEqual(3, len(shared))
+        for t in shared:
+            self.assertEqual(keys[(t.service, t.section, t.option)], t.local,
+                             t.option)
+
     def test_devstack_only_rows_stay_out_of_the_local_files(self):
         # Vitrage's aodh datasource is devstack's; the local cloud has none.
         aodh = self.conf('aodh/aodh.conf')
