@@ -37,12 +37,12 @@ function self_healing_cloud {
     fi
 }
 
-# Writes stdin to a root-owned file.
+# Writes stdin to a root-owned file (of group $3 if given).
 function self_healing_write_file {
-    local path=$1 mode=$2 tmp
+    local path=$1 mode=$2 group=${3:-root} tmp
     tmp=$(mktemp)
     cat > "$tmp"
-    sudo install -D -m "$mode" "$tmp" "$path"
+    sudo install -D -m "$mode" -g "$group" "$tmp" "$path"
     rm -f "$tmp"
 }
 
@@ -106,6 +106,8 @@ function self_healing_configure_prometheus {
     self_healing_helper prometheus --rules-file "$rules" \
         --targets "$SELF_HEALING_MONITOR_TARGETS" | \
         self_healing_write_file /etc/prometheus/prometheus.yml 0644
+    promtool check config /etc/prometheus/prometheus.yml || \
+        die $LINENO "/etc/prometheus/prometheus.yml: promtool refuses it"
     sudo systemctl enable prometheus
     sudo systemctl restart prometheus
 }
@@ -137,7 +139,9 @@ function self_healing_start_alertmanager {
     self_healing_helper alertmanager --url "$url" \
         --user "$SELF_HEALING_MONITOR_USER" --password "$SERVICE_PASSWORD" \
         --ca-file "$ca" | \
-        self_healing_write_file /etc/prometheus/alertmanager.yml 0644
+        self_healing_write_file /etc/prometheus/alertmanager.yml 0640 prometheus
+    sudo amtool check-config /etc/prometheus/alertmanager.yml || \
+        die $LINENO "/etc/prometheus/alertmanager.yml: amtool refuses it"
     sudo systemctl enable prometheus-alertmanager
     sudo systemctl restart prometheus-alertmanager
 }

@@ -55,10 +55,13 @@ get_or_add_user_project_role() { record get_or_add_user_project_role "$@"; }
 vitrage_service_url() { echo "http://$SERVICE_HOST/rca"; }
 echo_summary() { :; }
 die() { record die "$@"; exit 1; }
+promtool() { record promtool "$@"; }
 sudo() {
     if [[ "$1" == install && "$2" == -D ]]; then
-        record "sudo install $4 -> $6"
-        { printf 'FILE %s\n' "$6"; cat "$5"; printf 'EOF\n'; } >> "$FILES"
+        local args=("$@")
+        record "sudo install $4 $6 -> ${args[-1]}"
+        { printf 'FILE %s\n' "${args[-1]}"; cat "${args[-2]}"
+          printf 'EOF\n'; } >> "$FILES"
     else
         record sudo "$@"
     fi
@@ -288,6 +291,13 @@ class TestPluginSh(testtools.TestCase):
         self.assertIn('get_or_add_user_project_role admin '
                       'self-healing-monitor service default default', others)
         self.assertIn('sudo systemctl restart prometheus-alertmanager',
+                      others)
+        # Its basic-auth password is for root and Alertmanager only.
+        self.assertIn('sudo install 0640 prometheus -> '
+                      '/etc/prometheus/alertmanager.yml', others)
+        self.assertIn('sudo amtool check-config '
+                      '/etc/prometheus/alertmanager.yml', others)
+        self.assertIn('promtool check config /etc/prometheus/prometheus.yml',
                       others)
         self.assertIn("  - targets: ['10.0.0.3:9100']\n"
                       "    labels: {hostname: c2, vitrage_type: nova.host}",
