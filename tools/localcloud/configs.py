@@ -71,6 +71,37 @@ def _tun(service, section, option):
     return L.tunable(service, section, option)
 
 
+FLOWS = L.FLOW_SETTINGS
+# Placeholder of an option whose value is a row of the flow-settings table
+# (devstack/flow-settings.yaml): it keeps the option's place in the file.
+FLOW = object()
+
+
+def flow_rows(rel):
+    """The table's rows for the local cloud's file ``rel`` (under etc/)."""
+    keys = [k for k, spec in L.FLOW_TABLE['files'].items()
+            if spec['localcloud'] == rel]
+    return [row for row in FLOWS.rows(L.FLOW_TABLE, 'localcloud')
+            if row['file'] in keys]
+
+
+def with_flows(rel, sections):
+    """``sections`` of file ``rel`` with the table's rows set in them.
+
+    A row sets its option where the renderer placed it (FLOW), or at the
+    end of its section; a FLOW no row fills is an error naming it.
+    """
+    for row in flow_rows(rel):
+        sections.setdefault(row['section'], {})[row['option']] = \
+            FLOWS.value_for(row, 'localcloud')
+    for section, options in sections.items():
+        for option, value in options.items():
+            if value is FLOW:
+                raise KeyError('%s [%s] %s: no row in %s' % (
+                    rel, section, option, FLOWS.TABLE))
+    return ini.render(sections)
+
+
 def keystone(lay):
     keys = lay.data('keystone')
     return {'keystone/keystone.conf': ini.render({
@@ -112,15 +143,12 @@ def glance(lay):
     })}
 
 
-# Nova emits legacy (unversioned) notifications: Ceilometer's event traits
-# read them. A second topic feeds Vitrage, so that Vitrage does not compete
-# with Ceilometer for the messages of the shared ``notifications`` queue.
-NOVA_NOTIFICATION_TOPICS = ('notifications', 'vitrage_notifications')
-VITRAGE_TOPIC = 'vitrage_notifications'
-
-
+# Nova's notifications (format, topics) are rows of the flow-settings
+# table: Ceilometer's event traits read the legacy payload, and Vitrage has
+# a topic of its own so that it does not compete with Ceilometer for the
+# messages of the shared ``notifications`` queue.
 def nova(lay):
-    files = {'nova/nova.conf': ini.render({
+    files = {'nova/nova.conf': with_flows('nova/nova.conf', {
         'DEFAULT': {
             'transport_url': L.TRANSPORT_URL,
             'my_ip': L.HOST,
@@ -148,10 +176,9 @@ def nova(lay):
             'ComputeFilter', 'ComputeCapabilitiesFilter',
             'ImagePropertiesFilter']},
         'oslo_concurrency': {'lock_path': lay.data('nova', 'locks')},
-        'oslo_messaging_notifications': {
-            'driver': 'messagingv2', 'topics': NOVA_NOTIFICATION_TOPICS},
-        'notifications': {'notification_format': 'unversioned',
-                          'notify_on_state_change': 'vm_and_task_state'},
+        'oslo_messaging_notifications': {'driver': FLOW, 'topics': FLOW},
+        'notifications': {'notification_format': FLOW,
+                          'notify_on_state_change': FLOW},
         # The image service's internal endpoint is the hosts' (telemetry).
         'glance': dict(telemetry.NOVA_GLANCE, region_name=L.REGION),
         'vnc': {'enabled': False},
@@ -217,56 +244,24 @@ def hosts(lay):
 # The external monitor: Prometheus scrapes each host's node exporter over
 # the host's data NIC; a host that stops answering raises an alert that
 # Alertmanager posts to Vitrage's event API (Prometheus datasource).
-HOST_ALERT = 'ComputeHostUnreachable'
+HOST_ALERT = FLOWS.HOST_ALERT
 
 
 def monitor(lay):
-    targets = '\n'.join(
-        "  - targets: ['%s:%d']\n"
-        "    labels: {hostname: %s, vitrage_type: nova.host}"
-        % (L.HOST, h.exporter_port, h.name) for h in hostnet.HOSTS)
-    interval = '%ds' % _tun('prometheus', 'global', 'scrape_interval')
+    """Prometheus, its rule and Alertmanager: devstack's files, local hosts."""
     return {
-        'prometheus/prometheus.yml': '\n'.join([
-            'global:',
-            '  scrape_interval: %s' % interval,
-            '  scrape_timeout: %s' % interval,
-            '  evaluation_interval: %s' % interval,
-            'rule_files: [%s]' % lay.etc('prometheus', 'rules.yml'),
-            'alerting:',
-            '  alertmanagers:',
-            "  - static_configs: [{targets: ['%s:%d']}]" % (
-                L.HOST, L.PORTS['alertmanager']),
-            'scrape_configs:',
-            '- job_name: compute-hosts',
-            '  static_configs:',
-            targets, '']),
-        'prometheus/rules.yml': '\n'.join([
-            'groups:',
-            '- name: compute-hosts',
-            '  rules:',
-            '  - alert: %s' % HOST_ALERT,
-            '    expr: up{job="compute-hosts"} == 0',
-            '    for: %ds' % _tun('prometheus', 'rules', 'for'),
-            '    labels: {severity: critical}',
-            '    annotations:',
-            '      summary: compute host {{ $labels.hostname }} does not '
-            'answer its monitor', '']),
-        'prometheus/alertmanager.yml': '\n'.join([
-            'route:',
-            '  receiver: vitrage',
-            '  group_by: [alertname, hostname]',
-            '  group_wait: 1s',
-            '  group_interval: 2s',
-            '  repeat_interval: 1h',
-            'receivers:',
-            '- name: vitrage',
-            '  webhook_configs:',
-            '  - url: %s' % L.url('vitrage-api', '/v1/event'),
-            '    send_resolved: true',
-            '    http_config:',
-            '      basic_auth: {username: %s, password: %s}' % (
-                bootstrap.MONITOR_USER, L.PASSWORD), '']),
+        'prometheus/prometheus.yml': FLOWS.prometheus_yml(
+            [(h.name, '%s:%d' % (L.HOST, h.exporter_port))
+             for h in hostnet.HOSTS],
+            _tun('prometheus', 'global', 'scrape_interval'),
+            lay.etc('prometheus', 'rules.yml'),
+            '%s:%d' % (L.HOST, L.PORTS['alertmanager'])),
+        'prometheus/rules.yml': FLOWS.rules_yml(
+            _tun('prometheus', 'rules', 'for')),
+        'prometheus/alertmanager.yml': FLOWS.alertmanager_yml(
+            L.flow_value('vitrage.conf', 'prometheus', 'receiver'),
+            L.url('vitrage-api', '/v1/event'), bootstrap.MONITOR_USER,
+            L.PASSWORD),
     }
 
 
@@ -276,7 +271,7 @@ def neutron(lay):
     Servers on this cloud have no ports; Nova still asks the Networking API
     for ports and security groups.
     """
-    return {'neutron/neutron.conf': ini.render({
+    return {'neutron/neutron.conf': with_flows('neutron/neutron.conf', {
         'DEFAULT': {
             'core_plugin': 'ml2',
             'service_plugins': '',
@@ -327,14 +322,14 @@ def heat(lay):
         'keystone_authtoken': authtoken('heat'),
         'oslo_policy': {'policy_file': lay.etc('heat', 'policy.yaml')},
     }
-    return {'heat/heat.conf': ini.render(conf),
+    return {'heat/heat.conf': with_flows('heat/heat.conf', conf),
             # The job's leak check lists every project's stacks (Heat
             # denies that to everybody by default).
             'heat/policy.yaml': '"stacks:global_index": "role:admin"\n'}
 
 
 def mistral(lay):
-    return {'mistral/mistral.conf': ini.render({
+    return {'mistral/mistral.conf': with_flows('mistral/mistral.conf', {
         'DEFAULT': {'transport_url': L.TRANSPORT_URL},
         'api': {'host': L.HOST, 'port': L.PORTS['mistral'],
                 'api_workers': _tun('mistral', 'api', 'api_workers')},
@@ -359,7 +354,7 @@ def mistral(lay):
 
 
 def zaqar(lay):
-    return {'zaqar/zaqar.conf': ini.render({
+    return {'zaqar/zaqar.conf': with_flows('zaqar/zaqar.conf', {
         'DEFAULT': {'auth_strategy': 'keystone', 'unreliable': True},
         'drivers': {'transport': 'wsgi', 'message_store': 'redis',
                     'management_store': 'sqlalchemy'},
@@ -379,18 +374,16 @@ def zaqar(lay):
 
 
 def aodh(lay):
-    return {'aodh/aodh.conf': ini.render({
+    return {'aodh/aodh.conf': with_flows('aodh/aodh.conf', {
         'DEFAULT': {
             'transport_url': L.TRANSPORT_URL,
             'auth_strategy': 'keystone',
-            'event_alarm_cache_ttl': _tun('aodh', 'DEFAULT',
-                                          'event_alarm_cache_ttl'),
+            'event_alarm_cache_ttl': FLOW,
         },
         'api': {'paste_config': lay.etc('aodh', 'api-paste.ini')},
         'database': {'connection': L.db_url('aodh')},
-        'evaluator': {'evaluation_interval':
-                      _tun('aodh', 'evaluator', 'evaluation_interval')},
-        'listener': {'event_alarm_topic': 'alarm.all'},
+        'evaluator': {'evaluation_interval': FLOW},
+        'listener': {'event_alarm_topic': FLOW},
         'oslo_messaging_notifications': {'driver': 'messagingv2'},
         'keystone_authtoken': authtoken('aodh'),
         'service_credentials': service_auth('aodh'),
@@ -415,7 +408,9 @@ def aodh_paste(upstream_text, conf_file):
             + upstream_text[match.end():])
 
 
-CEILOMETER_EVENT_TOPIC = 'alarm.all'
+# Where Aodh's listener takes the events from (a row of the table).
+CEILOMETER_EVENT_TOPIC = L.flow_value('aodh.conf', 'listener',
+                                      'event_alarm_topic')
 
 
 def ceilometer(lay):
@@ -431,8 +426,9 @@ def ceilometer(lay):
         '  - name: event_sink\n'
         '    publishers:\n'
         '      - notifier://?topic=%s\n' % CEILOMETER_EVENT_TOPIC)
+    conf = 'ceilometer/ceilometer.conf'
     return {
-        'ceilometer/ceilometer.conf': ini.render({
+        conf: with_flows(conf, {
             'DEFAULT': {
                 'transport_url': L.TRANSPORT_URL,
                 'event_pipeline_cfg_file':
@@ -450,11 +446,6 @@ def ceilometer(lay):
         }),
         'ceilometer/event_pipeline.yaml': pipeline,
     }
-
-
-VITRAGE_DATASOURCES = ('nova.host', 'nova.instance', 'nova.zone', 'doctor',
-                       'prometheus')
-VITRAGE_NOTIFIERS = ('nova', 'mistral')
 
 
 def vitrage(lay):
@@ -487,23 +478,22 @@ def vitrage(lay):
         'oslo_config_file = %s' % conf,
         ''])
     return {
-        'vitrage/vitrage.conf': ini.render({
+        'vitrage/vitrage.conf': with_flows('vitrage/vitrage.conf', {
             'DEFAULT': {
                 'transport_url': L.TRANSPORT_URL,
-                'notifiers': VITRAGE_NOTIFIERS,
-                'use_nova_versioned_notifications': False,
+                'notifiers': FLOW,
+                'use_nova_versioned_notifications': FLOW,
             },
             'database': {'connection': L.db_url('vitrage')},
             'datasources': {
-                'types': VITRAGE_DATASOURCES,
-                'notification_topics': VITRAGE_TOPIC,
-                'snapshots_interval': _tun('vitrage', 'datasources',
-                                           'snapshots_interval'),
+                'types': FLOW,
+                'notification_topics': FLOW,
+                'snapshots_interval': FLOW,
             },
             'prometheus': {
                 'config_file': lay.etc('vitrage', 'prometheus_conf.yaml'),
                 'alertmanager_url': L.url('alertmanager', '/api/v2/alerts'),
-                'receiver': 'vitrage'},
+                'receiver': FLOW},
             'api': {'paste_config': lay.etc('vitrage', 'api-paste.ini'),
                     'auth_mode': 'keystone', 'host': L.HOST,
                     'port': L.PORTS['vitrage-api'], 'workers': 1},
@@ -518,10 +508,7 @@ def vitrage(lay):
         'vitrage/api-paste.ini': paste,
         # Alert-to-resource mapping of the Prometheus datasource: the
         # alert's labels name the Nova host it is on.
-        'vitrage/prometheus_conf.yaml': '\n'.join([
-            'alerts:',
-            '- key: {alertname: %s, job: compute-hosts}' % HOST_ALERT,
-            '  resource: {id: hostname, vitrage_type: vitrage_type}', '']),
+        'vitrage/prometheus_conf.yaml': FLOWS.vitrage_prometheus_conf(),
     }
 
 

@@ -58,6 +58,33 @@ def db_url(name):
 TRANSPORT_URL = 'rabbit://guest:guest@%s:%d/' % (HOST, PORTS['rabbitmq'])
 
 
+# The flow-settings table (devstack/flow-settings.yaml): what the flows need
+# from the services, shared with the devstack plugin. Read by path through
+# its stdlib helper (the local cloud never imports the plugin package).
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+
+
+def _flow_settings_module():
+    import importlib.util
+    path = os.path.join(REPO, 'devstack', 'flow_settings.py')
+    spec = importlib.util.spec_from_file_location(
+        'localcloud_flow_settings', path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+FLOW_SETTINGS = _flow_settings_module()
+FLOW_TABLE = FLOW_SETTINGS.load()
+
+
+def flow_value(file, section, option):
+    """A table row's local-cloud value (its localcloud column, or value)."""
+    return FLOW_SETTINGS.value(FLOW_TABLE, 'localcloud', file, section,
+                               option)
+
+
 @dataclasses.dataclass(frozen=True)
 class Tunable:
     """A setting made for speed on the local cloud, with upstream's default."""
@@ -69,6 +96,8 @@ class Tunable:
     why: str
 
 
+# Speed knobs of the local cloud. Those that are flow settings take their
+# local value from the table (its localcloud column: one place).
 TUNABLES = (
     Tunable('keystone', 'identity', 'password_hash_rounds', 4, 12,
             'a password check costs 1 ms, not 0.3 s of CPU: every token, '
@@ -81,15 +110,20 @@ TUNABLES = (
             'new compute hosts are mapped without nova-manage'),
     Tunable('nova', 'DEFAULT', 'heal_instance_info_cache_interval', -1, 60,
             'no periodic Networking calls for servers without ports'),
-    Tunable('aodh', 'DEFAULT', 'event_alarm_cache_ttl', 0, 60,
+    Tunable('aodh', 'DEFAULT', 'event_alarm_cache_ttl',
+            flow_value('aodh.conf', 'DEFAULT', 'event_alarm_cache_ttl'), 60,
             'an event alarm created just before a fault still fires'),
-    Tunable('aodh', 'evaluator', 'evaluation_interval', 10, 60,
+    Tunable('aodh', 'evaluator', 'evaluation_interval',
+            flow_value('aodh.conf', 'evaluator', 'evaluation_interval'), 60,
             'threshold alarms are evaluated every 10 s'),
-    Tunable('vitrage', 'datasources', 'snapshots_interval', 30, 600,
-            'Vitrage re-reads Nova hosts and instances every 30 s'),
-    Tunable('prometheus', 'global', 'scrape_interval', 2, 60,
+    Tunable('vitrage', 'datasources', 'snapshots_interval',
+            flow_value('vitrage.conf', 'datasources', 'snapshots_interval'),
+            600, 'Vitrage re-reads Nova hosts and instances every 30 s'),
+    Tunable('prometheus', 'global', 'scrape_interval',
+            FLOW_SETTINGS.MONITOR_SCRAPE_INTERVAL_S, 60,
             'the monitor scrapes each host every 2 s'),
-    Tunable('prometheus', 'rules', 'for', 4, 0,
+    Tunable('prometheus', 'rules', 'for',
+            FLOW_SETTINGS.MONITOR_ALERT_FOR_S, 0,
             'a host is unreachable after 4 s of failed scrapes, not one'),
     Tunable('heat', 'DEFAULT', 'num_engine_workers', 1, 'CPU count',
             'one engine worker on 2 cores'),

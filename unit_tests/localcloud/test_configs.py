@@ -18,6 +18,42 @@ class TestConfigs(testtools.TestCase):
     def conf(self, rel):
         return ini.parse(self.files[rel])
 
+    def test_every_flow_setting_of_the_table_is_in_the_local_files(self):
+        flows = layout.FLOW_SETTINGS
+        rows = flows.rows(layout.FLOW_TABLE, 'localcloud')
+        self.assertGreater(len(rows), 10)
+        for row in rows:
+            name = flows._row_name(row)
+            rel = layout.FLOW_TABLE['files'][row['file']]['localcloud']
+            self.assertIn(rel, self.files, name)
+            conf = self.conf(rel)
+            self.assertEqual(
+                flows.render_value(flows.value_for(row, 'localcloud')),
+                conf.get(row['section'], {}).get(row['option']), name)
+
+    def test_speed_settings_of_flow_rows_come_from_the_table(self):
+        flows = layout.FLOW_SETTINGS
+        keys = {(layout.FLOW_TABLE['files'][r['file']]['service'],
+                 r['section'], r['option']): flows.value_for(r, 'localcloud')
+                for r in flows.rows(layout.FLOW_TABLE, 'localcloud')}
+        shared = [t for t in layout.TUNABLES
+                  if (t.service, t.section, t.option) in keys]
+        self.assertEqual(3, len(shared))
+        for t in shared:
+            self.assertEqual(keys[(t.service, t.section, t.option)], t.local,
+                             t.option)
+
+    def test_devstack_only_rows_stay_out_of_the_local_files(self):
+        # Vitrage's aodh datasource is devstack's; the local cloud has none.
+        aodh = self.conf('aodh/aodh.conf')
+        self.assertNotIn('topics', aodh['oslo_messaging_notifications'])
+
+    def test_a_placeholder_without_a_row_is_named(self):
+        err = self.assertRaises(KeyError, configs.with_flows,
+                                'aodh/aodh.conf',
+                                {'evaluator': {'nonexistent': configs.FLOW}})
+        self.assertIn('aodh/aodh.conf [evaluator] nonexistent', str(err))
+
     def test_aodh_event_alarm_cache_is_the_local_tunable(self):
         ttl = self.conf('aodh/aodh.conf')['DEFAULT']['event_alarm_cache_ttl']
         self.assertEqual(
