@@ -126,8 +126,14 @@ def _add_statistics_arguments(p):
                    help='smallest change of a score flagged (default '
                         '%(default)s)')
     p.add_argument('--alpha', type=_non_negative, default=stats.ALPHA,
-                   help='p-value below which a change is significant '
-                        '(default %(default)s)')
+                   help='false-flag budget: adjusted p-value below which '
+                        'a change is significant (default %(default)s)')
+    p.add_argument('--family', choices=tr.FAMILIES,
+                   default=tr.METRIC_FAMILY,
+                   help='what --alpha covers: each scenario\'s metric '
+                        '(its shift and drift tests; default) or the '
+                        'whole report (Benjamini-Hochberg over every '
+                        'test: fewer false flags, less power)')
 
 
 class Analysis(object):
@@ -149,10 +155,12 @@ class Analysis(object):
         self.run = tr.Run(args.dir, entries, scorer=self.scorer)
         self.floor = stats.Floor(args.min_seconds, args.min_percent,
                                  args.min_score, args.alpha)
+        self.family = args.family
         self.comparison = None
 
     def compare(self, runs):
-        self.comparison = tr.Comparison(self.run, runs, self.floor)
+        self.comparison = tr.Comparison(self.run, runs, self.floor,
+                                        self.family)
         return self.comparison
 
     def text(self):

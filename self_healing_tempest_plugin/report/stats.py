@@ -131,6 +131,20 @@ def _ranks(values):
     return ranks, ties
 
 
+def adjust(verdicts):
+    """Judge ``verdicts`` as one family: Benjamini-Hochberg over all of
+    their shift and drift tests (see ``benjamini_hochberg``)."""
+    tests = [(v, 'shift') for v in verdicts if v.p is not None] + [
+        (v, 'drift') for v in verdicts if v.drift_p is not None]
+    q_values = benjamini_hochberg([v.p if kind == 'shift' else v.drift_p
+                                   for v, kind in tests])
+    adjusted = dict((id(v), [v.p, v.drift_p]) for v in verdicts)
+    for (v, kind), q in zip(tests, q_values):
+        adjusted[id(v)][0 if kind == 'shift' else 1] = q
+    for v in verdicts:
+        v.judge(*adjusted[id(v)])
+
+
 def mann_whitney(x, y):
     """(U of x, two-sided p, 'exact' | 'normal') of samples x and y."""
     m, n = len(x), len(y)
@@ -153,6 +167,24 @@ def mann_whitney(x, y):
         return u, 1.0, 'normal'
     z = (abs(u - mean) - 0.5) / math.sqrt(variance)
     return u, min(1.0, 2.0 * _normal_sf(max(z, 0.0))), 'normal'
+
+
+def benjamini_hochberg(p_values):
+    """The q-values (BH-adjusted p-values) of a family of tests, in order.
+
+    Flagging q < alpha keeps the expected share of false flags among the
+    flags at most alpha, and, when nothing changed at all, the chance of
+    any flag in the family at most alpha.
+    """
+    count = len(p_values)
+    order = sorted(range(count), key=lambda i: p_values[i])
+    q_values = [1.0] * count
+    running = 1.0
+    for rank in range(count, 0, -1):
+        index = order[rank - 1]
+        running = min(running, p_values[index] * count / float(rank))
+        q_values[index] = running
+    return q_values
 
 
 def hodges_lehmann(x, y):
@@ -218,11 +250,13 @@ class Verdict(object):
         self.higher_is_better = higher_is_better
         self.seconds = seconds
         self.p = self.effect = self.relative = self.method = None
+        self.q = self.drift_q = None
         self.verdict = NO_DATA
         self.drift = TOO_FEW_RUNS
         self.drift_p = self.drift_total = None
         self._shift()
         self._drift()
+        self.judge(self.p, self.drift_p)
 
     @property
     def baseline_median(self):
@@ -242,25 +276,29 @@ class Verdict(object):
         self.effect = hodges_lehmann(self.current, self.baseline)
         reference = self.baseline_median
         self.relative = self.effect / reference if reference else None
-        if self.p < self.floor.alpha and self.floor.passed(
-                self.effect, reference, self.seconds):
-            self.verdict = REGRESSED if self._worse(self.effect) else (
-                IMPROVED)
-        else:
-            self.verdict = NO_CHANGE
 
     def _drift(self):
         if len(self.series) < MIN_DRIFT_RUNS:
             return
         _, self.drift_p, _ = mann_kendall(self.series)
         self.drift_total = sen_slope(self.series) * (len(self.series) - 1)
-        if self.drift_p < self.floor.alpha and self.floor.passed(
-                self.drift_total, statistics.median(self.series),
-                self.seconds):
-            self.drift = DRIFT_WORSE if self._worse(self.drift_total) else (
-                DRIFT_BETTER)
-        else:
+
+    def judge(self, q, drift_q):
+        """Set the verdicts from the (family-adjusted) p-values."""
+        self.q, self.drift_q = q, drift_q
+        if self.p is not None:
+            self.verdict = NO_CHANGE
+            if q < self.floor.alpha and self.floor.passed(
+                    self.effect, self.baseline_median, self.seconds):
+                self.verdict = REGRESSED if self._worse(self.effect) else (
+                    IMPROVED)
+        if self.drift_p is not None:
             self.drift = NO_DRIFT
+            if drift_q < self.floor.alpha and self.floor.passed(
+                    self.drift_total, statistics.median(self.series),
+                    self.seconds):
+                self.drift = DRIFT_WORSE if self._worse(
+                    self.drift_total) else DRIFT_BETTER
 
     @property
     def flagged(self):
@@ -278,10 +316,16 @@ class Verdict(object):
         return text
 
     def p_text(self):
-        return '-' if self.p is None else '%.3g' % self.p
+        """'p 0.003 q 0.02' (q: adjusted over the report's tests)."""
+        if self.p is None:
+            return '-'
+        if self.q is None or self.q == self.p:
+            return 'p %.2g' % self.p
+        return 'p %.2g q %.2g' % (self.p, self.q)
 
     def drift_text(self):
         if self.drift_p is None:
             return '%s (%d)' % (self.drift, len(self.series))
-        return '%s (p %.3g, %+.2f over %d runs)' % (
-            self.drift, self.drift_p, self.drift_total, len(self.series))
+        return '%s (p %.2g q %.2g, %+.2f over %d runs)' % (
+            self.drift, self.drift_p, self.drift_q, self.drift_total,
+            len(self.series))

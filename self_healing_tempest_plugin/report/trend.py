@@ -39,6 +39,11 @@ SCORE = 'score'
 DATA_FORMAT = 'self-healing-report-data'
 DATA_VERSION = 1
 DATA_FILE = 'report-data.json'
+# What one false-flag budget (alpha) covers: each scenario's metric (its
+# shift and drift tests), or the whole report (every test of it).
+METRIC_FAMILY = 'metric'
+REPORT_FAMILY = 'report'
+FAMILIES = (METRIC_FAMILY, REPORT_FAMILY)
 
 
 def hop_seconds(entry):
@@ -277,10 +282,11 @@ class Comparison(object):
     """
 
     HEADERS = ('scenario', 'metric', 'baseline n', 'baseline median',
-               'this run n', 'this run median', 'effect (HL)', 'p',
+               'this run n', 'this run median', 'effect (HL)', 'p, q',
                'verdict', 'drift (Mann-Kendall)')
 
-    def __init__(self, current, baseline, floor=None):
+    def __init__(self, current, baseline, floor=None,
+                 family=METRIC_FAMILY):
         self.current = current
         self.baseline = [r for r in baseline if r is not current]
         self.floor = floor or stats.Floor()
@@ -301,6 +307,11 @@ class Comparison(object):
                     metrics[metric], pooled, series, self.floor,
                     higher_is_better=metric == SCORE,
                     seconds=metric != SCORE)
+        if family == REPORT_FAMILY:
+            stats.adjust(list(self.verdicts.values()))
+        else:
+            for verdict in self.verdicts.values():
+                stats.adjust([verdict])
 
     def items(self):
         """[((subject, metric), Verdict)] in table order."""
@@ -349,7 +360,8 @@ class Comparison(object):
                 continue
             key = metric.replace(' ', '_')
             props += [('%s_verdict' % key, v.verdict),
-                      ('%s_p' % key, v.p_text()),
+                      ('%s_p' % key, '' if v.p is None else '%.4g' % v.p),
+                      ('%s_q' % key, '' if v.q is None else '%.4g' % v.q),
                       ('%s_effect' % key, v.effect_text()),
                       ('%s_baseline_n' % key, str(len(v.baseline))),
                       ('%s_drift' % key, v.drift_text())]
