@@ -112,18 +112,18 @@ def entry(t, fields):
     return e
 
 
-def noisy(rng, median, factor=1.0, sigma=None):
-    return median * factor * rng.lognormvariate(
-        0.0, SIGMA if sigma is None else sigma)
+def noisy(rng, median, factor=1.0, sigma=SIGMA):
+    return median * factor * rng.lognormvariate(0.0, sigma)
 
 
-def run_entries(rng, t_start, k, factors=None, name=SCENARIO):
+def run_entries(rng, t_start, k, factors=None, name=SCENARIO,
+                sigma=SIGMA):
     """k timelines (repetitions) of one run, phase medians times factors.
     """
     factors = factors or {}
     entries = []
     for index in range(1, k + 1):
-        values = dict((p, noisy(rng, m, factors.get(p, 1.0)))
+        values = dict((p, noisy(rng, m, factors.get(p, 1.0), sigma))
                       for p, m in MEDIANS.items())
         values[tls.ACT] = max(values[tls.ACT], values[tls.DETECT] + 0.1)
         values[tls.RECOVER] = max(values[tls.RECOVER], values[tls.ACT] + 1)
@@ -133,7 +133,8 @@ def run_entries(rng, t_start, k, factors=None, name=SCENARIO):
     return entries
 
 
-def runs(rng, baseline_runs, k, factors=None, baseline_k=1, drift=None):
+def runs(rng, baseline_runs, k, factors=None, baseline_k=1, drift=None,
+         sigma=SIGMA):
     """(current Run, baseline Runs): weekly runs, the current one last.
 
     ``drift``: {phase: share per run} grows the medians run by run.
@@ -143,13 +144,13 @@ def runs(rng, baseline_runs, k, factors=None, baseline_k=1, drift=None):
         grown = dict((p, 1.0 + share * week)
                      for p, share in (drift or {}).items())
         baseline.append(tr.Run('run-%02d' % week, run_entries(
-            rng, START + week * WEEK_S, baseline_k, grown)))
+            rng, START + week * WEEK_S, baseline_k, grown, sigma=sigma)))
     grown = dict((p, 1.0 + share * baseline_runs)
                  for p, share in (drift or {}).items())
     for phase, factor in (factors or {}).items():
         grown[phase] = grown.get(phase, 1.0) * factor
     current = tr.Run('current', run_entries(
-        rng, START + baseline_runs * WEEK_S, k, grown))
+        rng, START + baseline_runs * WEEK_S, k, grown, sigma=sigma))
     return current, baseline
 
 
@@ -169,14 +170,29 @@ def false_positive_rate(trials, seed=1, k=5, baseline_runs=20,
 
 
 def detection_rate(trials, factor=1.3, seed=2, k=5, baseline_runs=20,
-                   metric=tls.RECOVER):
+                   metric=tls.RECOVER, sigma=SIGMA):
     """Share of trials with ``metric`` times ``factor`` flagged regressed.
     """
     rng = random.Random(seed)
     hits = 0
     for _ in range(trials):
-        current, baseline = runs(rng, baseline_runs, k, {metric: factor})
+        current, baseline = runs(rng, baseline_runs, k, {metric: factor},
+                                 sigma=sigma)
         verdict = tr.Comparison(current, baseline).verdicts[
             (SCENARIO, metric)]
         hits += verdict.verdict == stats.REGRESSED
+    return hits / float(trials)
+
+
+def drift_rate(trials, share=0.04, total_runs=12, seed=3, sigma=0.08,
+               metric=tls.RECOVER):
+    """Share of trials (one value per run) flagged drifting worse."""
+    rng = random.Random(seed)
+    hits = 0
+    for _ in range(trials):
+        current, baseline = runs(rng, total_runs - 1, 1,
+                                 drift={metric: share}, sigma=sigma)
+        verdict = tr.Comparison(current, baseline).verdicts[
+            (SCENARIO, metric)]
+        hits += verdict.drift == stats.DRIFT_WORSE
     return hits / float(trials)
