@@ -23,9 +23,16 @@ EXIT_NO_MATPLOTLIB = 3
 EXIT_NOT_WRITTEN = 4
 
 EPILOG = """\
-The run table (and with --trend the trend table) goes to stdout. A file
+The run table, the resilience score and the coverage matrix (and with
+--trend/--baseline the trend and the verdicts) go to stdout. A file
 that cannot be read is named on stderr and left out; the rest of the
 report is still produced (and the JUnit XML has an error testcase for it).
+
+verdicts: regressed / improved / no change per scenario and metric, from
+the two-sided Mann-Whitney U test of this run's values (one per timeline;
+repeat the scenarios for more) against the baselines' values, flagged only
+when significant and at least --min-seconds and --min-percent of the
+baseline median; a drift over 8+ runs from the Mann-Kendall test.
 
 exit status:
   0  the report was produced (whether or not the runs healed: the JUnit

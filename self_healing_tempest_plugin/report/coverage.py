@@ -93,8 +93,8 @@ class Cell(object):
         passed = [n for n in ran if n in self.passed]
         if not ran:
             return '%s %d: not run' % (label, len(names))
-        return '%s %d: ran %d, ok %d' % (label, len(names), len(ran),
-                                          len(passed))
+        return '%s %d: ran %d, ok %d' % (
+            label, len(names), len(ran), len(passed))
 
     @property
     def status(self):

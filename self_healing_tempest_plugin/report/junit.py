@@ -171,7 +171,7 @@ def add_statistics(root, entries, analysis):
             summary += [('%s_%s' % (subject.replace(' ', '_'), n), v)
                         for n, v in comparison.properties(subject)]
         summary += [('verdicts_%s' % k.replace(' ', '_'), str(n))
-                     for k, n in sorted(comparison.counts().items())]
+                    for k, n in sorted(comparison.counts().items())]
     for name, value in summary:
         ElementTree.SubElement(props, 'property', name=name, value=value)
     return root

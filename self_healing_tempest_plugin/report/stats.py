@@ -23,7 +23,8 @@ Pure Python (no scipy, no numpy), so the report needs nothing new.
   pairwise differences this-run minus baseline), also as a share of the
   baseline median.
 * **Verdict**: ``regressed`` (slower, or a lower score) or ``improved``
-  when p < alpha (default 0.05) AND the effect passes the floor: at least
+  when the adjusted p (q, below) < alpha (default 0.05) AND the effect
+  passes the floor: at least
   ``min_seconds`` (default 1 s) and at least ``min_relative`` of the
   baseline median (default 10 %) for seconds; at least ``min_score``
   (default 0.05) for the score. Otherwise ``no change``; ``no data`` when
@@ -36,8 +37,13 @@ Pure Python (no scipy, no numpy), so the report needs nothing new.
   p-value from the Kendall score distribution without ties, normal
   approximation with tie correction otherwise), with the same floor
   applied to the Theil-Sen slope times the span of runs. A slow drift
-  that no single step shows is flagged ``drifting slower`` / ``drifting
-  faster``.
+  that no single step shows is flagged ``drifting worse`` / ``drifting
+  better``.
+* **One alpha per family**: the p-values of a family of tests are
+  adjusted by Benjamini-Hochberg (``adjust``) before they are compared
+  with alpha. The family is a scenario's metric (its shift and drift
+  tests), or with ``--family report`` every test of the report. Measured
+  false-positive rates and power: tools/bench_report_stats.py.
 """
 
 import functools
@@ -80,9 +86,10 @@ class Floor(object):
         return abs(effect) >= self.min_score
 
     def text(self):
-        return ('p < %g and a change of >= %g s and >= %g %% (score: >= '
-                '%g)' % (self.alpha, self.min_seconds,
-                         100 * self.min_relative, self.min_score))
+        return ('adjusted p < %g and a change of >= %g s and >= %g %% '
+                '(score: >= %g)' % (self.alpha, self.min_seconds,
+                                    100 * self.min_relative,
+                                    self.min_score))
 
 
 def _normal_sf(z):
@@ -132,8 +139,11 @@ def _ranks(values):
 
 
 def adjust(verdicts):
-    """Judge ``verdicts`` as one family: Benjamini-Hochberg over all of
-    their shift and drift tests (see ``benjamini_hochberg``)."""
+    """Judge ``verdicts`` as one family.
+
+    Benjamini-Hochberg over all of their shift and drift tests (see
+    ``benjamini_hochberg``).
+    """
     tests = [(v, 'shift') for v in verdicts if v.p is not None] + [
         (v, 'drift') for v in verdicts if v.drift_p is not None]
     q_values = benjamini_hochberg([v.p if kind == 'shift' else v.drift_p
