@@ -23,15 +23,16 @@ tests and tools/bench_report_stats.py.
 
 import random
 
+from self_healing_tempest_plugin.harness import scenario as sc
 from self_healing_tempest_plugin.harness import timeline as tl
 from self_healing_tempest_plugin.report import stats
 from self_healing_tempest_plugin.report import timelines as tls
 from self_healing_tempest_plugin.report import trend as tr
 
 SCENARIO = 'autoheal_stop_member'
+SCENARIO_ID = 'e1bc3ed8-2d39-432f-bc17-61b444298afe'
 TEST_ID = ('self_healing_tempest_plugin.tests.scenario.test_autoheal.'
-           'AutoHealingTest.test_%s[id-e1bc3ed8-2d39-432f-bc17-61b444298afe,'
-           'slow]')
+           'AutoHealingTest.test_%s[id-%s,slow]')
 # Median seconds from the fault, and the lognormal sigma of the noise.
 MEDIANS = {tls.DETECT: 1.5, tls.ACT: 4.0, tls.RECOVER: 20.0}
 SIGMA = 0.12
@@ -49,7 +50,8 @@ def timeline(t_fault, detect, act, recover, name=SCENARIO, index=1,
     """A Timeline (and its contract fields) of one run, times from t_fault.
     """
     method = name if index == 1 else '%s_repeat_%d' % (name, index)
-    t = tl.Timeline(TEST_ID % method)
+    t = tl.Timeline(TEST_ID % (method, sc.repetition_id(SCENARIO_ID,
+                                                        index)))
     t.deadlines = dict(DEADLINES)
     t.invariants = {'desired': 2, 'min': 1, 'max': 4, 'floor': 1,
                     'identity': 'replace', 'host_change': None,
