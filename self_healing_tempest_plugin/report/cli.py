@@ -83,26 +83,20 @@ def parser():
     return p
 
 
+def _non_negative(text, percent=False):
+    try:
+        value = float(text.rstrip('%') if percent else text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError('expected a %s >= 0, got %r' % (
+            'percentage' if percent else 'number', text))
+    return value / 100.0 if percent else value
+
+
 def _fraction(text):
-    try:
-        value = float(text.rstrip('%')) / 100.0
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(
-            'expected a percentage >= 0, got %r' % text)
-    return value
-
-
-def _non_negative(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(
-            'expected a number >= 0, got %r' % text)
-    return value
+    """A percentage ('10' or '10%') as a fraction (0.1)."""
+    return _non_negative(text, percent=True)
 
 
 def _add_statistics_arguments(p):
