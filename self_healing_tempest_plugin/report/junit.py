@@ -132,9 +132,10 @@ def _mark_interrupted(suite, case, entry):
         for element in case.findall(tag):
             case.remove(element)
             suite.set(counter, str(int(suite.get(counter)) - 1))
-    ElementTree.SubElement(case, 'skipped', message=_first_line(
-        'interrupted: %s' % entry.result))
-    suite.set('skipped', str(int(suite.get('skipped', '0')) + 1))
+    if case.find('skipped') is None:
+        ElementTree.SubElement(case, 'skipped', message=_first_line(
+            'interrupted: %s' % entry.result))
+        suite.set('skipped', str(int(suite.get('skipped', '0')) + 1))
     _set_property(case, 'verdict', table.INTERRUPTED)
 
 
@@ -143,7 +144,7 @@ def add_statistics(root, entries, analysis):
     """
     suite = root.find('testsuite')
     cases = suite.findall('testcase')[:len(entries)]
-    suite.set('skipped', '0')
+    suite.set('skipped', suite.get('skipped', '0'))
     comparison = analysis.comparison
     for case, entry in zip(cases, entries):
         if table.is_interrupted(entry):

@@ -220,6 +220,15 @@ class Trend(object):
             if all(v is None for m, _ in METRICS for v in self.values[s][m])]
         self.scenarios = [s for s in self.scenarios
                           if s not in self.without_times]
+        # The resilience score of the run and of each flow, per run.
+        self.scores = {}
+        for subject in sorted(set(
+                s for r in runs for s in r.values
+                if s == sc.RUN or s.startswith(sc.FLOW_PREFIX)),
+                key=_subject_order):
+            self.scores[subject] = [
+                (r.values.get(subject, {}).get(SCORE) or [None])[0]
+                for r in runs]
 
     def change(self, scenario, metric):
         """Last run's value minus the median of the earlier runs."""
@@ -245,6 +254,14 @@ class Trend(object):
                     ['-' if v is None else '%.1f' % v
                      for v in self.values[scenario][metric]] +
                     ['-' if change is None else '%+.1f' % change])
+        for subject in sorted(self.scores, key=_subject_order):
+            values = self.scores[subject]
+            earlier = [v for v in values[:-1] if v is not None]
+            change = (values[-1] - statistics.median(earlier)
+                      if earlier and values[-1] is not None else None)
+            rows.append([subject, SCORE] + [
+                '-' if v is None else '%.3f' % v for v in values] + [
+                '-' if change is None else '%+.3f' % change])
         return rows
 
     def text(self):

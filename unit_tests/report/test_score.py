@@ -150,3 +150,19 @@ class ScorerTest(testtools.TestCase):
         self.assertEqual(1.0, score.DEFAULT_WEIGHT)
         self.assertIn('phases: {detect: 1, act: 1, recover: 2}',
                       score.__doc__)
+
+
+class ScoreTrendTest(testtools.TestCase):
+
+    def test_score_trended_per_run(self):
+        from self_healing_tempest_plugin.report import trend as tr
+        trend_dir = os.path.join(os.path.dirname(MIXED), 'trend')
+        runs, problems = tr.read_runs([
+            MIXED, os.path.join(trend_dir, 'run-2'),
+            os.path.join(trend_dir, 'run-1')])
+        self.assertEqual([], problems)
+        trend = tr.Trend(runs)
+        # run-1, run-2 healed within their deadlines; mixed: 0.5 and 0.
+        self.assertEqual([1.0, 1.0, 0.25], trend.scores[score.RUN])
+        self.assertIn(['run', 'score', '1.000', '1.000', '0.250', '-0.750'],
+                      trend.rows())
