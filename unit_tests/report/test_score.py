@@ -160,7 +160,8 @@ class ScoreTrendTest(testtools.TestCase):
         runs, problems = tr.read_runs([
             MIXED, os.path.join(trend_dir, 'run-2'),
             os.path.join(trend_dir, 'run-1')])
-        self.assertEqual([], problems)
+        self.assertEqual(1, len(problems))
+        self.assertIn('malformed.json', problems[0])
         trend = tr.Trend(runs)
         # run-1, run-2 healed within their deadlines; mixed: 0.5 and 0.
         self.assertEqual([1.0, 1.0, 0.25], trend.scores[score.RUN])
