@@ -17,20 +17,20 @@ Pure Python (no scipy, no numpy), so the report needs nothing new.
 * **Shift against a baseline**: the two-sided Mann-Whitney U test of this
   run's values (one per repetition) against the pooled values of the
   baseline runs. Exact p-value (the distribution of U counted by dynamic
-  programming) when there are no ties and ``m * n <= EXACT_MAX_CELLS``;
-  otherwise the normal approximation with tie correction and continuity
-  correction. The effect is the Hodges-Lehmann shift (the median of all
-  pairwise differences this-run minus baseline), also as a share of the
-  baseline median.
+  programming; with ties, the permutation distribution of the mid-rank
+  sum) when the samples are small enough; otherwise the normal
+  approximation with tie correction and continuity correction. The
+  effect is the Hodges-Lehmann shift (the median of all pairwise
+  differences this-run minus baseline), also as a share of the baseline
+  median.
 * **Verdict**: ``regressed`` (slower, or a lower score) or ``improved``
   when the adjusted p (q, below) < alpha (default 0.05) AND the effect
-  passes the floor: at least
-  ``min_seconds`` (default 1 s) and at least ``min_relative`` of the
-  baseline median (default 10 %) for seconds; at least ``min_score``
-  (default 0.05) for the score. Otherwise ``no change``; ``no data`` when
-  either side has no value.
-  One value against n baseline values can reach p < 0.05 only when
-  n >= 39 (p >= 2 / (n + 1)): repeat the scenarios (``--repeat k``) to get
+  passes the floor: at least ``min_seconds`` (default 1 s) and at least
+  ``min_relative`` of the baseline median (default 10 %) for seconds; at
+  least ``min_score`` (default 0.05) for the score. Otherwise ``no
+  change``; ``no data`` when either side has no value. One value against
+  n distinct baseline values can reach p < 0.05 only when n >= 39
+  (p >= 2 / (n + 1)): repeat the scenarios (``--repeat k``) to get
   verdicts from few runs.
 * **Drift**: the Mann-Kendall trend test over the per-run medians, oldest
   first, when at least ``MIN_DRIFT_RUNS`` (8) runs have a value (exact
@@ -66,6 +66,9 @@ MIN_SCORE = 0.05
 MIN_DRIFT_RUNS = 8
 # Exact U distribution up to this many pairs (k = 50 against 200 runs).
 EXACT_MAX_CELLS = 10000
+# With ties, the exact permutation distribution of the rank sum up to this
+# much work (values x k x rank sums); beyond it the normal approximation.
+EXACT_TIED_MAX_WORK = 2000000
 
 
 class Floor(object):
@@ -155,8 +158,36 @@ def adjust(verdicts):
         v.judge(*adjusted[id(v)])
 
 
+def _tied_exact_p(ranks, m):
+    """Two-sided permutation p of the rank sum of the first m, with ties.
+
+    Counts, over every choice of m of the (mid-)ranks, the doubled rank
+    sums (integers), and adds up those at least as far from the mean.
+    """
+    doubled = [int(round(2 * r)) for r in ranks]
+    observed = sum(doubled[:m])
+    mean = m * (len(ranks) + 1)      # of the doubled rank sum
+    # ways[k][s]: choices of k ranks so far with doubled sum s
+    ways = [dict() for _ in range(m + 1)]
+    ways[0][0] = 1
+    for rank in doubled:
+        for k in range(m - 1, -1, -1):
+            target = ways[k + 1]
+            for total, count in ways[k].items():
+                target[total + rank] = target.get(total + rank, 0) + count
+    everything = sum(ways[m].values())
+    extreme = sum(count for total, count in ways[m].items()
+                  if abs(total - mean) >= abs(observed - mean))
+    return min(1.0, extreme / float(everything))
+
+
 def mann_whitney(x, y):
-    """(U of x, two-sided p, 'exact' | 'normal') of samples x and y."""
+    """(U of x, two-sided p, 'exact' | 'normal') of samples x and y.
+
+    Exact when small enough (with ties: the permutation distribution of
+    the mid-ranks, since the normal approximation is far off when most
+    values are tied, e.g. scores that are all 1); else normal.
+    """
     m, n = len(x), len(y)
     if not m or not n:
         raise ValueError('Mann-Whitney needs values on both sides, got %d '
@@ -169,6 +200,11 @@ def mann_whitney(x, y):
         k = int(round(min(u, m * n - u)))
         p = min(1.0, 2.0 * sum(counts[:k + 1]) / total)
         return u, p, 'exact'
+    small = min(m, n)
+    if ties and (m + n) * small * 2 * (m + n) * small <= EXACT_TIED_MAX_WORK:
+        if small == m:
+            return u, _tied_exact_p(ranks, m), 'exact'
+        return u, _tied_exact_p(ranks[m:] + ranks[:m], n), 'exact'
     big = m + n
     mean = m * n / 2.0
     tie_term = sum(t ** 3 - t for t in ties) / float(big * (big - 1))

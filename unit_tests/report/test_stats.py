@@ -47,7 +47,31 @@ class MannWhitneyTest(testtools.TestCase):
         _, p, _ = stats.mann_whitney([1, 3, 5], [2, 4, 6])
         self.assertGreater(p, 0.5)
 
-    def test_ties_use_the_corrected_normal_approximation(self):
+    def test_ties_exact_is_the_permutation_distribution(self):
+        x, y = [1, 2, 2, 3], [2, 3, 4, 5]
+        u, p, method = stats.mann_whitney(x, y)
+        self.assertEqual((2.5, 'exact'), (u, method))
+        ranks, _ = stats._ranks(x + y)
+        mean = 4 * 9 / 2.0
+        observed = abs(sum(ranks[:4]) - mean)
+        splits = list(itertools.combinations(range(8), 4))
+        extreme = sum(1 for chosen in splits if abs(
+            sum(ranks[i] for i in chosen) - mean) >= observed - 1e-9)
+        self.assertAlmostEqual(extreme / float(len(splits)), p, 12)
+
+    def test_one_value_below_all_tied_ones(self):
+        # A run's score of 0.92 after 20 runs of 1: its chance of being
+        # the only lower one is 1 / 21 (the normal approximation would
+        # say 2e-5).
+        _, p, method = stats.mann_whitney([0.92], [1.0] * 20)
+        self.assertEqual('exact', method)
+        self.assertAlmostEqual(1 / 21.0, p, 12)
+
+    def test_large_tied_samples_use_the_corrected_normal_approximation(
+            self):
+        self.useFixture(fixtures.MonkeyPatch(
+            'self_healing_tempest_plugin.report.stats.EXACT_TIED_MAX_WORK',
+            0))
         u, p, method = stats.mann_whitney([1, 2, 2, 3], [2, 3, 4, 5])
         self.assertEqual('normal', method)
         self.assertEqual(2.5, u)
