@@ -155,6 +155,8 @@ def add_statistics(root, entries, analysis):
         if comparison is not None:
             for name, text in comparison.properties(entry.name):
                 _set_property(case, name, text)
+            _set_property(case, 'slowest_hop_vs_baseline',
+                          comparison.slowest_hop_text(entry.name))
     props = suite.find('properties')
     if props is None:
         props = ElementTree.Element('properties')

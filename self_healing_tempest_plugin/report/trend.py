@@ -338,6 +338,28 @@ class Comparison(object):
     def flagged(self):
         return [(key, v) for key, v in self.items() if v.flagged]
 
+    def slowest_hop(self, subject):
+        """(hop name, Verdict) of the hop that gained the most seconds.
+
+        Against its baseline; None when no hop has a baseline.
+        """
+        hops = [(metric[len(HOP_PREFIX):], v)
+                for (name, metric), v in self.items()
+                if name == subject and metric.startswith(HOP_PREFIX) and
+                v.effect is not None]
+        if not hops:
+            return None
+        return max(hops, key=lambda hop: hop[1].effect)
+
+    def slowest_hop_text(self, subject):
+        """'aodh.alarm_fired +3.20 s (+40 %), p 0.01: regressed' or ''."""
+        found = self.slowest_hop(subject)
+        if found is None:
+            return ''
+        name, v = found
+        return '%s %s against the baseline, %s: %s' % (
+            name, v.effect_text(), v.p_text(), v.verdict)
+
     def _median(self, value, seconds):
         if value is None:
             return '-'

@@ -137,6 +137,12 @@ class StatisticsCliTest(testtools.TestCase):
         self.assertEqual('no change',
                          props['hop_aodh.alarm_fired_verdict'])
         self.assertEqual('1.000', props['score'])
+        # Where the seconds went against the baseline: the hop that
+        # gained the most (the recovery itself has no hop here).
+        self.assertRegex(props['slowest_hop_vs_baseline'],
+                         r'^aodh\.alarm_fired \+[0-9.]+ s \(\+[0-9]+ %\) '
+                         r'against the baseline, p [0-9.e-]+ q [0-9.e-]+: '
+                         r'no change$')
         self.assertEqual('autoheal', props['flow'])
         self.assertEqual('INTERRUPTED', dict(
             (p.get('name'), p.get('value'))
