@@ -153,6 +153,13 @@ SelfHealingGroup = _CLIENT_OPTS + [
     cfg.StrOpt('scenario_dir', default='',
                help='Directory holding the scenario files; empty means '
                     'the scenarios installed with the plugin.'),
+    cfg.IntOpt('repeat', default=1, min=1,
+               help='How many times each scenario runs in one job: each '
+                    'scenario becomes this many tests (test_<name>, '
+                    'then test_<name>_repeat_<i> for i >= 2, each with '
+                    'its own idempotent id and timeline file), so that '
+                    'the report has a sample, not a single value, to '
+                    'judge a regression by.'),
     cfg.StrOpt('timeline_dir', default='',
                help='Directory the per-test recovery timelines are '
                     'written to as JSON; empty writes none.'),

@@ -39,6 +39,19 @@ A scenario file is a YAML mapping at the top of the scenario directory
       detect_s: 60
       act_s: 90
       recover_s: 300
+    score:                    # optional: weights of the resilience score
+      weight: 1.0             # of this scenario in its flow's and the
+                              # run's score (>= 0; default 1)
+      phases: {detect: 1, act: 1, recover: 2}   # of each phase (>= 0,
+                              # one > 0; these are the defaults)
+
+The resilience score's formula is in report/score.py and the README.
+
+With ``[self_healing] repeat`` k > 1, each scenario becomes k tests:
+``test_<name>`` (the scenario's own id) and ``test_<name>_repeat_<i>``
+for i = 2..k, whose idempotent id is ``uuid5(<scenario id>,
+'repeat-<i>')``: stable across runs and listings, unique per test, and
+each writes its own timeline file (named by its test id).
 
 The loader reports every error of a file at once: file, field, what was
 expected and what it found.
@@ -72,7 +85,7 @@ INSTALLED_DIR = os.path.join('share', 'self_healing_tempest_plugin',
 _NAME_RE = re.compile(r'^[a-z][a-z0-9_]*$')
 _TOP = ('name', 'id', 'description', 'owner', 'services', 'features',
         'artifacts', 'fault', 'recovery', 'invariants', 'deadlines',
-        'expect')
+        'expect', 'score')
 # The Tempest credentials owning a flow: a recovery action some policy
 # reserves to a role (Nova's cold migration: project manager) needs an
 # owner holding it, since the workflow acts with the owner's trust.
@@ -83,6 +96,9 @@ MISSABLE_PHASES = (dl.DETECT, dl.ACT)
 # Who starts the healing workflow: the flow itself, or the operator (the
 # test) once the cloud has shown the cause.
 AUTOMATIC, MANUAL = TRIGGERS = ('automatic', 'manual')
+# Defaults of the ``score:`` mapping (the resilience score's weights).
+SCORE_WEIGHT = 1.0
+SCORE_PHASE_WEIGHTS = {dl.DETECT: 1.0, dl.ACT: 1.0, dl.RECOVER: 2.0}
 
 
 class ScenarioError(ValueError):
@@ -114,6 +130,10 @@ class Scenario(object):
         self.deadlines_spec = data.get('deadlines', {})
         self.expect_missed_phase = (data.get('expect') or {}).get(
             'missed_phase')
+        score = data.get('score') or {}
+        self.score_weight = float(score.get('weight', SCORE_WEIGHT))
+        self.phase_weights = dict(SCORE_PHASE_WEIGHTS, **dict(
+            (k, float(v)) for k, v in (score.get('phases') or {}).items()))
 
     @property
     def host_fault(self):
@@ -391,6 +411,25 @@ def _check_expect(chk, data):
         chk.choice(spec, 'missed_phase', MISSABLE_PHASES, 'expect.')
 
 
+def _check_score(chk, data):
+    spec = chk.mapping(data, 'score')
+    chk.unknown_keys(spec, ('weight', 'phases'), 'score.')
+    chk.number(spec, 'weight', 'score.', 0)
+    phases = chk.mapping(spec, 'phases')
+    if not phases:
+        return
+    chk.unknown_keys(phases, dl.PHASES, 'score.phases.')
+    values = [chk.number(phases, name, 'score.phases.', 0)
+              for name in dl.PHASES if name in phases]
+    weights = dict(SCORE_PHASE_WEIGHTS, **dict(
+        (k, v) for k, v in phases.items() if k in dl.PHASES))
+    if None not in values and not any(
+            isinstance(v, (int, float)) and v > 0
+            for v in weights.values()):
+        chk.error('score.phases', 'expected at least one weight > 0, got '
+                  '%r' % (weights,))
+
+
 def validate(path, data):
     """The list of (file, field, message) errors of parsed ``data``."""
     chk = _Checker(path)
@@ -409,6 +448,7 @@ def validate(path, data):
     _check_invariants(chk, data)
     _check_deadlines(chk, data)
     _check_expect(chk, data)
+    _check_score(chk, data)
     return chk.errors
 
 
@@ -483,6 +523,27 @@ def _configured_dir():
         return ''
 
 
+def _configured_repeat():
+    """[self_healing] repeat, read without ever failing test listing."""
+    try:
+        return max(1, int(config.CONF.self_healing.repeat))
+    except Exception:
+        return 1
+
+
+def repetition_id(scenario_id, index):
+    """Idempotent id of repetition ``index`` (1: the scenario's own)."""
+    if index == 1:
+        return scenario_id
+    return str(uuid.uuid5(uuid.UUID(scenario_id), 'repeat-%d' % index))
+
+
+def repetition_name(scenario, index):
+    """Test method name of repetition ``index``."""
+    name = 'test_%s' % scenario.name
+    return name if index == 1 else '%s_repeat_%d' % (name, index)
+
+
 def _broken_test(name, test_id, message):
     def test(self):
         self.fail(message)
@@ -490,21 +551,24 @@ def _broken_test(name, test_id, message):
     return decorators.idempotent_id(test_id)(test)
 
 
-def _scenario_test(scenario, runner):
+def _scenario_test(scenario, runner, index=1, repeat=1):
     def test(self):
         reasons = scenario.missing_requirements(config.CONF)
         if reasons:
             raise self.skipException('scenario %s needs: %s' % (
                 scenario.name, '; '.join(reasons)))
         getattr(self, runner)(scenario)
-    test.__name__ = 'test_%s' % scenario.name
+    test.__name__ = repetition_name(scenario, index)
     test.__doc__ = scenario.description or None
+    if repeat > 1:
+        test.__doc__ = '%s(repetition %d of %d)' % (
+            test.__doc__ + ' ' if test.__doc__ else '', index, repeat)
     return decorators.attr(type='slow')(
-        decorators.idempotent_id(scenario.id)(test))
+        decorators.idempotent_id(repetition_id(scenario.id, index))(test))
 
 
 def generate_tests(select=None, directory=None, runner='run_scenario',
-                   report_broken=True):
+                   report_broken=True, repeat=None):
     """Class decorator: one ``test_<name>`` per scenario file.
 
     Each generated test carries its scenario's idempotent id (the
@@ -516,9 +580,11 @@ def generate_tests(select=None, directory=None, runner='run_scenario',
     error that would break every Tempest run. Host-fault scenarios
     belong in a ``@decorators.serial`` class:
     ``select=lambda s: s.host_fault``. Give ``report_broken=True`` to one
-    class only.
+    class only. ``repeat`` (default: [self_healing] repeat) makes each
+    scenario that many tests (see the module docstring).
     """
     def decorate(cls):
+        times = repeat or _configured_repeat()
         path = directory or find_directory(_configured_dir())
         if not os.path.isdir(path):
             if report_broken:
@@ -533,11 +599,13 @@ def generate_tests(select=None, directory=None, runner='run_scenario',
         for scenario in scenarios:
             if select is not None and not select(scenario):
                 continue
-            name = 'test_%s' % scenario.name
-            if hasattr(cls, name):
-                raise ValueError('%s already has %s: rename scenario %s'
-                                 % (cls.__name__, name, scenario.path))
-            setattr(cls, name, _scenario_test(scenario, runner))
+            for index in range(1, times + 1):
+                name = repetition_name(scenario, index)
+                if hasattr(cls, name):
+                    raise ValueError('%s already has %s: rename scenario %s'
+                                     % (cls.__name__, name, scenario.path))
+                setattr(cls, name, _scenario_test(scenario, runner, index,
+                                                  times))
         if report_broken:
             for file_path, error in broken:
                 stem = re.sub(r'\W+', '_', os.path.splitext(

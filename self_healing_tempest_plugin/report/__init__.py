@@ -2,7 +2,11 @@
 
     self-healing-report DIR [--html OUT.html] [--junit OUT.xml]
                             [--png-dir PNGS/] [--trend RUN_DIR ...]
-                            [--deadlines D,A,R]
+                            [--deadlines D,A,R] [--data OUT.json]
+                            [--baseline RUN ...] [--scenario-dir DIR]
+                            [--min-seconds S] [--min-percent PCT]
+                            [--min-score X] [--alpha A]
+                            [--family metric|report]
     (or: python -m self_healing_tempest_plugin.report ...)
 
 DIR is one run's [self_healing] timeline_dir. On stdout: the run table
@@ -13,6 +17,13 @@ self-contained page (table, PNGs embedded as base64, trend); --junit one
 testcase per timeline with the times as properties; --png-dir a timeline
 picture per scenario and trend.png. A missing or malformed file is named
 on stderr and the rest is still produced; ``--help`` lists the exit codes.
+
+Also (issue 18): the resilience score (score.py) and the flow x fault
+coverage matrix (coverage.py) of the run; with baselines (``--baseline``:
+earlier run directories or the report-data JSON that ``--data`` writes)
+a statistical verdict per scenario and metric (trend.py, stats.py);
+interrupted runs counted apart. README.rst's report section has the
+formulas.
 
 The pictures (--png-dir, and those in --html) need matplotlib, which the
 plugin itself does not: ``pip install matplotlib``. It is imported only

@@ -1,11 +1,16 @@
 """The ``self-healing-report`` command."""
 
 import argparse
+import json
 import os
 import sys
 
+from self_healing_tempest_plugin.harness import scenario as scn
+from self_healing_tempest_plugin.report import coverage
 from self_healing_tempest_plugin.report import htmlpage
 from self_healing_tempest_plugin.report import junit
+from self_healing_tempest_plugin.report import score
+from self_healing_tempest_plugin.report import stats
 from self_healing_tempest_plugin.report import table
 from self_healing_tempest_plugin.report import timelines as tls
 from self_healing_tempest_plugin.report import trend as tr
@@ -18,9 +23,16 @@ EXIT_NO_MATPLOTLIB = 3
 EXIT_NOT_WRITTEN = 4
 
 EPILOG = """\
-The run table (and with --trend the trend table) goes to stdout. A file
+The run table, the resilience score and the coverage matrix (and with
+--trend/--baseline the trend and the verdicts) go to stdout. A file
 that cannot be read is named on stderr and left out; the rest of the
 report is still produced (and the JUnit XML has an error testcase for it).
+
+verdicts: regressed / improved / no change per scenario and metric, from
+the two-sided Mann-Whitney U test of this run's values (one per timeline;
+repeat the scenarios for more) against the baselines' values, flagged only
+when significant and at least --min-seconds and --min-percent of the
+baseline median; a drift over 8+ runs from the Mann-Kendall test.
 
 exit status:
   0  the report was produced (whether or not the runs healed: the JUnit
@@ -59,14 +71,102 @@ def parser():
     p.add_argument('--png-dir', metavar='DIR',
                    help='write <scenario>.png per timeline (and trend.png)')
     p.add_argument('--trend', nargs='+', metavar='RUN_DIR',
+                   action='extend',
                    help='earlier runs\' directories: MTTD/MTTR per '
                         'scenario over them and DIR, oldest first')
+    _add_statistics_arguments(p)
     p.add_argument('--deadlines', type=_deadlines, metavar='D,A,R',
                    help='seconds to judge timelines by that do not record '
                         'their deadlines (files from before they did)')
     p.add_argument('--title', default='Self-healing recovery report',
                    help='title of the HTML page')
     return p
+
+
+def _non_negative(text, percent=False):
+    try:
+        value = float(text.rstrip('%') if percent else text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError('expected a %s >= 0, got %r' % (
+            'percentage' if percent else 'number', text))
+    return value / 100.0 if percent else value
+
+
+def _fraction(text):
+    """A percentage ('10' or '10%') as a fraction (0.1)."""
+    return _non_negative(text, percent=True)
+
+
+def _add_statistics_arguments(p):
+    """Baselines, verdict floors, score weights, report data."""
+    p.add_argument('--baseline', nargs='+', dest='trend', action='extend',
+                   metavar='RUN',
+                   help='earlier runs to judge this one against: timeline '
+                        'directories, report-data JSON files (--data of '
+                        'an earlier report, e.g. Zuul artifacts) or '
+                        'directories holding report-data.json; any number')
+    p.add_argument('--data', metavar='OUT.json',
+                   help='write this run\'s values per scenario and metric '
+                        '(report data, the next run\'s --baseline)')
+    p.add_argument('--scenario-dir', metavar='DIR',
+                   help='scenario files for the coverage matrix and the '
+                        'score weights (default: the checkout\'s or the '
+                        'installed scenarios)')
+    p.add_argument('--min-seconds', type=_non_negative,
+                   default=stats.MIN_SECONDS, metavar='S',
+                   help='smallest change in seconds flagged (default '
+                        '%(default)s)')
+    p.add_argument('--min-percent', type=_fraction,
+                   default=stats.MIN_RELATIVE, metavar='PCT',
+                   help='smallest change flagged, in percent of the '
+                        'baseline median (default 10)')
+    p.add_argument('--min-score', type=_non_negative,
+                   default=stats.MIN_SCORE, metavar='X',
+                   help='smallest change of a score flagged (default '
+                        '%(default)s)')
+    p.add_argument('--alpha', type=_non_negative, default=stats.ALPHA,
+                   help='false-flag budget: adjusted p-value below which '
+                        'a change is significant (default %(default)s)')
+    p.add_argument('--family', choices=tr.FAMILIES,
+                   default=tr.METRIC_FAMILY,
+                   help='what --alpha covers: each scenario\'s metric '
+                        '(its shift and drift tests; default) or the '
+                        'whole report (Benjamini-Hochberg over every '
+                        'test: fewer false flags, less power)')
+
+
+class Analysis(object):
+    """What the statistics add: score, coverage, this run's values."""
+
+    def __init__(self, args, entries):
+        directory = scn.find_directory(args.scenario_dir)
+        self.scenarios, broken = scn.load_all(directory) if os.path.isdir(
+            directory) else ([], [])
+        self.problems = ['%s: not used for the coverage matrix and score: '
+                         '%s' % (path, error) for path, error in broken]
+        if not os.path.isdir(directory):
+            self.problems.append('%s: no scenario directory: no coverage '
+                                 'matrix, default score weights'
+                                 % directory)
+        self.scorer = score.Scorer(self.scenarios)
+        self.scores = self.scorer.scores(entries)
+        self.matrix = coverage.Matrix(self.scenarios, entries)
+        self.run = tr.Run(args.dir, entries, scorer=self.scorer)
+        self.floor = stats.Floor(args.min_seconds, args.min_percent,
+                                 args.min_score, args.alpha)
+        self.family = args.family
+        self.comparison = None
+
+    def compare(self, runs):
+        self.comparison = tr.Comparison(self.run, runs, self.floor,
+                                        self.family)
+        return self.comparison
+
+    def text(self):
+        return '%s\n\nCoverage (flow x fault kind)\n\n%s' % (
+            self.scorer.text(self.run.entries), self.matrix.text())
 
 
 def _warn(message):
@@ -129,23 +229,35 @@ def _report(args, stdout):
     entries, problems = tls.read_dir(args.dir, args.deadlines)
     for problem in problems:
         _warn(problem)
-    if args.junit:
-        _write(args.junit, junit.to_bytes(entries, problems))
     if not entries:
+        if args.junit:
+            _write(args.junit, junit.to_bytes(entries, problems))
         _warn('no timeline could be read from %s, no report' % args.dir)
         return EXIT_NOTHING_READ
+    analysis = Analysis(args, entries)
+    for problem in analysis.problems:
+        _warn(problem)
     stdout.write(table.run_table(entries) + '\n')
+    stdout.write('\n' + analysis.text() + '\n')
+    if args.data:
+        _write(args.data, json.dumps(analysis.run.data(), indent=2,
+                                     sort_keys=True) + '\n')
 
     trend = None
     if args.trend:
         directories = [d for d in args.trend
                        if os.path.realpath(d) != os.path.realpath(args.dir)]
         runs, trend_problems = tr.read_runs(
-            directories, args.deadlines, read=[tr.Run(args.dir, entries)])
+            directories, args.deadlines, read=[analysis.run],
+            scorer=analysis.scorer)
         for problem in trend_problems:
             _warn(problem)
         trend = tr.Trend(runs)
         stdout.write('\nTrend\n\n' + trend.text() + '\n')
+        stdout.write('\nVerdicts\n\n' + analysis.compare(runs).text() +
+                     '\n')
+    if args.junit:
+        _write(args.junit, junit.summary_bytes(entries, problems, analysis))
 
     pictures = _Pictures()
     pngs, trend_png = {}, None
@@ -166,7 +278,7 @@ def _report(args, stdout):
     if args.html:
         _write(args.html, htmlpage.page(
             args.title, entries, problems, pngs, trend, trend_png,
-            note=pictures.missing))
+            note=pictures.missing, analysis=analysis))
     if pictures.missing and args.png_dir:
         return EXIT_NO_MATPLOTLIB
     return EXIT_OK

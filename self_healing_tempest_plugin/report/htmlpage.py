@@ -7,6 +7,7 @@ or stored as a CI artifact on its own.
 import base64
 import html
 
+from self_healing_tempest_plugin.report import score as sc
 from self_healing_tempest_plugin.report import table
 from self_healing_tempest_plugin.report import timelines as tls
 
@@ -20,6 +21,15 @@ td.num { text-align: right; font-family: monospace; }
 .PASS, .ok, .seen { background: #dff0d8; }
 .FAIL, .late, .missed, .ERROR { background: #f2dede; }
 .EXPECTED { background: #d9edf7; }
+.INTERRUPTED { background: #e1d5f0; }
+.regressed, .drifting-worse, .cell-failed { background: #f2dede; }
+.improved, .drifting-better, .cell-passed { background: #dff0d8; }
+.cell-gap { background: #f5f5f5; color: #999; text-align: center; }
+.cell-not-run, .cell-partly-run { background: #fcf8e3; }
+.score { font-size: 20px; padding: 6px 12px; border: 1px solid #bbb;
+         display: inline-block; margin: 0.3em 0; }
+.score b { font-size: 26px; }
+.formula { font-family: monospace; font-size: 12px; color: #555; }
 .band { display: inline-block; padding: 1px 6px; margin: 1px;
         border-radius: 3px; font-size: 12px; }
 .GREEN { background: #7bc47f; } .YELLOW { background: #f5dd55; }
@@ -66,7 +76,8 @@ def _run_table(entries):
             cells.append('<td class="num %s" title="%s">%s</td>' % (
                 _css(phase.status), _esc(title), _esc(phase.cell())))
         cells.append('<td class="%s">%s</td>' % (
-            _css(entry.verdict), _esc(entry.verdict)))
+            _css(table.verdict_text(entry)),
+            _esc(table.verdict_text(entry))))
         cells.append('<td>%s</td>' % _bands(entry.bands))
         cells.append('<td class="num">%s</td>' % _esc(entry.clock_text()))
         out.append('<tr>%s</tr>' % ''.join(cells))
@@ -95,17 +106,94 @@ def _trend_section(trend, png):
     return '\n'.join(out)
 
 
+def _score_header(analysis):
+    scores = analysis.scores
+    if sc.RUN not in scores:
+        return ('<p class="score">Resilience score: none (no timeline with '
+                'a known deadline)</p>')
+    flows = ', '.join('%s %.3f' % (_esc(k[len(sc.FLOW_PREFIX):]), v)
+                      for k, v in sorted(scores.items()) if k != sc.RUN)
+    verdict = ''
+    if analysis.comparison is not None:
+        verdict = ' &mdash; %s' % _esc(', '.join(
+            '%d %s' % (n, k) for k, n in
+            sorted(analysis.comparison.counts().items())))
+    return ('<p class="score">Resilience score <b>%.3f</b> (%s)%s</p>'
+            '<p class="formula">per phase: 0 if it failed, else min(1, '
+            'deadline / seconds); per timeline: phase-weighted mean; per '
+            'flow and run: scenario-weighted mean (weights: the scenario '
+            'files\' score:)</p>' % (scores[sc.RUN], flows, verdict))
+
+
+def _css_words(text):
+    return text.replace(' ', '-')
+
+
+def _coverage_section(matrix):
+    out = ['<h2>Coverage: flow &times; fault kind</h2>',
+           '<table><tr>%s</tr>' % ''.join(
+               '<th>%s</th>' % _esc(h) for h in matrix.headers())]
+    for flow in matrix.flows:
+        cells = ['<th>%s</th>' % _esc(flow)]
+        for kind in matrix.kinds:
+            cell = matrix.cell(flow, kind)
+            title = ', '.join(cell.scenarios + [
+                n + ' (negative)' for n in cell.negatives])
+            cells.append('<td class="cell-%s" title="%s">%s</td>' % (
+                _css_words(cell.status), _esc(title), _esc(cell.text())))
+        out.append('<tr>%s</tr>' % ''.join(cells))
+    out.append('</table>')
+    out.append('<p>sc: scenarios, neg: negative checks (hover a cell for '
+               'their names); %d of %d cells have no scenario.</p>' % (
+                   len(matrix.gaps()),
+                   len(matrix.flows) * len(matrix.kinds)))
+    if matrix.not_in_files:
+        out.append('<p>Ran but not in the scenario files: %s.</p>'
+                   % _esc(', '.join(matrix.not_in_files)))
+    return '\n'.join(out)
+
+
+def _verdicts_section(comparison):
+    out = ['<h2>Verdicts against %d baseline run(s)</h2>'
+           % len(comparison.baseline),
+           '<p>Mann-Whitney U (two-sided) of this run\'s values against '
+           'the baseline runs\' values; the effect is the Hodges-Lehmann '
+           'shift. Flagged when %s. Drift: Mann-Kendall over the per-run '
+           'medians (8 runs or more).</p>' % _esc(comparison.floor.text()),
+           '<table><tr>%s</tr>' % ''.join(
+               '<th>%s</th>' % _esc(h) for h in comparison.HEADERS)]
+    for row, (_, verdict) in zip(comparison.rows(), comparison.items()):
+        cells = []
+        for index, value in enumerate(row):
+            css = 'num' if 2 <= index <= 7 else ''
+            if index == 8:
+                css = _css_words(verdict.verdict)
+            elif index == 9:
+                css = _css_words(verdict.drift)
+            cells.append('<td class="%s">%s</td>' % (css, _esc(value)))
+        out.append('<tr>%s</tr>' % ''.join(cells))
+    out.append('</table>')
+    return '\n'.join(out)
+
+
+def _analysis_sections(analysis):
+    out = [_coverage_section(analysis.matrix)]
+    if analysis.comparison is not None:
+        out.append(_verdicts_section(analysis.comparison))
+    return '\n'.join(out)
+
+
 def page(title, entries, problems=(), pngs=None, trend=None,
-         trend_png=None, note=None):
+         trend_png=None, note=None, analysis=None):
     """The HTML text. ``pngs`` maps an entry's path to its PNG bytes."""
     pngs = pngs or {}
     out = ['<!DOCTYPE html>', '<html><head><meta charset="utf-8">',
            '<title>%s</title>' % _esc(title),
            '<style>%s</style></head><body>' % STYLE,
            '<h1>%s</h1>' % _esc(title)]
-    passed = sum(1 for e in entries if e.passed)
-    out.append('<p>%d timeline(s): %d passed, %d did not.</p>' % (
-        len(entries), passed, len(entries) - passed))
+    if analysis is not None:
+        out.append(_score_header(analysis))
+    out.append('<p>%s.</p>' % _esc(table.counts_text(entries)))
     if problems:
         out.append('<div class="problems"><b>Not read:</b><ul>%s</ul>'
                    '</div>' % ''.join('<li>%s</li>' % _esc(p)
@@ -117,11 +205,14 @@ def page(title, entries, problems=(), pngs=None, trend=None,
                'deadline (harness clock; the cloud clock on hover). '
                'Harness-cloud clock: the bounds of the harness clock minus '
                'the cloud clock that the marks allow.</p>')
+    if analysis is not None:
+        out.append(_analysis_sections(analysis))
     for index, entry in enumerate(entries):
         out.append('<h2 id="timeline-%d">%s</h2>'
                    % (index, _esc(entry.name)))
         out.append('<p>%s &mdash; <span class="%s">%s</span></p>' % (
-            _esc(entry.test_id), _css(entry.verdict), _esc(entry.verdict)))
+            _esc(entry.test_id), _css(table.verdict_text(entry)),
+            _esc(table.verdict_text(entry))))
         out.append('<div class="result">%s</div>' % _esc(entry.result))
         if entry.path in pngs:
             out.append(_img(pngs[entry.path], entry.name))

@@ -106,3 +106,83 @@ def to_bytes(entries, problems=()):
     ElementTree.indent(root)
     return ElementTree.tostring(root, encoding='utf-8',
                                 xml_declaration=True) + b'\n'
+
+
+# -- the statistics (issue 18): verdicts, score, coverage, interrupted ---
+#
+# An interrupted run (timeline verdict ``interrupted``) is a <skipped>
+# testcase whose message says so, not a failure or an error: it measured
+# nothing about healing, so it must neither fail the cloud nor pass as
+# healed, and CI dashboards count skipped testcases apart. Its property
+# ``verdict`` is ``INTERRUPTED``.
+
+def _set_property(case, name, value):
+    props = case.find('properties')
+    if props is None:
+        props = ElementTree.SubElement(case, 'properties')
+    for prop in props.findall('property'):
+        if prop.get('name') == name:
+            prop.set('value', value)
+            return
+    ElementTree.SubElement(props, 'property', name=name, value=value)
+
+
+def _mark_interrupted(suite, case, entry):
+    for tag, counter in (('failure', 'failures'), ('error', 'errors')):
+        for element in case.findall(tag):
+            case.remove(element)
+            suite.set(counter, str(int(suite.get(counter)) - 1))
+    if case.find('skipped') is None:
+        ElementTree.SubElement(case, 'skipped', message=_first_line(
+            'interrupted: %s' % entry.result))
+        suite.set('skipped', str(int(suite.get('skipped', '0')) + 1))
+    _set_property(case, 'verdict', table.INTERRUPTED)
+
+
+def add_statistics(root, entries, analysis):
+    """Per testcase its score and verdicts; the suite: scores, coverage.
+    """
+    suite = root.find('testsuite')
+    cases = suite.findall('testcase')[:len(entries)]
+    suite.set('skipped', suite.get('skipped', '0'))
+    comparison = analysis.comparison
+    for case, entry in zip(cases, entries):
+        if table.is_interrupted(entry):
+            _mark_interrupted(suite, case, entry)
+        value = analysis.scorer.entry_score(entry)
+        _set_property(case, 'score', _number(value))
+        _set_property(case, 'flow', analysis.scorer.flow(entry) or '')
+        if comparison is not None:
+            for name, text in comparison.properties(entry.name):
+                _set_property(case, name, text)
+            _set_property(case, 'slowest_hop_vs_baseline',
+                          comparison.slowest_hop_text(entry.name))
+    props = suite.find('properties')
+    if props is None:
+        props = ElementTree.Element('properties')
+        suite.insert(0, props)
+    summary = [('score_%s' % k.replace(' ', '_'), _number(v))
+               for k, v in sorted(analysis.scores.items())]
+    passed, failed, interrupted = table.counts(entries)
+    summary += [('timelines_passed', str(passed)),
+                ('timelines_not_passed', str(failed)),
+                ('timelines_interrupted', str(interrupted))]
+    summary += analysis.matrix.properties()
+    if comparison is not None:
+        for subject in [s for s in analysis.run.values
+                        if s not in set(e.name for e in entries)]:
+            summary += [('%s_%s' % (subject.replace(' ', '_'), n), v)
+                        for n, v in comparison.properties(subject)]
+        summary += [('verdicts_%s' % k.replace(' ', '_'), str(n))
+                    for k, n in sorted(comparison.counts().items())]
+    for name, value in summary:
+        ElementTree.SubElement(props, 'property', name=name, value=value)
+    return root
+
+
+def summary_bytes(entries, problems, analysis):
+    """``to_bytes`` with the statistics added (``cli.Analysis``)."""
+    root = add_statistics(document(entries, problems), entries, analysis)
+    ElementTree.indent(root)
+    return ElementTree.tostring(root, encoding='utf-8',
+                                xml_declaration=True) + b'\n'

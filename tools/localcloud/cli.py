@@ -142,6 +142,7 @@ def cmd_job(args):
         c.progress.summary()
         print_all_logs(c)
         raise
+    tempestconf.set_repeat(c.lay, args.repeat)
     with c.progress.step('install the plugin from %s' % args.repo):
         install.install_plugin(c.lay, args.repo, c.lay.log('setup-plugin'))
     env = dict(os.environ, HOME=c.lay.data('tempest-home'),
@@ -242,6 +243,17 @@ def cmd_lock(args):
     return 0
 
 
+def _repeat_count(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            'expected a whole number >= 1, got %r' % text)
+    return value
+
+
 def build_parser():
     p = argparse.ArgumentParser(
         prog='localcloud',
@@ -286,6 +298,10 @@ def build_parser():
                      help='stop a run that has not ended by then, print what '
                      'the services were doing (default %d s, negative %d s)'
                      % (SUITE_TIMEOUT_S, NEGATIVE_TIMEOUT_S))
+    job.add_argument('--repeat', type=_repeat_count, default=1, metavar='K',
+                     help='run each scenario K times ([self_healing] '
+                     'repeat: K tests and timelines per scenario, for the '
+                     'report\'s statistical verdicts; default 1)')
     job.add_argument('--negative', action='store_true',
                      help='run the negative checks instead (each flow '
                      'without its trigger must miss a named deadline)')

@@ -173,6 +173,26 @@ def write(lay, image_id, flavor_ids):
     return lay.tempest_conf
 
 
+def set_repeat(lay, repeat):
+    """Write ``[self_healing] repeat`` into the workspace's configs.
+
+    ``localcloud job --repeat k``: each scenario runs k times in the run
+    (k tests, each with its own timeline), so that the report judges a
+    sample. Written on every job, so a later job without --repeat runs
+    each scenario once again.
+    """
+    if repeat < 1:
+        raise RuntimeError('--repeat must be 1 or more, got %d' % repeat)
+    for path in (lay.tempest_conf, negative_conf(lay)):
+        if not os.path.exists(path):
+            continue
+        with open(path) as f:
+            sections = ini.parse(f.read())
+        sections.setdefault('self_healing', {})['repeat'] = repeat
+        with open(path, 'w') as f:
+            f.write(ini.render(sections))
+
+
 def negative_conf(lay):
     """The workspace's config with the negative checks switched on."""
     return os.path.join(os.path.dirname(lay.tempest_conf),

@@ -6,6 +6,7 @@ import shutil
 import sys
 import unittest
 from unittest import mock
+import uuid
 
 import fixtures
 import testtools
@@ -258,6 +259,48 @@ class MalformedScenarioTest(testtools.TestCase):
                          self._set('expect', {'missed_phase': 'detect',
                                               'phase': 'detect'}))
 
+    def test_score_weights_read_with_defaults(self):
+        path = os.path.join(self.dir, 'weighted.yaml')
+        data = _example()
+        data['score'] = {'weight': 3, 'phases': {'recover': 5}}
+        with open(path, 'w') as stream:
+            yaml.safe_dump(data, stream)
+        scenario = sc.load(path)
+        self.assertEqual(3.0, scenario.score_weight)
+        self.assertEqual({'detect': 1.0, 'act': 1.0, 'recover': 5.0},
+                         scenario.phase_weights)
+        plain = sc.load(EXAMPLE)
+        self.assertEqual((sc.SCORE_WEIGHT, sc.SCORE_PHASE_WEIGHTS),
+                         (plain.score_weight, plain.phase_weights))
+
+    def test_score_not_a_mapping(self):
+        self._assert_one('score', 'expected a mapping, got list',
+                         self._set('score', [1]))
+
+    def test_score_unknown_key(self):
+        self._assert_one('score.weights', 'unknown field; expected one of: '
+                         'weight, phases', self._set('score',
+                                                     {'weights': 1}))
+
+    def test_score_weight_negative(self):
+        self._assert_one('score.weight', 'expected a number >= 0, got -1',
+                         self._set('score', {'weight': -1}))
+
+    def test_score_unknown_phase(self):
+        self._assert_one('score.phases.heal', 'unknown field; expected one '
+                         'of: detect, act, recover',
+                         self._set('score', {'phases': {'heal': 1}}))
+
+    def test_score_phase_weight_not_a_number(self):
+        self._assert_one('score.phases.act', "expected a number >= 0, got "
+                         "'high'", self._set('score', {'phases': {
+                             'act': 'high'}}))
+
+    def test_score_every_phase_weight_zero(self):
+        self._assert_one('score.phases', 'expected at least one weight > 0',
+                         self._set('score', {'phases': {
+                             'detect': 0, 'act': 0, 'recover': 0}}))
+
     def test_every_error_reported_at_once(self):
         def change(data):
             data['id'] = 'nope'
@@ -317,6 +360,9 @@ class DirectoryTest(testtools.TestCase):
 
             def run_scenario(self, scenario):
                 self.ran.append(scenario.name)
+        # repeat=None reads [self_healing] repeat; the others do not load
+        # a tempest.conf.
+        kwargs.setdefault('repeat', 1)
         return sc.generate_tests(directory=self.dir, **kwargs)(Generated)
 
     def test_one_test_per_scenario_with_its_id(self):
@@ -353,6 +399,50 @@ class DirectoryTest(testtools.TestCase):
         self.assertEqual(1, len(result.skipped))
         self.assertIn('[service_available] zaqar is false',
                       result.skipped[0][1])
+
+    def test_repeat_makes_one_test_per_repetition(self):
+        self._write('one.yaml')
+        cls = self._generate(repeat=3)
+        names = sorted(n for n in dir(cls) if n.startswith('test_example'))
+        self.assertEqual(['test_example_delete_member',
+                          'test_example_delete_member_repeat_2',
+                          'test_example_delete_member_repeat_3'], names)
+        ids = [[a for a in getattr(getattr(cls, n), '__testtools_attrs')
+                if a.startswith('id-')][0] for n in names]
+        self.assertEqual('id-3f1d7a52-8c0e-4b9e-a6d2-5e7c9b0a1f24', ids[0])
+        self.assertEqual(3, len(set(ids)))
+        # uuid5 of the scenario id: the same in every listing.
+        self.assertEqual('id-%s' % uuid.uuid5(uuid.UUID(
+            '3f1d7a52-8c0e-4b9e-a6d2-5e7c9b0a1f24'), 'repeat-2'), ids[1])
+        self.assertIn('(repetition 3 of 3)', getattr(cls, names[2]).__doc__)
+        result = unittest.TestResult()
+        conf = mock.Mock()
+        with mock.patch.object(sc, 'config') as config:
+            config.CONF = conf
+            conf.service_available = mock.Mock(heat=True, aodh=True,
+                                               zaqar=True, mistral=True)
+            conf.self_healing_feature_enabled = mock.Mock(
+                autoheal_flow=True, instance_delete_fault=True)
+            for name in names:
+                cls(name).run(result)
+        self.assertEqual(['example_delete_member'] * 3, cls.ran)
+        self.assertTrue(result.wasSuccessful())
+
+    def test_repeat_read_from_config(self):
+        self._write('one.yaml')
+        conf = mock.Mock()
+        conf.self_healing.repeat = 2
+        conf.self_healing.scenario_dir = self.dir
+        with mock.patch.object(sc.config, 'CONF', conf):
+            cls = self._generate(repeat=None)
+        self.assertTrue(hasattr(cls, 'test_example_delete_member_repeat_2'))
+        self.assertFalse(hasattr(cls,
+                                 'test_example_delete_member_repeat_3'))
+        # No config at all (a plain unit test run): one test each.
+        with mock.patch.object(sc.config, 'CONF', None):
+            cls = self._generate(repeat=None)
+        self.assertFalse(hasattr(cls,
+                                 'test_example_delete_member_repeat_2'))
 
     def test_select_and_missing_directory(self):
         self._write('one.yaml')

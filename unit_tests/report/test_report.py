@@ -485,4 +485,5 @@ class HtmlTest(testtools.TestCase):
         self.assertIn('<td class="num late" title="cloud: 44.0 s">45.0 / '
                       '30 s LATE</td>', page)
         self.assertIn('<span class="band RED">RED</span>', page)
-        self.assertIn('4 timeline(s): 2 passed, 2 did not.', page)
+        self.assertIn('4 timeline(s): 2 passed, 2 did not, 0 interrupted.',
+                      page)

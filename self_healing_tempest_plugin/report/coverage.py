@@ -1,0 +1,187 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The coverage matrix: flow x fault kind, so that a gap is visible.
+
+A cell lists the scenario files of that flow and fault kind (from the
+scenario directory), how many of them ran in this run, how many passed,
+and which are negative checks (a flow deployed without its trigger that
+must miss a deadline). A cell without a scenario is a gap (``-``).
+
+The flow of a scenario is the test class family that runs it, derived
+from its features as tests/scenario/test_*.py select them (``flow_of``);
+the flow names are those of devstack/flow-settings.yaml.
+"""
+
+from self_healing_tempest_plugin.harness import scenario as sc
+from self_healing_tempest_plugin.report import table
+
+AUTOHEAL = 'autoheal'        # seed 000, tests/scenario/test_autoheal.py
+POLICIES = 'policies'        # seed 004, test_recovery_policies.py
+VITRAGE = 'vitrage'          # seed 001, test_vitrage_flows.py
+INTEGRATED = 'integrated'    # seed 002, test_integrated_flow.py
+PER_VM = 'per_vm'            # seed 003, test_per_vm_groups.py
+FLOWS = (AUTOHEAL, POLICIES, VITRAGE, INTEGRATED, PER_VM)
+# The test module of each flow: names the flow of a timeline whose
+# scenario file is not in the scenario directory.
+TEST_MODULES = {'test_autoheal': AUTOHEAL,
+                'test_recovery_policies': POLICIES,
+                'test_vitrage_flows': VITRAGE,
+                'test_integrated_flow': INTEGRATED,
+                'test_per_vm_groups': PER_VM}
+
+GAP = '-'
+
+
+def flow_of(scenario):
+    """The flow whose test classes run ``scenario`` (None: no flow).
+
+    As the ``select`` of tests/scenario/test_*.py: the member-fault flows
+    (autoheal, policies) never take a host fault; the host flows take
+    what their feature names.
+    """
+    features = scenario.features
+    if 'autoheal_flow' in features and not scenario.host_fault:
+        return AUTOHEAL
+    if 'recovery_policy_flows' in features and (
+            not scenario.host_fault or scenario.expect_missed_phase):
+        return POLICIES
+    if 'vitrage_flow' in features:
+        return VITRAGE
+    if 'integrated_flow' in features:
+        return INTEGRATED
+    if 'per_vm_group_flow' in features:
+        return PER_VM
+    return None
+
+
+def flow_of_entry(entry, scenarios_by_name):
+    """The flow of a timeline: its scenario file's, else its test module's.
+    """
+    scenario = scenarios_by_name.get(entry.name)
+    if scenario is not None:
+        return flow_of(scenario)
+    module = entry.test_id.split('[', 1)[0].rsplit('.', 3)
+    return TEST_MODULES.get(module[-3] if len(module) >= 3 else '')
+
+
+class Cell(object):
+    """One flow x fault kind cell."""
+
+    def __init__(self):
+        self.scenarios = []      # names of the positive scenarios
+        self.negatives = []      # names of the negative checks
+        self.ran = set()         # scenario names with a timeline
+        self.passed = set()      # ... whose every timeline passed
+        self.failed = set()      # ... with a timeline that did not
+
+    @property
+    def empty(self):
+        return not (self.scenarios or self.negatives)
+
+    def _count(self, label, names):
+        ran = [n for n in names if n in self.ran]
+        passed = [n for n in ran if n in self.passed]
+        if not ran:
+            return '%s %d: not run' % (label, len(names))
+        return '%s %d: ran %d, ok %d' % (
+            label, len(names), len(ran), len(passed))
+
+    @property
+    def status(self):
+        """gap | not run | passed | failed | partly run."""
+        if self.empty:
+            return 'gap'
+        everything = self.scenarios + self.negatives
+        if not any(n in self.ran for n in everything):
+            return 'not run'
+        if any(n in self.failed for n in everything):
+            return 'failed'
+        if all(n in self.ran for n in everything):
+            return 'passed'
+        return 'partly run'
+
+    def text(self):
+        """'sc 2: ran 2, ok 1 / neg 1: not run', or '-' for a gap."""
+        if self.empty:
+            return GAP
+        return ' / '.join(self._count(label, names) for label, names in (
+            ('sc', self.scenarios), ('neg', self.negatives)) if names)
+
+
+class Matrix(object):
+    """cells[flow][kind], from the scenario files and one run's entries."""
+
+    def __init__(self, scenarios, entries=()):
+        self.kinds = sc.FAULT_KINDS
+        self.flows = list(FLOWS)
+        self.cells = dict((f, dict((k, Cell()) for k in self.kinds))
+                          for f in self.flows)
+        by_name = {}
+        self.without_flow = []
+        for scenario in scenarios:
+            flow = flow_of(scenario)
+            if flow is None:
+                self.without_flow.append(scenario.name)
+                continue
+            by_name[scenario.name] = scenario
+            cell = self.cells[flow][scenario.fault['kind']]
+            (cell.negatives if scenario.expect_missed_phase
+             else cell.scenarios).append(scenario.name)
+        self.not_in_files = []
+        for entry in entries:
+            scenario = by_name.get(entry.name)
+            if scenario is None:
+                if entry.name not in self.not_in_files:
+                    self.not_in_files.append(entry.name)
+                continue
+            cell = self.cells[flow_of(scenario)][scenario.fault['kind']]
+            if table.is_interrupted(entry):
+                continue        # ran, but measured nothing
+            cell.ran.add(entry.name)
+            if entry.passed:
+                if entry.name not in cell.failed:
+                    cell.passed.add(entry.name)
+            else:
+                cell.failed.add(entry.name)
+                cell.passed.discard(entry.name)
+
+    def cell(self, flow, kind):
+        return self.cells[flow][kind]
+
+    def gaps(self):
+        return [(f, k) for f in self.flows for k in self.kinds
+                if self.cells[f][k].empty]
+
+    def headers(self):
+        return ['flow \\ fault'] + list(self.kinds)
+
+    def rows(self):
+        return [[flow] + [self.cells[flow][k].text() for k in self.kinds]
+                for flow in self.flows]
+
+    def text(self):
+        text = table.render(self.headers(), self.rows())
+        text += ('\n\nsc: scenarios, neg: negative checks (ran: with a '
+                 'timeline, ok: every timeline passed); %d of %d cells '
+                 'have no scenario (-)' % (len(self.gaps()),
+                                           len(self.flows) *
+                                           len(self.kinds)))
+        if self.not_in_files:
+            text += ('\nran but not in the scenario files: %s'
+                     % ', '.join(self.not_in_files))
+        return text
+
+    def properties(self):
+        """[(name, value)] for JUnit: coverage_<flow>_<kind> = status."""
+        return [('coverage_%s_%s' % (f, k), self.cells[f][k].status)
+                for f in self.flows for k in self.kinds]
