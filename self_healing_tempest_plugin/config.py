@@ -92,8 +92,8 @@ SelfHealingGroup = _CLIENT_OPTS + [
                       'request per this many seconds.'),
     # Deadlines of the set-up steps.
     cfg.IntOpt('stack_timeout_s', default=600, min=1,
-               help='Seconds a Heat stack may take to reach a *_COMPLETE '
-                    'status when created, updated or deleted.'),
+               help='Seconds a Heat stack may take to reach CREATE_COMPLETE, '
+                    'UPDATE_COMPLETE or DELETE_COMPLETE.'),
     cfg.IntOpt('server_timeout_s', default=300, min=1,
                help='Seconds a server may take to reach a status (ACTIVE, '
                     'SHUTOFF, deleted) after an API call.'),

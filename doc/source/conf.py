@@ -61,22 +61,3 @@ pygments_style = 'native'
 html_theme = 'openstackdocs'
 html_static_path = ['_static']
 htmlhelp_basename = 'self-healing-tempest-plugin-doc'
-
-
-# show-options renders each option's help as reStructuredText. One help
-# text has a bare "*_COMPLETE", which docutils reads as an unclosed
-# emphasis (a warning, so an error here). Until config.py says it as a
-# literal, the docs build does, after the sample file is written (so the
-# sample keeps the help as it is).
-def _rst_safe_help(app):
-    from self_healing_tempest_plugin import config as sh_config
-    for _group, opts in sh_config.list_opts():
-        for opt in opts:
-            if opt.help and ' *_COMPLETE ' in opt.help:
-                opt.help = opt.help.replace(' *_COMPLETE ',
-                                            ' ``*_COMPLETE`` ')
-
-
-def setup(app):
-    # After oslo_config.sphinxconfiggen's builder-inited (priority 500).
-    app.connect('builder-inited', _rst_safe_help, priority=900)
