@@ -116,7 +116,7 @@ def report(leaked):
             % len(leaked)] + ['  %s %s (%s)' % item for item in leaked]
 
 
-# -- the cloud, from a tempest.conf -------------------------------------------
+# -- the cloud, from a tempest.conf
 def load_config(path):
     """The options the inventory needs, from the tempest.conf at ``path``.
 
@@ -210,7 +210,7 @@ class Session(object):
         return json.loads(body)
 
 
-# -- the command ----------------------------------------------------------------
+# -- the command
 def _read(path):
     try:
         with open(path) as handle:

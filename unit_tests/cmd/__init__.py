@@ -10,3 +10,4 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+"""Unit tests of the plugin's console commands."""

@@ -19,7 +19,6 @@ path from a table, or tempest.lib's RestClient.get for the real Session.
 import io
 import json
 import os
-import tempfile
 from unittest import mock
 
 import fixtures
