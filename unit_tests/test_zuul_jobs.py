@@ -492,6 +492,20 @@ class ZuulJobsTest(testtools.TestCase):
                 self.assertIs(False, variables['devstack_services'].get(
                     'n-cpu'), name)
 
+    def test_tests_that_move_a_server_run_on_two_computes(self):
+        """A host fault or a host-changing policy needs another host."""
+        known = scenarios()
+        for name in self.concrete:
+            movers = []
+            for test_id in self.selected(name):
+                spec = known[test_id.rsplit('.test_', 1)[1]]
+                if spec.host_fault or spec.recovery.get('host_change'):
+                    movers.append(test_id)
+            if movers:
+                self.assertGreaterEqual(
+                    len(self.subnodes(name)), 2, '%s runs %s on fewer than '
+                    'two computes' % (name, movers))
+
     def test_vitrage_jobs_run_the_monitor_on_every_node(self):
         for name in self.concrete:
             variables = self.vars(name)
