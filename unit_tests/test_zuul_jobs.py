@@ -216,21 +216,23 @@ def worst_case_test_s(cls, scenario, conf, concurrency=1):
     stack, service = conf['stack_timeout_s'], conf['service_timeout_s']
     ssh = conf['host_ssh_timeout_s']
     lock = conf['host_fault_lock_timeout_s'] if concurrency > 1 else 0
+    inject = ssh                    # the fault's command over SSH
     undo = max(ssh + 2 * service,                     # host stop
                scenario.fault.get('duration_s', 0) + ssh + poll)  # NIC
     restore = ssh + 2 * service
     vitrage_setup = 3 * service     # a host up, template ACTIVE, seen
     if issubclass(cls, integrated_flow.IntegratedFlowTest):
-        return (vitrage_setup + service + 2 * stack + lock + healing +
-                2 * desired * conf['act_timeout_s'] + undo + 2 * restore)
+        return (vitrage_setup + service + 2 * stack + lock + inject +
+                healing + 2 * desired * conf['act_timeout_s'] + undo +
+                2 * restore)
     if issubclass(cls, host_flows.HostFaultFlowTest):
         return (vitrage_setup + desired * conf['server_timeout_s'] + lock +
-                healing + desired * conf['act_timeout_s'] + undo +
+                inject + healing + desired * conf['act_timeout_s'] + undo +
                 2 * restore + desired * TEMPEST_BUILD_TIMEOUT_S)
     if issubclass(cls, per_vm_group.PerVmGroupFlowTest):
-        return (2 * stack + conf['samples_timeout_s'] + lock + healing +
-                ssh + 2 * service + scenario.steady_window_s(view) +
-                2 * poll + 1)
+        return (2 * stack + conf['samples_timeout_s'] + lock + inject +
+                healing + ssh + 2 * service +
+                scenario.steady_window_s(view) + 2 * poll + 1)
     if issubclass(cls, heat_group.HeatGroupFlowTest):
         return (2 * stack + conf['event_alarm_cache_ttl_s'] +
                 conf['detect_timeout_s'] + healing + conf['act_timeout_s'])
