@@ -55,8 +55,6 @@ TEMPEST_BUILD_TIMEOUT_S = 300
 # fall back to master).
 VITRAGE_BRANCHES = ('stable/2025.2',)
 VITRAGE_FEATURES = ('vitrage_flow', 'integrated_flow')
-HOST_FEATURES = ('host_fault', 'nic_fault', 'vitrage_flow',
-                 'integrated_flow', 'per_vm_group_flow')
 NOBLE_NODESETS = ('self-healing-single-node-noble',
                   'self-healing-three-node-noble')
 OPENSTACK_TEMPLATES = ('openstack-python3-jobs', 'publish-openstack-docs-pti',
@@ -333,16 +331,17 @@ class ZuulJobsTest(testtools.TestCase):
                 self.assertNotIn('LIBS_FROM_GIT', localrc, name)
 
     def test_local_conf_keeps_only_the_jobs_own_settings(self):
-        """Service options and [service_available] are the plugin's."""
+        """Service options, [service_available], flows: the plugin's.
+
+        A job's local.conf holds its [self_healing] deadlines only.
+        """
         for name in self.concrete:
             local_conf = self.vars(name).get('devstack_local_conf', {})
             self.assertEqual(['test-config'], sorted(local_conf), name)
             self.assertEqual([TEMPEST_CONFIG],
                              sorted(local_conf['test-config']), name)
             groups = sorted(tempest_conf(self.vars(name)))
-            self.assertTrue(set(groups) <= {
-                'self_healing', 'self_healing_feature_enabled'},
-                '%s sets %s' % (name, groups))
+            self.assertEqual(['self_healing'], groups, name)
 
     def test_timeouts_within_the_tenant_maximum(self):
         for name, job in self.jobs.items():
@@ -478,54 +477,48 @@ class ZuulJobsTest(testtools.TestCase):
         self.assertTrue({'master', 'stable/2026.1'} | set(VITRAGE_BRANCHES)
                         <= pinned, pinned)
 
-    def test_host_fault_features_only_in_multinode_jobs(self):
-        """Single-node jobs keep host faults off; multinode ones have SSH."""
-        for name in self.concrete:
-            variables = self.vars(name)
-            enabled = [f for f in HOST_FEATURES if feature(variables, f)]
-            if enabled:
-                self.assertTrue(variables.get('self_healing_host_faults'),
-                                '%s enables %s without host access'
-                                % (name, enabled))
-                self.assertGreaterEqual(
-                    len(self.subnodes(name)), 2,
-                    '%s enables %s on fewer than two computes'
-                    % (name, enabled))
-                self.assertIs(False, variables['devstack_services'].get(
-                    'n-cpu'), name)
+    def test_jobs_give_the_plugin_what_their_flows_need(self):
+        """The plugin turns a flow on only with its prerequisites.
 
-    def test_tests_that_move_a_server_run_on_two_computes(self):
-        """A host fault or a host-changing policy needs another host."""
+        Host faults: two computes and Tempest's SSH to them; the Vitrage
+        flows: the monitor on every node; the per-VM groups: the plugin's
+        per-VM settings on the controller and the computes. A missing one
+        would make every test of the job skip (and the post-run fail).
+        """
         known = scenarios()
         for name in self.concrete:
-            movers = []
-            for test_id in self.selected(name):
-                spec = known[test_id.rsplit('.test_', 1)[1]]
-                if spec.host_fault or spec.recovery.get('host_change'):
-                    movers.append(test_id)
-            if movers:
-                self.assertGreaterEqual(
-                    len(self.subnodes(name)), 2, '%s runs %s on fewer than '
-                    'two computes' % (name, movers))
-
-    def test_vitrage_jobs_run_the_monitor_on_every_node(self):
-        for name in self.concrete:
             variables = self.vars(name)
-            if not feature(variables, 'vitrage_flow'):
-                continue
+            localrc = variables['devstack_localrc']
             subnode = subnode_vars(self.jobs, name)
-            self.assertTrue(variables['devstack_localrc'].get(
-                'SELF_HEALING_MONITOR'), name)
-            self.assertTrue(variables['devstack_localrc'].get(
-                'SELF_HEALING_MONITOR_TARGETS'), name)
-            self.assertTrue(subnode['devstack_localrc'].get(
-                'SELF_HEALING_MONITOR'), name)
-            self.assertEqual(PLUGIN_URL,
-                             subnode['devstack_plugins'].get(PLUGIN), name)
-            self.assertTrue(variables.get(
-                'bridge_authorize_internal_traffic'), name)
-            self.assertIn('prometheus-node-exporter',
-                          variables['self_healing_host_services'], name)
+            specs = [known[i.rsplit('.test_', 1)[1]]
+                     for i in self.selected(name)]
+            if any(spec.host_fault for spec in specs):
+                self.assertTrue(variables.get('self_healing_host_faults'),
+                                '%s: host faults without SSH access' % name)
+                for key in ('SELF_HEALING_COMPUTE_HOSTS',
+                            'SELF_HEALING_HOST_ADDRESSES',
+                            'SELF_HEALING_HOST_SSH_KEY_FILE'):
+                    self.assertTrue(localrc.get(key), '%s: %s' % (name, key))
+                self.assertIs(False, variables['devstack_services'].get(
+                    'n-cpu'), name)
+            if any('vitrage' in spec.services for spec in specs):
+                self.assertTrue(localrc.get('SELF_HEALING_MONITOR'), name)
+                self.assertTrue(localrc.get('SELF_HEALING_MONITOR_TARGETS'),
+                                name)
+                self.assertTrue(subnode['devstack_localrc'].get(
+                    'SELF_HEALING_MONITOR'), name)
+                self.assertEqual(PLUGIN_URL, subnode['devstack_plugins'].get(
+                    PLUGIN), name)
+                self.assertTrue(variables.get(
+                    'bridge_authorize_internal_traffic'), name)
+                self.assertIn('prometheus-node-exporter',
+                              variables['self_healing_host_services'], name)
+            if any('per_vm_group_flow' in spec.features for spec in specs):
+                self.assertTrue(localrc.get('SELF_HEALING_PER_VM'), name)
+                self.assertTrue(subnode['devstack_localrc'].get(
+                    'SELF_HEALING_PER_VM'), name)
+                self.assertIn('devstack@ceilometer-acompute',
+                              variables['self_healing_host_services'], name)
 
     def test_subnodes_with_ceilometer_store_nothing(self):
         """A compute has no database: no gnocchi there (watcher's way)."""
