@@ -290,6 +290,21 @@ class ZuulJobsTest(testtools.TestCase):
         self.assertIn('{{ self_healing_leaks_dir }}',
                       localrc['SELF_HEALING_LEAKS_BEFORE_FILE'])
 
+    def test_post_run_compares_with_the_inventory_the_plugin_took(self):
+        """The post-run's --before is the file the plugin writes."""
+        with open(os.path.join(ROOT, 'playbooks', 'post.yaml')) as handle:
+            plays = yaml.safe_load(handle)
+        argvs = [task['ansible.builtin.command']['argv']
+                 for play in plays for task in play.get('tasks', [])
+                 if 'self-healing-leaks' in str(
+                     task.get('ansible.builtin.command', {}).get('argv'))]
+        self.assertEqual(1, len(argvs), argvs)
+        argv, = argvs
+        before = argv[argv.index('--before') + 1]
+        localrc = self.vars('self-healing-tempest-base')['devstack_localrc']
+        self.assertEqual(localrc['SELF_HEALING_LEAKS_BEFORE_FILE'], before)
+        self.assertEqual('compare', argv[argv.index('--before') - 1])
+
     def test_tempest_leak_check_really_runs(self):
         """fail_if_leaked acts only with the dry cleanup (tempest role)."""
         for name in self.concrete:
