@@ -5,7 +5,6 @@ import signal
 import subprocess
 import sys
 
-from localcloud import api
 from localcloud import cloud as cloud_mod
 from localcloud import diagnose
 from localcloud import hostnet
@@ -161,12 +160,12 @@ def cmd_job(args):
     print('==> %s (in %s, at most %d s)' % (' '.join(argv), c.lay.workspace,
                                             timeout_s), flush=True)
     with c.progress.step('inventory before the run (leak check)'):
-        before = leaks.inventory(api.Session())
+        print('\n'.join(leaks.snapshot(c.lay)))
     with c.progress.step('tempest run'):
         rc = run_bounded(argv, timeout_s, cwd=c.lay.workspace, env=env)
     if rc is not None:
         with c.progress.step('inventory after the run (leak check)'):
-            lines, leaked = leak_check(before)
+            lines, leaked = leaks.compare(c.lay)
         print('\n'.join(lines))
         rc = rc or int(leaked)
     c.progress.summary()
@@ -179,17 +178,6 @@ def cmd_job(args):
         print('tempest exited %d; the tail of every service log:' % rc)
         print_all_logs(c)
     return rc
-
-
-def leak_check(before):
-    """(report lines, whether the run left anything behind)."""
-    try:
-        after = leaks.inventory(api.Session())
-    except (OSError, api.ApiError, RuntimeError) as e:
-        return ['leak check: could not list the cloud\'s resources: %s'
-                % e], True
-    leaked = leaks.new_since(before, after)
-    return leaks.report(leaked), bool(leaked)
 
 
 def clear_timelines(lay):

@@ -1,79 +1,49 @@
-"""What a test run left behind: the cloud's resources before and after.
+"""The leak check of ``localcloud job``: the plugin's own inventory.
 
-The suite must delete everything it makes (stacks, alarms, workflows,
-executions, Vitrage templates, trusts, servers, flavors, traits, the
-Tempest projects and users). ``localcloud job`` takes an inventory before
-``tempest run`` and one after; anything new is a leak and fails the job.
-Zaqar queues are per project and cannot be listed across projects: they
-are not in the inventory (each run's projects are, and go with them).
+The suite must delete everything it makes. The plugin ships the check as
+the console script ``self-healing-leaks`` (self_healing_tempest_plugin/
+cmd/leaks.py), which the Zuul jobs run too. The local cloud never imports
+the plugin: it runs that script from the venv it installed the plugin
+into, with the cloud's tempest.conf (admin credentials), before and after
+``tempest run``.
 """
 
-PLACEMENT_TRAITS = {'OpenStack-API-Version': 'placement 1.6'}
+import os
+import subprocess
+
+COMMAND = 'self-healing-leaks'
 
 
-def _ids(items, key='id', label=('name',)):
-    found = {}
-    for item in items:
-        name = next((item.get(k) for k in label if item.get(k)), '')
-        found[str(item[key])] = str(name)
-    return found
+def _files(lay):
+    directory = lay.data('leaks')
+    os.makedirs(directory, exist_ok=True)
+    return (os.path.join(directory, 'before.json'),
+            os.path.join(directory, 'after.json'))
 
 
-# kind -> (service type, path, reply key, id key, label keys, headers)
-KINDS = (
-    ('project', 'identity', '/projects', 'projects', 'id', ('name',), None),
-    ('user', 'identity', '/users', 'users', 'id', ('name',), None),
-    ('trust', 'identity', '/OS-TRUST/trusts', 'trusts', 'id',
-     ('trustor_user_id',), None),
-    ('server', 'compute', '/servers?all_tenants=1', 'servers', 'id',
-     ('name',), None),
-    ('flavor', 'compute', '/flavors?is_public=None', 'flavors', 'id',
-     ('name',), None),
-    ('stack', 'orchestration', '/stacks?global_tenant=True&show_nested=True',
-     'stacks', 'id', ('stack_name',), None),
-    ('alarm', 'alarming',
-     '/v2/alarms?q.field=all_projects&q.op=eq&q.value=true', None,
-     'alarm_id', ('name',), None),
-    ('workflow', 'workflowv2', '/workflows?all_projects=true', 'workflows',
-     'id', ('name',), None),
-    ('execution', 'workflowv2', '/executions?all_projects=true',
-     'executions', 'id', ('workflow_name',), None),
-    ('vitrage template', 'rca', '/v1/template/', None, 'uuid', ('name',),
-     None),
-    ('placement trait', 'placement', '/traits?name=startswith:CUSTOM_',
-     'traits', None, (), PLACEMENT_TRAITS),
-)
+def _run(lay, argv):
+    """(exit code, output lines) of the plugin's leak command."""
+    res = subprocess.run([lay.bin(COMMAND), '--config-file',
+                          lay.tempest_conf] + argv,
+                         capture_output=True, text=True)
+    return res.returncode, (res.stdout + res.stderr).splitlines()
 
 
-def inventory(sess):
-    """{kind: {id: label}} of everything the suite could leave behind."""
-    found = {}
-    for kind, service, path, reply_key, key, label, headers in KINDS:
-        if service not in sess.catalog and service != 'identity':
-            continue
-        reply = sess.get(service, path, headers=headers)
-        items = reply[reply_key] if reply_key else reply
-        if key is None:         # a list of names (placement traits)
-            found[kind] = dict((name, name) for name in items)
-        else:
-            found[kind] = _ids(items, key, label)
-    return found
+def snapshot(lay):
+    """Inventory before the run; a cloud that cannot be listed raises."""
+    before, _ = _files(lay)
+    rc, lines = _run(lay, ['snapshot', '--output', before])
+    if rc:
+        raise RuntimeError('leak check: %s snapshot exited %d: %s' % (
+            COMMAND, rc, ' '.join(lines)))
+    return lines
 
 
-def new_since(before, after):
-    """[(kind, id, label)] in ``after`` but not in ``before``."""
-    leaked = []
-    for kind, items in sorted(after.items()):
-        old = before.get(kind, {})
-        leaked.extend((kind, i, label) for i, label in sorted(items.items())
-                      if i not in old)
-    return leaked
-
-
-def report(leaked):
-    """Lines naming each leaked resource, or one saying there is none."""
-    if not leaked:
-        return ['no resource left behind (%s)' % ', '.join(
-            k[0] for k in KINDS)]
-    return ['LEAKED %d resource(s) the run made and did not delete:'
-            % len(leaked)] + ['  %s %s (%s)' % item for item in leaked]
+def compare(lay):
+    """(report lines, whether the run left anything behind)."""
+    before, after = _files(lay)
+    rc, lines = _run(lay, ['compare', '--before', before,
+                           '--output', after])
+    if rc not in (0, 1):
+        lines = ['leak check: %s compare exited %d:' % (COMMAND, rc)] + lines
+    return lines, rc != 0

@@ -1,66 +1,76 @@
+"""``localcloud job``'s leak check runs the plugin's console script.
+
+A stand-in ``self-healing-leaks`` (a real executable in a temporary venv
+layout) records its arguments and answers with a chosen exit code, so the
+argv, the files and the verdict are checked without a cloud. What the
+inventory lists is unit_tests/cmd/test_leaks.py's.
+"""
+import os
+import stat
+
+import fixtures
 import testtools
 
+from localcloud import layout
 from localcloud import leaks
 
-
-class FakeSession:
-    """Answers each listing path from a table; records what was asked."""
-
-    def __init__(self, replies, catalog=None):
-        self.replies = replies
-        self.catalog = catalog or {k[1]: 'http://x' for k in leaks.KINDS}
-        self.asked = []
-
-    def get(self, service, path, headers=None):
-        self.asked.append((service, path, headers))
-        empty = dict((k[2], {k[3]: []} if k[3] else []) for k in leaks.KINDS)
-        return self.replies.get(path, empty[path])
+STAND_IN = """#!/bin/sh
+echo "$@" >> {record}
+echo "{say}"
+exit {rc}
+"""
 
 
-class TestInventory(testtools.TestCase):
+class TestLeakCheck(testtools.TestCase):
 
-    def test_every_kind_by_its_own_id_and_label(self):
-        sess = FakeSession({
-            '/stacks?global_tenant=True&show_nested=True': {'stacks': [
-                {'id': 's1', 'stack_name': 'tempest-sh-x'}]},
-            '/v2/alarms?q.field=all_projects&q.op=eq&q.value=true': [
-                {'alarm_id': 'a1', 'name': 'deleted_alarm'}],
-            '/v1/template/': [{'uuid': 't1', 'name': 'sh_evacuate'}],
-            '/traits?name=startswith:CUSTOM_': {'traits': ['CUSTOM_SH_1']},
-        })
-        found = leaks.inventory(sess)
-        self.assertEqual({'s1': 'tempest-sh-x'}, found['stack'])
-        self.assertEqual({'a1': 'deleted_alarm'}, found['alarm'])
-        self.assertEqual({'t1': 'sh_evacuate'}, found['vitrage template'])
-        self.assertEqual({'CUSTOM_SH_1': 'CUSTOM_SH_1'},
-                         found['placement trait'])
-        self.assertEqual({}, found['server'])
-        self.assertIn(('placement', '/traits?name=startswith:CUSTOM_',
-                       leaks.PLACEMENT_TRAITS), sess.asked)
+    def setUp(self):
+        super().setUp()
+        self.lay = layout.Layout(self.useFixture(fixtures.TempDir()).path)
+        self.record = self.lay.path('argv.txt')
 
-    def test_a_service_not_in_the_catalog_is_not_asked(self):
-        sess = FakeSession({}, catalog={'compute': 'http://x'})
-        found = leaks.inventory(sess)
-        self.assertNotIn('stack', found)
-        self.assertIn('server', found)
-        self.assertIn('project', found)     # Keystone is always there
+    def stand_in(self, rc, say):
+        path = self.lay.bin(leaks.COMMAND)
+        os.makedirs(os.path.dirname(path))
+        with open(path, 'w') as handle:
+            handle.write(STAND_IN.format(record=self.record, rc=rc, say=say))
+        os.chmod(path, os.stat(path).st_mode | stat.S_IXUSR)
 
+    def argv(self):
+        with open(self.record) as handle:
+            return [line.split() for line in handle]
 
-class TestNewSince(testtools.TestCase):
+    def test_snapshot_writes_before_with_the_clouds_tempest_conf(self):
+        self.stand_in(0, 'inventory written')
+        self.assertEqual(['inventory written'], leaks.snapshot(self.lay))
+        (argv,) = self.argv()
+        self.assertEqual(['--config-file', self.lay.tempest_conf,
+                          'snapshot', '--output',
+                          self.lay.data('leaks', 'before.json')], argv)
 
-    def test_only_what_appeared_is_a_leak(self):
-        before = {'stack': {'s0': 'old'}, 'trust': {}}
-        after = {'stack': {'s0': 'old', 's1': 'new'}, 'trust': {'t1': 'u1'},
-                 'alarm': {}}
-        self.assertEqual([('stack', 's1', 'new'), ('trust', 't1', 'u1')],
-                         leaks.new_since(before, after))
+    def test_a_failed_snapshot_stops_the_job_naming_the_command(self):
+        self.stand_in(2, 'no admin credentials')
+        error = self.assertRaises(RuntimeError, leaks.snapshot, self.lay)
+        self.assertIn('self-healing-leaks snapshot exited 2', str(error))
+        self.assertIn('no admin credentials', str(error))
 
-    def test_what_was_deleted_is_not_a_leak(self):
-        self.assertEqual([], leaks.new_since({'stack': {'s0': 'old'}},
-                                             {'stack': {}}))
+    def test_compare_against_before_is_a_leak_on_exit_1(self):
+        self.stand_in(1, 'LEAKED 1 resource(s)')
+        lines, leaked = leaks.compare(self.lay)
+        self.assertTrue(leaked)
+        self.assertEqual(['LEAKED 1 resource(s)'], lines)
+        (argv,) = self.argv()
+        self.assertEqual(['compare', '--before',
+                          self.lay.data('leaks', 'before.json'), '--output',
+                          self.lay.data('leaks', 'after.json')], argv[2:])
 
-    def test_report_names_each_leak(self):
-        lines = leaks.report([('workflow', 'w1', 'sh_evacuate_1')])
-        self.assertIn('LEAKED 1', lines[0])
-        self.assertEqual('  workflow w1 (sh_evacuate_1)', lines[1])
-        self.assertIn('no resource left behind', leaks.report([])[0])
+    def test_nothing_left_behind_passes(self):
+        self.stand_in(0, 'no resource left behind')
+        self.assertEqual((['no resource left behind'], False),
+                         leaks.compare(self.lay))
+
+    def test_a_compare_that_could_not_list_fails_and_says_so(self):
+        self.stand_in(2, 'connection refused')
+        lines, leaked = leaks.compare(self.lay)
+        self.assertTrue(leaked)
+        self.assertIn('exited 2', lines[0])
+        self.assertIn('connection refused', lines)
