@@ -45,7 +45,8 @@ def add(group, opts, namespace):
         from keystoneauth1 import loading
         for plugin in ('password', 'v3password'):
             for opt in loading.get_auth_plugin_conf_options(plugin):
-                options.setdefault(opt.name, 'keystoneauth1 ' + plugin)
+                options.setdefault(opt.name.replace('-', '_'),
+                                   'keystoneauth1 ' + plugin)
 
 
 def where(module):

@@ -118,26 +118,39 @@ class Job(object):
         """Nodes of the job's nodeset, None if the nodeset is unknown."""
         nodeset = self.nodeset
         if nodeset is None:
-            nodeset = upstream_nodesets.get('(default)')
+            return upstream_nodesets.get('(default)')
         if isinstance(nodeset, dict):
             return len(nodeset.get('nodes') or [])
         if nodeset in self.nodesets:
             return len(self.nodesets[nodeset].get('nodes') or [])
         return upstream_nodesets.get(nodeset)
 
-    def contexts(self):
+    def groups(self):
+        """The group names of the job's nodeset (ours only)."""
+        nodeset = self.nodeset
+        if not isinstance(nodeset, dict):
+            nodeset = self.nodesets.get(nodeset) or {}
+        return [g['name'] for g in nodeset.get('groups') or []]
+
+    def contexts(self, upstream_group_keys):
         """(node context name, variables) for the controller and groups.
 
         ``controller`` is the job's vars (merged with host-vars.controller);
         ``group-vars.<group>`` is the job's vars with that group's
-        variables replacing theirs.
+        variables replacing theirs. ``upstream_group_keys``: {group: [var]}
+        that the upstream parents set in their group-vars, so on that group
+        the job's vars of those names never apply.
         """
         controller = dict(self.vars)
         controller.update(self.host_vars.get('controller') or {})
         yield 'controller', controller
-        for group in sorted(self.group_vars):
+        groups = set(self.group_vars) | (set(self.groups()) & set(
+            upstream_group_keys))
+        for group in sorted(groups):
             values = dict(self.vars)
-            values.update(self.group_vars[group] or {})
+            for key in upstream_group_keys.get(group, []):
+                values[key] = {}
+            values.update(self.group_vars.get(group) or {})
             yield 'group-vars.%s' % group, values
 
 
