@@ -21,6 +21,7 @@ mutation that was not caught), 2 the check could not run.
 """
 
 import argparse
+import concurrent.futures
 import os
 import sys
 import time
@@ -82,6 +83,7 @@ class Run(object):
 
     def __init__(self, root, cache_dir, with_options=True, log=print):
         self.root = root
+        self.cache_dir = cache_dir
         self.log = log
         self.devstack = load_yaml(os.path.join(DATA, 'devstack.yaml'),
                                   'devstack table')
@@ -100,12 +102,17 @@ class Run(object):
                                                   VITRAGE_BRANCH}
         wanted = [req for branch in sorted(branches)
                   for req in self.pins.get(branch, {}).values()]
+        # The option listing (CPU, local) runs while the sdists download.
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        listing = pool.submit(self._list_options, services) if \
+            with_options else None
         started = time.time()
         try:
-            self.devstack_dirs = sdists.fetch_all(
-                wanted, os.path.join(cache_dir))
+            self.devstack_dirs = sdists.fetch_all(wanted, cache_dir)
         except sdists.SdistError as exc:
             raise SetupError(str(exc))
+        finally:
+            pool.shutdown(wait=True)
         log('plugins: %d pinned sdists (PyPI, cache %s) in %.1f s'
             % (len(self.devstack_dirs), cache_dir, time.time() - started))
         self.own_plugin = load_own_plugin(root)
@@ -114,17 +121,21 @@ class Run(object):
             'read' if self.own_plugin else 'absent', checks.TABLE,
             'read' if self.table else 'absent'))
         self.options = None
-        if with_options:
-            started = time.time()
+        if listing is not None:
             try:
-                self.options = options.load_options(
-                    self.services, services['venvs'],
-                    services['common_namespaces'], cache_dir)
+                self.options, seconds = listing.result()
             except options.OptionsError as exc:
                 raise SetupError(str(exc))
             log('options: %d services listed in %.1f s'
-                % (len(self.options), time.time() - started))
+                % (len(self.options), seconds))
         self._plugins = {}
+
+    def _list_options(self, services):
+        started = time.time()
+        listed = options.load_options(
+            self.services, services['venvs'], services['common_namespaces'],
+            self.cache_dir)
+        return listed, time.time() - started
 
     def _load(self, branch, name):
         requirement = self.pins[branch][name]
