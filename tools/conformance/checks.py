@@ -178,7 +178,8 @@ def check_zuul_limits(jobs, upstream):
         if count is None:
             yield Finding(job.name, 'nodeset %s' % job.nodeset,
                           'unknown nodeset: not in zuul.d, and its node '
-                          'count is not in the table', upstream.devstack_table(),
+                          'count is not in the table',
+                          upstream.devstack_table(),
                           'nodeset')
         elif count > MAX_NODES:
             yield Finding(job.name, 'nodeset %s' % job.nodeset,

@@ -23,7 +23,6 @@ mutation that was not caught), 2 the check could not run.
 import argparse
 import concurrent.futures
 import os
-import sys
 import time
 
 import yaml

@@ -70,9 +70,14 @@ for ep in sorted(entry_points(group='oslo.config.opts'), key=lambda e: e.name):
         add(group, opts, ep.name)
 from oslo_config import cfg
 for name in modules:
-    # Groups registered on the global CONF when the module is imported.
-    path, _ = where(importlib.import_module(name))
-    result['sources'][name] = path
+    # Groups registered on the global CONF when the module is imported (or
+    # when its function named after ':' runs, as the service does at start).
+    module_name, _, function = name.partition(':')
+    module = importlib.import_module(module_name)
+    if function:
+        getattr(module, function)()
+    path, _ = where(module)
+    result['sources'][name] = path + (' ' + function if function else '')
     for group_name, group in cfg.CONF._groups.items():
         add(group_name, [o['opt'] for o in group._opts.values()], name)
 for name in packages:
@@ -163,7 +168,7 @@ def list_service(service, venv, spec, timeout_s=300):
     result = json.loads(process.stdout)
     if not result['groups']:
         raise OptionsError('%s: no oslo.config.opts namespace matching %s '
-                           'in %s (errors: %s)' % (service, patterns, venv,
+                           'in %s (errors: %s)' % (service, spec[0], venv,
                                                    result['errors']))
     return result
 

@@ -84,7 +84,8 @@ def fetch(requirement, cache_dir, timeout_s=600):
     downloads = os.path.join(cache_dir, 'sdists')
     os.makedirs(downloads, exist_ok=True)
     command = [sys.executable, '-m', 'pip', 'download', '--quiet',
-               '--no-deps', '--no-binary', ':all:', '--disable-pip-version-check',
+               '--no-deps', '--no-binary', ':all:',
+               '--disable-pip-version-check',
                '-d', downloads, requirement]
     process = subprocess.run(command, capture_output=True, text=True,
                              timeout=timeout_s)

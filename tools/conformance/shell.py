@@ -65,7 +65,7 @@ class Plugin(object):
         self.files = files
         self.reads = {}             # variable -> first Line reading it
         self.defines = {}           # variable -> first Line assigning it
-        self.overwrites = {}        # variable -> settings Line ignoring localrc
+        self.overwrites = {}        # variable -> Line ignoring localrc
         self.enables = {}           # service -> Line of enable_service
         self._functions = {}        # function -> (path, start, end)
         self._lines = []            # (path, number, text, function, conds)
@@ -142,9 +142,10 @@ class Plugin(object):
             installs = re.search(r'\bstack_install_service\s+([\w-]+)', code)
             if installs and function == 'install_' + installs.group(1):
                 yield caller, conditions
-            elif re.search(r'(^|[;&|]\s*|\bthen\s+)' + re.escape(function)
-                         + r'\b(?!\s*\()', code.strip()) and not \
-                    _FUNCTION.match(code):
+                continue
+            call = re.search(r'(^|[;&|]\s*|\bthen\s+)' + re.escape(function)
+                             + r'\b(?!\s*\()', code.strip())
+            if call and not _FUNCTION.match(code):
                 yield caller, conditions
 
     def _paths(self, function, conditions, depth=0):
