@@ -314,7 +314,11 @@ def check_option(upstream, owner, variable, section, option, setting):
                                   % (owner, variable))
         return
     registered = upstream.options.get(service)
-    if registered is None or registered.registers(section, option):
+    if registered is None:
+        upstream.notes.append('%s: %s: the options of %s were not listed: '
+                              'not checked' % (owner, setting, service))
+        return
+    if registered.registers(section, option):
         return
     elsewhere = registered.sections_with(option)
     hint = (' (it does in %s)' % ', '.join('[%s]' % s for s in elsewhere)

@@ -38,6 +38,8 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 DATA = os.path.join(HERE, 'data')
 # The branch the Vitrage jobs (and the self-test's Vitrage mutation) use.
 VITRAGE_BRANCH = 'stable/2025.2'
+# The service whose options the self-test's option mutation needs.
+SELF_TEST_SERVICE = 'vitrage'
 
 
 class SetupError(Exception):
@@ -129,11 +131,25 @@ class Run(object):
                 % (len(self.options), seconds))
         self._plugins = {}
 
+    def _used_services(self):
+        """The services the jobs, devstack/ or the self-test configure."""
+        text = ''
+        for directory in ('zuul.d', 'devstack'):
+            for dirpath, _, filenames in os.walk(os.path.join(self.root,
+                                                              directory)):
+                for name in sorted(filenames):
+                    with open(os.path.join(dirpath, name),
+                              errors='replace') as handle:
+                        text += handle.read()
+        return {name: row for name, row in self.services.items()
+                if name == SELF_TEST_SERVICE or any(
+                    variable in text for variable in row.get('files', []))}
+
     def _list_options(self, services):
         started = time.time()
         listed = options.load_options(
-            self.services, services['venvs'], services['common_namespaces'],
-            self.cache_dir)
+            self._used_services(), services['venvs'],
+            services['common_namespaces'], self.cache_dir)
         return listed, time.time() - started
 
     def _load(self, branch, name):

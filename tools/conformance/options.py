@@ -181,18 +181,17 @@ def load_options(services, venvs, common, cache_dir, jobs=2):
         wanted[name] = (venv, [list(row['namespaces']) + list(common),
                                row.get('import_modules', []),
                                row.get('opts_packages', [])])
-    keys = {}
+    installed = {}
     for venv in set(v for v, _ in wanted.values()):
         _python(venv)
-        keys[venv] = hashlib.sha256(json.dumps(
-            [_SCRIPT_VERSION, _installed(venv), sorted(
-                (n, p) for n, (v, p) in wanted.items() if v == venv)]
-        ).encode()).hexdigest()[:16]
+        installed[venv] = _installed(venv)
     results = {}
     todo = []
     for name, (venv, patterns) in wanted.items():
-        path = os.path.join(cache_dir, 'options', '%s-%s.json'
-                            % (name, keys[venv]))
+        key = hashlib.sha256(json.dumps(
+            [_SCRIPT_VERSION, installed[venv], patterns]).encode()
+        ).hexdigest()[:16]
+        path = os.path.join(cache_dir, 'options', '%s-%s.json' % (name, key))
         if os.path.exists(path):
             with open(path) as handle:
                 results[name] = json.load(handle)
