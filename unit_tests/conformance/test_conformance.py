@@ -15,6 +15,7 @@
 import copy
 import os
 
+import fixtures
 import testtools
 import yaml
 
@@ -192,6 +193,44 @@ class TestNegatives(testtools.TestCase):
         self.assertIn('11 nodes, above 10', findings[0])
 
 
+class TestSubnodes(testtools.TestCase):
+    """Group-vars replace job vars on their group, as Ansible's do."""
+
+    def _findings(self, mutate):
+        raw, nodesets = _jobs()
+        mutate(raw['fixture-vitrage'])
+        return [str(f) for f in _check(raw, nodesets)]
+
+    def test_job_localrc_does_not_reach_subnodes(self):
+        # devstack-base sets group-vars.subnode.devstack_localrc, so the
+        # job's ZAQAR_BACKEND never reaches a subnode without zaqar.
+        self.assertEqual([], self._findings(lambda job: None))
+
+    def test_a_subnode_localrc_key_no_plugin_there_reads(self):
+        def mutate(job):
+            job['group-vars']['subnode']['devstack_localrc'] = {
+                'ZAQAR_BACKEND': 'redis'}
+        findings = self._findings(mutate)
+        self.assertEqual(1, len(findings), findings)
+        self.assertIn('fixture-vitrage: group-vars.subnode.devstack_localrc.'
+                      'ZAQAR_BACKEND: read neither by devstack nor by an '
+                      'enabled plugin', findings[0])
+
+    def test_an_undefined_file_that_skips_a_later_one_on_a_subnode(self):
+        def mutate(job):
+            job['vars']['devstack_local_conf']['post-config'][
+                '$NOVA_CPU_CONF'] = {'DEFAULT': {'x': 1}}
+        raw, nodesets = _jobs()
+        mutate(raw['fixture-vitrage'])
+        findings = [str(f) for f in _check(raw, nodesets)
+                    if f.rule == 'conf-var']
+        self.assertEqual(1, len(findings), findings)
+        self.assertIn('group-vars.subnode.devstack_local_conf.post-config.'
+                      '$ZAQAR_CONF: $ZAQAR_CONF is undefined on this node, '
+                      'so devstack skips $NOVA_CPU_CONF after it',
+                      findings[0])
+
+
 class TestSelfTest(testtools.TestCase):
 
     def test_every_mutation_is_caught_on_conforming_jobs(self):
@@ -291,6 +330,24 @@ class TestShell(testtools.TestCase):
         self.assertEqual(['zaqar-wsgi'], sorted(plugin.enables))
 
 
+class TestSetup(testtools.TestCase):
+
+    def test_a_table_without_settings_is_a_clear_error(self):
+        root = self.useFixture(fixtures.TempDir()).path
+        os.mkdir(os.path.join(root, 'devstack'))
+        with open(os.path.join(root, 'devstack', 'flow-settings.yaml'),
+                  'w') as handle:
+            handle.write('files: {}\n')
+        error = self.assertRaises(cli.SetupError, cli.load_table, root)
+        self.assertIn('flow-settings.yaml: needs a files: mapping and a '
+                      'settings: list', str(error))
+
+    def test_no_devstack_dir_means_no_own_plugin_and_no_table(self):
+        root = self.useFixture(fixtures.TempDir()).path
+        self.assertIsNone(cli.load_own_plugin(root))
+        self.assertIsNone(cli.load_table(root))
+
+
 class TestSources(testtools.TestCase):
 
     def test_master_pins_are_the_local_clouds(self):
@@ -307,8 +364,8 @@ class TestSources(testtools.TestCase):
         services = {'vitrage': {'venv': 'v', 'namespaces': ['vitrage']}}
         error = self.assertRaises(
             options.OptionsError, options.load_options, services,
-            {'v': '/nonexistent/venv-vitrage'}, [], self.useFixture(
-                __import__('fixtures').TempDir()).path)
+            {'v': '/nonexistent/venv-vitrage'}, [],
+            self.useFixture(fixtures.TempDir()).path)
         self.assertIn('/nonexistent/venv-vitrage/bin/python is missing',
                       str(error))
         self.assertIn('python3 tools/localcloud up', str(error))
