@@ -62,13 +62,17 @@ class Upstream(object):
     ``plugin_loader(branch, plugin)`` returns a shell.Plugin of the pinned
     release; ``options`` is {service: options.ServiceOptions}, or None to
     skip the option rules; ``own_plugin`` is our devstack/ (or None);
-    ``table`` is devstack/flow-settings.yaml (or None).
+    ``table`` is devstack/flow-settings.yaml (or None); ``branches``
+    the branches whose plugins the table and our plugin are held against.
     """
 
     def __init__(self, devstack, pins, services, plugin_loader,
-                 options=None, own_plugin=None, table=None, retired=None):
+                 options=None, own_plugin=None, table=None, retired=None,
+                 branches=None):
         self.devstack = devstack
         self.pins = pins
+        # Branches whose pinned plugins can be read (all pinned by default).
+        self.branches = sorted(branches or pins)
         self.services = services
         self._load = plugin_loader
         self._plugins = {}
@@ -470,7 +474,7 @@ def check_own_plugin(upstream, branches):
 def check(jobs, upstream):
     """Every Finding of the frozen ``jobs`` (zuul.Job) and the table."""
     findings = list(check_zuul_limits(jobs, upstream))
-    branches = sorted(set(job.branch for job in jobs))
+    branches = [b for b in upstream.branches if b in upstream.pins]
     for job in jobs:
         if job.abstract:
             continue

@@ -32,6 +32,7 @@ from conformance import options
 from conformance import sdists
 from conformance import selftest
 from conformance import zuul
+from localcloud import layout
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -85,6 +86,7 @@ class Run(object):
     def __init__(self, root, cache_dir, with_options=True, log=print):
         self.root = root
         self.cache_dir = cache_dir
+        self.layout = layout.Layout()
         self.log = log
         self.devstack = load_yaml(os.path.join(DATA, 'devstack.yaml'),
                                   'devstack table')
@@ -101,7 +103,8 @@ class Run(object):
             raise SetupError(str(exc))
         branches = set(j.branch for j in jobs) | {zuul.MASTER,
                                                   VITRAGE_BRANCH}
-        wanted = [req for branch in sorted(branches)
+        self.branches = sorted(b for b in branches if b in self.pins)
+        wanted = [req for branch in self.branches
                   for req in self.pins.get(branch, {}).values()]
         # The option listing (CPU, local) runs while the sdists download.
         pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
@@ -148,7 +151,8 @@ class Run(object):
     def _list_options(self, services):
         started = time.time()
         listed = options.load_options(
-            self._used_services(), services['venvs'],
+            self._used_services(),
+            {name: self.layout.path(name) for name in services['venvs']},
             services['common_namespaces'], self.cache_dir)
         return listed, time.time() - started
 
@@ -166,7 +170,7 @@ class Run(object):
         return checks.Upstream(self.devstack, self.pins, self.services,
                                self._load, options=self.options,
                                own_plugin=self.own_plugin, table=self.table,
-                               retired=self.retired)
+                               retired=self.retired, branches=self.branches)
 
     def check(self, raw_jobs=None):
         upstream = self.upstream()
