@@ -352,6 +352,44 @@ def check_clones(node, upstream):
                     'clone')
 
 
+def _repo_of_url(url):
+    """owner/name of a git URL (https://opendev.org/openstack/heat)."""
+    match = re.search(r'([\w.-]+/[\w.-]+?)(?:\.git)?/?$', str(url))
+    return match.group(1) if match else str(url)
+
+
+def check_job_vars(node, upstream):
+    """Variables of devstack's and tempest's roles that need another."""
+    job = node.job
+    evidence = upstream.devstack['evidence']
+    required = set(job.required_projects) | set(
+        upstream.devstack['parents']['devstack-tempest']['required-projects'])
+    short_names = set(p.split('/')[-1] for p in required)
+    plugins = node.values.get('devstack_plugins') or {}
+    for name, url in sorted(plugins.items()):
+        if url and _repo_of_url(url) not in required:
+            yield Finding(job.name, node.setting('devstack_plugins.%s' % name),
+                          '%s is not in required-projects'
+                          % _repo_of_url(url), evidence['devstack_plugins'],
+                          'clone')
+    if not node.is_controller:
+        return
+    for name in node.values.get('tempest_plugins') or []:
+        if name not in short_names:
+            yield Finding(job.name, 'tempest_plugins: %s' % name,
+                          'no required project has this short name',
+                          evidence['tempest_plugins'], 'zuul-var')
+    values = node.values
+    if _truthy(values.get('run_tempest_fail_if_leaked_resources')) and not (
+            _truthy(values.get('run_tempest_dry_cleanup'))
+            or _truthy(values.get('run_tempest_cleanup'))):
+        yield Finding(job.name, 'run_tempest_fail_if_leaked_resources',
+                      'no effect without run_tempest_dry_cleanup (or '
+                      'run_tempest_cleanup)',
+                      evidence['run_tempest_fail_if_leaked_resources'],
+                      'zuul-var')
+
+
 def _rendered(value):
     if isinstance(value, list):
         return ','.join(_rendered(v) for v in value)
@@ -483,7 +521,7 @@ def check(jobs, upstream):
         for context, values in job.contexts(group_keys):
             node = _Node(job, context, values, upstream)
             for rule in (check_branches, check_localrc, check_local_conf,
-                         check_clones):
+                         check_clones, check_job_vars):
                 findings.extend(rule(node, upstream))
             if upstream.table is not None and node.is_controller:
                 findings.extend(check_shared_settings(node, upstream))

@@ -184,6 +184,38 @@ class TestNegatives(testtools.TestCase):
         self.assertIn('required-projects: openstack/python-zaqarclient',
                       findings[0])
 
+    def test_a_plugin_repository_not_in_required_projects(self):
+        def mutate(raw):
+            raw['fixture-vitrage']['required-projects'] = []
+        findings = self._findings(mutate)
+        self.assertEqual(1, len(findings), findings)
+        self.assertIn('fixture-vitrage: devstack_plugins.vitrage: '
+                      'openstack/vitrage is not in required-projects',
+                      findings[0])
+        self.assertIn('functions-common:1776', findings[0])
+
+    def test_a_tempest_plugin_that_is_no_required_project(self):
+        def mutate(raw):
+            raw['fixture-master']['vars'] = {
+                'tempest_plugins': ['zaqar-tempest-plugin', 'nowhere']}
+        findings = self._findings(mutate)
+        self.assertEqual(1, len(findings), findings)
+        self.assertIn('fixture-master: tempest_plugins: nowhere: no required '
+                      'project has this short name', findings[0])
+
+    def test_the_leak_check_needs_a_cleanup_run(self):
+        def mutate(raw):
+            raw['fixture-master']['vars'] = {
+                'run_tempest_fail_if_leaked_resources': True}
+        findings = self._findings(mutate)
+        self.assertEqual(1, len(findings), findings)
+        self.assertIn('playbooks/devstack-tempest.yaml:50-60', findings[0])
+        raw, nodesets = _jobs()
+        raw['fixture-master']['vars'] = {
+            'run_tempest_fail_if_leaked_resources': True,
+            'run_tempest_dry_cleanup': True}
+        self.assertEqual([], _check(raw, nodesets))
+
     def test_more_than_ten_nodes(self):
         def mutate(raw):
             raw['fixture-master']['nodeset'] = {'nodes': [
