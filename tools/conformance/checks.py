@@ -208,7 +208,9 @@ def _enabled_services_of(node, upstream):
                                         name.startswith(p))
                           for p in row.get('services', [])):
                 yield service, 'devstack_services.%s' % name
-        if row.get('tempest') and _truthy(available.get(row['tempest'])):
+        # Tempest (and its config) runs on the controller only.
+        if row.get('tempest') and node.is_controller and _truthy(
+                available.get(row['tempest'])):
             yield service, ('devstack_local_conf.test-config.%s '
                             '[service_available] %s' % (TEMPEST_CONFIG,
                                                         row['tempest']))
