@@ -170,6 +170,14 @@ function self_healing_configure_tempest {
         --set "compute_restart_command=$SELF_HEALING_COMPUTE_RESTART_COMMAND") \
         || die $LINENO "flow_settings.py tempest failed"
     eval "$lines"
+    # The leak check's "before": Tempest and its plugins are installed and
+    # no test has run yet (the Zuul post-run compares with it).
+    if [[ -n "$SELF_HEALING_LEAKS_BEFORE_FILE" ]]; then
+        "$TEMPEST_DIR/.tox/tempest/bin/self-healing-leaks" \
+            --config-file "$TEMPEST_CONFIG" snapshot \
+            --output "$SELF_HEALING_LEAKS_BEFORE_FILE" \
+            || die $LINENO "self-healing-leaks snapshot failed"
+    fi
 }
 
 if [[ "$1" == "stack" && "$2" == "install" ]]; then
@@ -182,6 +190,13 @@ elif [[ "$1" == "stack" && "$2" == "post-config" ]]; then
     self_healing_check_event_pipeline
     self_healing_configure_monitor
 elif [[ "$1" == "stack" && "$2" == "extra" ]]; then
+    # Again, before the services of the plugins enabled after this one
+    # start: Zuul's devstack role writes the enable_plugin lines sorted by
+    # name, so vitrage's and zaqar's post-config ran after ours and
+    # overwrote what they also set (vitrage: [service_credentials]
+    # project_name, [datasources] types). Their extra phase, which starts
+    # them, comes after this one; for the others the values are the same.
+    self_healing_configure_services
     self_healing_start_alertmanager
 elif [[ "$1" == "stack" && "$2" == "test-config" ]]; then
     if is_service_enabled tempest; then

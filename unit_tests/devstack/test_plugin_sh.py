@@ -100,7 +100,8 @@ PHASES = ('install', 'post-config', 'extra', 'test-config')
 class Stack:
     """One node's run of the plugin's phases; what it called."""
 
-    def __init__(self, test, branch, services, **variables):
+    def __init__(self, test, branch, services, between=None, **variables):
+        """``between``: {phase: shell run after it} (another plugin)."""
         tmp = test.useFixture(fixtures.TempDir()).path
         pipeline = variables.pop('pipeline', '      - notifier://?topic='
                                  'alarm.all\n      - gnocchi://\n')
@@ -126,6 +127,7 @@ class Stack:
             f.write('source %s/settings\n' % DEVSTACK)
             for phase in PHASES:
                 f.write('source %s/plugin.sh stack %s\n' % (DEVSTACK, phase))
+                f.write((between or {}).get(phase, '') + '\n')
             f.write('declare -p GNOCCHI_ARCHIVE_POLICY '
                     'CEILOMETER_PIPELINE_INTERVAL CEILOMETER_EVENT_ALARM '
                     '> %s/vars 2>/dev/null || true\n' % tmp)
@@ -369,3 +371,33 @@ class TestPluginSh(testtools.TestCase):
                                        'per_vm_group_flow')])
         self.assertIn('devstack@ceilometer-acompute',
                       conf[('self_healing', 'host_stop_command')])
+
+    def test_settings_win_over_a_plugin_whose_post_config_runs_later(self):
+        # Zuul's devstack role sorts enable_plugin lines by name: vitrage's
+        # post-config runs after ours and writes its own project_name.
+        overwrite = ('iniset "$VITRAGE_CONF" service_credentials '
+                     'project_name admin')
+        node = self.stack('stable/2025.2', FLOW_SERVICES + VITRAGE_SERVICES
+                          + ['n-cpu'], between={'post-config': overwrite})
+        self.assertEqual(
+            'service', node.inisets('/etc/vitrage/vitrage.conf')[
+                ('service_credentials', 'project_name')])
+
+    def test_leak_inventory_is_taken_before_the_tests_when_asked(self):
+        tempest_dir = self.useFixture(fixtures.TempDir()).path
+        leaks = os.path.join(tempest_dir, '.tox', 'tempest', 'bin',
+                             'self-healing-leaks')
+        os.makedirs(os.path.dirname(leaks))
+        with open(leaks, 'w') as f:
+            f.write('#!/bin/sh\necho "$@" >> "%s.calls"\n' % leaks)
+        os.chmod(leaks, 0o755)
+        self.stack('master', FLOW_SERVICES + ['n-cpu'],
+                   TEMPEST_DIR=tempest_dir,
+                   SELF_HEALING_LEAKS_BEFORE_FILE='/opt/stack/before.json')
+        self.assertEqual(
+            ['--config-file /opt/stack/tempest/etc/tempest.conf snapshot '
+             '--output /opt/stack/before.json'], _lines(leaks + '.calls'))
+
+    def test_no_leak_inventory_unless_asked(self):
+        node = self.stack('master', FLOW_SERVICES + ['n-cpu'])
+        self.assertFalse([c for c in node.calls if 'self-healing-leaks' in c])
