@@ -178,7 +178,7 @@ class Run(object):
         return checks.check(jobs, upstream), upstream.notes
 
 
-def report(findings, notes, out):
+def report(findings, notes, out, checked=None):
     for finding in sorted(findings, key=lambda f: (f.rule, f.job,
                                                    f.setting)):
         out('FAIL %-8s %s' % (finding.rule, finding))
@@ -187,10 +187,11 @@ def report(findings, notes, out):
     rules = {}
     for finding in findings:
         rules[finding.rule] = rules.get(finding.rule, 0) + 1
-    out('%d findings in %d jobs%s' % (
+    out('%d findings in %d jobs%s%s' % (
         len(findings), len(set(f.job for f in findings)),
         ' (%s)' % ', '.join('%s %d' % r for r in sorted(rules.items()))
-        if rules else ''))
+        if rules else '',
+        '; %d jobs checked' % checked if checked is not None else ''))
 
 
 def main(argv=None, out=print):
@@ -217,7 +218,9 @@ def main(argv=None, out=print):
         return 2
     findings, notes = run.check()
     out('== the jobs of %s' % os.path.join(args.root, 'zuul.d'))
-    report(findings, notes, out)
+    report(findings, notes, out,
+           checked=sum(1 for job in run.raw_jobs.values()
+                       if not job.get('abstract')))
     status = 1 if findings else 0
     if args.self_test:
         out('== self-test: each breakage must fail the check')
