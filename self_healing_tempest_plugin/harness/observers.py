@@ -52,7 +52,7 @@ def alarm_fired(alarming_client, alarm_ids, since, states=('alarm',)):
             alarm_id = change.get('alarm_id')
             if (alarm_id in alarm_ids and
                     change.get('type') == 'state transition' and
-                    _transition_state(change) in wanted(alarm_id) and
+                    transition_state(change) in wanted(alarm_id) and
                     _after(change['timestamp'], since)):
                 return run.Observation(
                     cloud_time=change['timestamp'],
@@ -62,7 +62,7 @@ def alarm_fired(alarming_client, alarm_ids, since, states=('alarm',)):
     return observe
 
 
-def _transition_state(change):
+def transition_state(change):
     """The state an Aodh history entry moved to (None if unreadable)."""
     try:
         return json.loads(change.get('detail') or '{}').get('state')
