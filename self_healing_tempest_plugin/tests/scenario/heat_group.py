@@ -231,15 +231,14 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
         """The hops of a group's healing, fault to recovery.
 
         The faulted server's Nova actions (the fault, and a policy's
-        reboot, migration or rebuild), Aodh's transition, Zaqar's message,
-        Mistral's execution and tasks, Heat's update and the replacement's
-        build. Recovered is Heat's UPDATE_COMPLETE when a member is
-        replaced, else the end of the last Nova action on the kept one.
+        reboot, migration or rebuild), Aodh's transition, then the
+        trigger's and the update's hops (``trigger_readers``). Recovered
+        is Heat's UPDATE_COMPLETE when a member is replaced, else the end
+        of the last Nova action on the kept one.
         """
         since = cp.fault_time(timeline)
         faulted = timeline.phase(tl.FAULT_INJECTED).detail.get(
             'affected_members') or []
-        new = cp.new_server_ids(timeline)
         return [
             cp.Reader('nova.fault', 'nova', lambda: cp.nova_action_hops(
                 self.admin_servers_client, faulted, since,
@@ -249,6 +248,14 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
                       lambda: cp.aodh_transition_hops(
                           self.alarming_client, alarm_ids, since,
                           ('alarm',)), phase=tl.DETECTED),
+        ] + self.trigger_readers(stack, timeline, queues, workflows,
+                                 replace)
+
+    def trigger_readers(self, stack, timeline, queues, workflows, replace):
+        """Zaqar's message, Mistral's run, Heat's update, the new server."""
+        since = cp.fault_time(timeline)
+        new = cp.new_server_ids(timeline)
+        return [
             cp.Reader('zaqar.message_posted', 'zaqar',
                       lambda: cp.zaqar_message_hops(
                           self.messaging_client, queues, since)),
@@ -270,14 +277,10 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
                           finished_name='nova.replacement_active')),
         ]
 
-    def group_critical_path(self, stack, alarm_ids, workflows, replace):
-        """The run's ``critical_path`` callable of a Heat group flow."""
-        queues = self.physical_ids(stack, QUEUE_TYPE)
-
+    def group_critical_path(self, readers):
+        """The run's ``critical_path``: ``readers(timeline)``'s hops."""
         def critical_path(timeline):
-            readers = self.group_readers(stack, timeline, alarm_ids,
-                                         queues, workflows, replace)
-            return cp.collect(timeline, readers, seen={
+            return cp.collect(timeline, readers(timeline), seen={
                 'nova.replacement_active': cp.replacement_seen(timeline)})
         return critical_path
 
@@ -310,8 +313,10 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
                                             workflows, since_fault),
             cluster_calls=CLUSTER_CALLS,
             critical_path=self.group_critical_path(
-                stack, alarm_ids, workflows,
-                scenario.recovery['identity'] == sp.REPLACE)).run()
+                lambda timeline: self.group_readers(
+                    stack, timeline, alarm_ids,
+                    self.physical_ids(stack, QUEUE_TYPE), workflows,
+                    scenario.recovery['identity'] == sp.REPLACE))).run()
         return stack, timeline
 
     def run_scenario(self, scenario):
