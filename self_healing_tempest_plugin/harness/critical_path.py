@@ -31,16 +31,18 @@ stands for it, so the report's phase seconds are the cloud's.
 import datetime
 import email.utils
 
+from tempest.lib import exceptions as lib_exc
+
 from self_healing_tempest_plugin.harness import faults
 from self_healing_tempest_plugin.harness import observers
+from self_healing_tempest_plugin.harness import sampler as sp
 from self_healing_tempest_plugin.harness import timeline as tl
 
 # Nova's os-instance-actions of deleted servers need 2.21; their events'
 # times are shown to admins at any microversion.
 INSTANCE_ACTIONS_MICROVERSION = '2.21'
 
-# Phase marks and the detail key naming the hop that stands for them.
-PHASE_MARKS = (tl.DETECTED, tl.ACTION_STARTED, tl.RECOVERED)
+# The detail key of a phase mark naming the hop that stands for it.
 HOP_OF_PHASE = 'critical_path_hop'
 
 
@@ -83,11 +85,15 @@ def nova_action_hops(servers_client, server_ids, since, actions=None,
     a deleted server's actions are listed too. Several hops of one name
     are numbered ``#1``, ``#2`` by time.
     """
-    found = []
+    found, unknown = [], []
     with faults.compute_microversion(INSTANCE_ACTIONS_MICROVERSION):
         for server_id in server_ids:
-            listed = _dump('nova-actions', servers_client.list_instance_actions(
-                server_id))['instanceActions']
+            try:
+                listed = _dump('nova-actions', servers_client.list_instance_actions(
+                    server_id))['instanceActions']
+            except lib_exc.NotFound:
+                unknown.append(server_id)
+                continue
             for action in listed:
                 if ((actions and action['action'] not in actions) or
                         not _after(action.get('start_time'), since)):
@@ -110,7 +116,8 @@ def nova_action_hops(servers_client, server_ids, since, actions=None,
         hops.append(tl.Hop(_ordinal(hop_name, index, count), 'nova',
                            cloud_time=action['start_time'],
                            source='nova instance action', detail=detail))
-        if not finished_name:
+        if not finished_name or not events:
+            # An API-only action (e.g. resetState) has no events to end.
             continue
         end_name = (hop_name + '_finished' if finished_name is True
                     else finished_name)
@@ -123,6 +130,8 @@ def nova_action_hops(servers_client, server_ids, since, actions=None,
             _ordinal(end_name, index, count), 'nova',
             cloud_time=max(ends, key=tl.parse_cloud_time) if ends else None,
             source='nova instance action events', detail=end_detail))
+    if not hops and unknown:
+        raise LookupError('Nova knows no server %s' % ', '.join(unknown))
     return hops
 
 
@@ -242,7 +251,7 @@ def mistral_execution_hops(workflow_client, workflows, since,
         hop('execution_created', execution['created_at'],
             workflow_name=execution.get('workflow_name'))
         tasks = sorted(_dump('mistral-tasks', workflow_client.list_tasks(execution['id']))['tasks'],
-                       key=lambda t: tl.parse_cloud_time(t['created_at']))
+                       key=_task_order)
         hop('execution_started', tasks[0]['created_at'] if tasks else None,
             source='mistral task')
         for task in tasks:
@@ -255,6 +264,17 @@ def mistral_execution_hops(workflow_client, workflows, since,
         hop('execution_ended', execution.get('updated_at') if ended
             else None, state=execution.get('state'))
     return hops
+
+
+def _task_order(task):
+    """Creation, then the first task before those a task triggered.
+
+    Mistral's times are whole seconds: tasks of one second tie.
+    """
+    triggered = 'triggered_by' in (task.get('runtime_context') or '')
+    return (tl.parse_cloud_time(task['created_at']), triggered,
+            tl.parse_cloud_time(task.get('started_at') or
+                                task['created_at']))
 
 
 # -- Heat -----------------------------------------------------------------
@@ -417,7 +437,7 @@ class Reader(object):
     """One record kind of a flow: ``read()`` returns its hops.
 
     ``name`` and ``service`` name the hop that stands for the record when
-    it cannot be read. ``phase`` (a PHASE_MARKS name) says which hop of
+    it cannot be read. ``phase`` (DETECTED, ACTION_STARTED or RECOVERED) says which hop of
     its hops stands for that phase: the first one named ``phase_hop``, or
     the latest of its hops with a cloud time if ``phase_hop`` is None.
     ``fault``: its earliest hop is the cloud's record of the fault.
@@ -453,9 +473,11 @@ def new_server_ids(timeline):
         return []
     before = set(m['id'] for s in timeline.samples
                  if s.t < fault.harness_time for m in s.members)
+    # A member Nova does not know (GONE) may be Heat's logical name of a
+    # server it has not created yet.
     return sorted(set(m['id'] for s in timeline.samples
-                      if s.t >= fault.harness_time for m in s.members) -
-                  before)
+                      if s.t >= fault.harness_time for m in s.members
+                      if m.get('status') != sp.GONE) - before)
 
 
 def first_sample_with(timeline, predicate):

@@ -154,10 +154,17 @@ class Hop(object):
         self.detail = {} if detail is None else detail
 
     def sort_key(self):
-        """Cloud time, else harness time; a hop with neither goes last."""
-        for value in (self.cloud_time, self.harness_time):
-            if value is not None:
-                return (0, value)
+        """Cloud time, else harness time; a hop with neither goes last.
+
+        A cloud time in whole seconds (Nova, Mistral, Heat, Zaqar) is
+        ordered at the middle of its second: it happened within it. Ties
+        keep the collector's order (the flow's).
+        """
+        if self.cloud_time is not None:
+            whole = float(self.cloud_time).is_integer()
+            return (0, self.cloud_time + (0.5 if whole else 0.0))
+        if self.harness_time is not None:
+            return (0, self.harness_time)
         return (1, 0.0)
 
     def to_dict(self):

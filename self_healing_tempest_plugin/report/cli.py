@@ -114,6 +114,22 @@ class _Pictures(object):
         return None
 
 
+def _waterfalls(pictures, entries, png_dir, used):
+    """{entry path: critical path PNG}; <scenario>-path.png into png_dir."""
+    found = {}
+    for entry in entries:
+        if not entry.hops:
+            continue
+        png = pictures.make(entry.path, 'waterfall_png', entry)
+        if png is None:
+            continue
+        found[entry.path] = png
+        if png_dir:
+            name = _png_name(entry, used)
+            _write(os.path.join(png_dir, name[:-4] + '-path.png'), png)
+    return found
+
+
 def main(argv=None, stdout=None):
     stdout = stdout or sys.stdout
     args = parser().parse_args(argv)
@@ -125,16 +141,34 @@ def main(argv=None, stdout=None):
         return EXIT_NOT_WRITTEN
 
 
+def _hop_baseline(args):
+    """{(scenario, hop): median step} of the --trend runs (none: {})."""
+    earlier = [d for d in args.trend or ()
+               if os.path.realpath(d) != os.path.realpath(args.dir)]
+    return tls.hop_baseline([tls.read_dir(d, args.deadlines)[0]
+                             for d in earlier])
+
+
+def _hop_tables(entries):
+    """Each entry's critical path table, blank-line separated."""
+    tables = [table.hop_table(e) for e in entries]
+    return '\n\n'.join(t for t in tables if t)
+
+
 def _report(args, stdout):
     entries, problems = tls.read_dir(args.dir, args.deadlines)
     for problem in problems:
         _warn(problem)
     if args.junit:
-        _write(args.junit, junit.to_bytes(entries, problems))
+        _write(args.junit, junit.to_bytes(entries, problems,
+                                          baseline=_hop_baseline(args)))
     if not entries:
         _warn('no timeline could be read from %s, no report' % args.dir)
         return EXIT_NOTHING_READ
     stdout.write(table.run_table(entries) + '\n')
+    hops = _hop_tables(entries)
+    if hops:
+        stdout.write('\n' + hops + '\n')
 
     trend = None
     if args.trend:
@@ -148,9 +182,10 @@ def _report(args, stdout):
         stdout.write('\nTrend\n\n' + trend.text() + '\n')
 
     pictures = _Pictures()
-    pngs, trend_png = {}, None
+    pngs, trend_png, waterfalls = {}, None, {}
     if args.png_dir or args.html:
         used = set()
+        waterfalls = _waterfalls(pictures, entries, args.png_dir, set())
         for entry in entries:
             png = pictures.make(entry.path, 'timeline_png', entry)
             if png is None:
@@ -166,7 +201,7 @@ def _report(args, stdout):
     if args.html:
         _write(args.html, htmlpage.page(
             args.title, entries, problems, pngs, trend, trend_png,
-            note=pictures.missing))
+            note=pictures.missing, waterfalls=waterfalls))
     if pictures.missing and args.png_dir:
         return EXIT_NO_MATPLOTLIB
     return EXIT_OK

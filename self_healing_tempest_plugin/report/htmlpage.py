@@ -20,6 +20,9 @@ td.num { text-align: right; font-family: monospace; }
 .PASS, .ok, .seen { background: #dff0d8; }
 .FAIL, .late, .missed, .ERROR { background: #f2dede; }
 .EXPECTED { background: #d9edf7; }
+.INTERRUPTED { background: #e4d7f5; }
+td.hopbar { width: 16em; }
+.hopbar span { display: inline-block; height: 0.8em; background: #7a9cc6; }
 .band { display: inline-block; padding: 1px 6px; margin: 1px;
         border-radius: 3px; font-size: 12px; }
 .GREEN { background: #7bc47f; } .YELLOW { background: #f5dd55; }
@@ -95,17 +98,43 @@ def _trend_section(trend, png):
     return '\n'.join(out)
 
 
+def _hops_section(entry, png=None):
+    """The critical path: waterfall picture, then hop, seconds, share."""
+    if not entry.hops:
+        return ''
+    out = ['<h3>Critical path (cloud clock)</h3>']
+    if png:
+        out.append(_img(png, '%s critical path' % entry.name))
+    out.append('<table><tr>%s<th>share of the recovery</th></tr>' % ''.join(
+        '<th>%s</th>' % _esc(h) for h in table.HOP_HEADERS))
+    for row in entry.hops:
+        cells = ''.join('<td%s>%s</td>' % (
+            ' class="num"' if 2 <= i <= 5 else '', _esc(c))
+            for i, c in enumerate(table.hop_row(row)))
+        width = 0 if row.share is None else min(100, round(100 * row.share))
+        out.append('<tr>%s<td class="hopbar"><span style="width: %d%%">'
+                   '</span></td></tr>' % (cells, width))
+    out.append('</table>')
+    return '\n'.join(out)
+
+
 def page(title, entries, problems=(), pngs=None, trend=None,
-         trend_png=None, note=None):
-    """The HTML text. ``pngs`` maps an entry's path to its PNG bytes."""
+         trend_png=None, note=None, waterfalls=None):
+    """The HTML text. ``pngs`` maps an entry's path to its PNG bytes.
+
+    ``waterfalls``: the same for the critical path's picture.
+    """
     pngs = pngs or {}
+    waterfalls = waterfalls or {}
     out = ['<!DOCTYPE html>', '<html><head><meta charset="utf-8">',
            '<title>%s</title>' % _esc(title),
            '<style>%s</style></head><body>' % STYLE,
            '<h1>%s</h1>' % _esc(title)]
     passed = sum(1 for e in entries if e.passed)
-    out.append('<p>%d timeline(s): %d passed, %d did not.</p>' % (
-        len(entries), passed, len(entries) - passed))
+    interrupted = sum(1 for e in entries if e.verdict == tls.INTERRUPTED)
+    out.append('<p>%d timeline(s): %d passed, %d did not%s.</p>' % (
+        len(entries), passed, len(entries) - passed,
+        ' (%d interrupted)' % interrupted if interrupted else ''))
     if problems:
         out.append('<div class="problems"><b>Not read:</b><ul>%s</ul>'
                    '</div>' % ''.join('<li>%s</li>' % _esc(p)
@@ -114,7 +143,9 @@ def page(title, entries, problems=(), pngs=None, trend=None,
         out.append('<p class="problems">%s</p>' % _esc(note))
     out.append(_run_table(entries))
     out.append('<p>Phase cells: seconds from the fault to the phase / its '
-               'deadline (harness clock; the cloud clock on hover). '
+               'deadline (the cloud\'s record where it has one, the '
+               'harness\'s poll in brackets when they differ by %g s or '
+               'more). ' % tls.DISAGREE_S +
                'Harness-cloud clock: the bounds of the harness clock minus '
                'the cloud clock that the marks allow.</p>')
     for index, entry in enumerate(entries):
@@ -125,6 +156,7 @@ def page(title, entries, problems=(), pngs=None, trend=None,
         out.append('<div class="result">%s</div>' % _esc(entry.result))
         if entry.path in pngs:
             out.append(_img(pngs[entry.path], entry.name))
+        out.append(_hops_section(entry, waterfalls.get(entry.path)))
     if trend is not None:
         out.append(_trend_section(trend, trend_png))
     out.append('</body></html>')

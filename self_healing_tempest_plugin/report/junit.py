@@ -40,6 +40,15 @@ def properties(entry):
     return props
 
 
+def hop_properties(entry):
+    """[(name, value)]: each hop's seconds from the fault and its step."""
+    props = []
+    for row in entry.hops:
+        props += [('hop.%s_s' % row.name, _number(row.seconds)),
+                  ('hop.%s_step_s' % row.name, _number(row.step))]
+    return props
+
+
 def _duration(entry):
     """Seconds from the fault to the last thing the timeline saw."""
     times = ([s.t for s in entry.timeline.samples] +
@@ -54,14 +63,37 @@ def _first_line(text, limit=200):
     return line if len(line) <= limit else line[:limit - 3] + '...'
 
 
-def _outcome(case, tag, kind, text):
+def _outcome(case, tag, kind, text, message=None):
     """A <failure> or <error> holding ``text``, its first line as message."""
-    element = ElementTree.SubElement(case, tag, message=_first_line(text),
-                                     type=kind)
+    element = ElementTree.SubElement(
+        case, tag, message=_first_line(message or text, 300), type=kind)
     element.text = text
 
 
-def document(entries, problems=()):
+def failure_message(entry, baseline=None):
+    """What a failed run's JUnit message says: phase, then slowest hop.
+
+    ``baseline`` ({(scenario, hop): median step s}, from --trend runs)
+    names the hop furthest over its median; without one, the slowest.
+    """
+    parts = []
+    if entry.missed_phase:
+        parts.append('missed phase %s' % entry.missed_phase)
+    mine = dict((hop, step) for (scenario, hop), step in
+                (baseline or {}).items() if scenario == entry.name)
+    slowest = tls.slowest_hop(entry, mine)
+    if slowest is not None:
+        row, median = slowest
+        text = 'slowest hop %s %.1f s' % (row.name, row.step)
+        if median is not None:
+            text += ' (baseline median %.1f s)' % median
+        parts.append(text)
+    head = '; '.join(parts)
+    return '%s: %s' % (head, _first_line(entry.result)) if head else (
+        _first_line(entry.result))
+
+
+def document(entries, problems=(), baseline=None):
     """The ElementTree root <testsuites>."""
     root = ElementTree.Element('testsuites')
     suite = ElementTree.SubElement(root, 'testsuite', name=SUITE)
@@ -75,12 +107,16 @@ def document(entries, problems=()):
             suite, 'testcase', classname=classname, name=entry.name,
             time='%.3f' % seconds)
         props = ElementTree.SubElement(case, 'properties')
-        for name, value in properties(entry):
+        for name, value in properties(entry) + hop_properties(entry):
             ElementTree.SubElement(props, 'property', name=name,
                                    value=value)
         if entry.verdict == tls.FAIL:
             failures += 1
-            _outcome(case, 'failure', 'HealingFailure', entry.result)
+            _outcome(case, 'failure', 'HealingFailure', entry.result,
+                     message=failure_message(entry, baseline))
+        elif entry.verdict == tls.INTERRUPTED:
+            errors += 1
+            _outcome(case, 'error', 'HealingInterrupted', entry.result)
         elif entry.verdict == tls.ERROR:
             errors += 1
             _outcome(case, 'error', 'HealingError', entry.result)
@@ -100,9 +136,9 @@ def document(entries, problems=()):
     return root
 
 
-def to_bytes(entries, problems=()):
+def to_bytes(entries, problems=(), baseline=None):
     """The XML document, UTF-8 encoded, with its declaration."""
-    root = document(entries, problems)
+    root = document(entries, problems, baseline)
     ElementTree.indent(root)
     return ElementTree.tostring(root, encoding='utf-8',
                                 xml_declaration=True) + b'\n'
