@@ -351,26 +351,31 @@ def heat_signal_hops(orchestration_client, stack, since, resource_name,
 
 # -- Vitrage --------------------------------------------------------------
 def vitrage_alarm_hops(rca_client, since, host, alarm_name):
-    """Vitrage's alarm on the host, then its deduced alarms.
+    """The monitor's alert, Vitrage's alarm on the host, its deductions.
 
-    ``vitrage.host_alarm``: the earliest alarm on the ``nova.host``
-    ``host`` after the fault (the monitor's, as Vitrage took it: its
-    start_timestamp; the monitor's own startsAt is not read, its URL is not
-    in tempest.conf). ``vitrage.deduced_alarm`` (numbered when several):
-    each ``alarm_name`` alarm's start_timestamp.
+    ``vitrage.host_alarm``: the earliest alarm on the ``nova.host`` named
+    ``host`` after the fault (its start_timestamp, whole seconds).
+    ``monitor.alert_fired``: for a Prometheus alarm, its update_timestamp
+    while it is the alert's start: Alertmanager's startsAt as Vitrage
+    kept it, to the millisecond (the monitor's own API is not read: its
+    URL is not in tempest.conf). ``vitrage.deduced_alarm`` (numbered when
+    several): each ``alarm_name`` alarm's start_timestamp.
     """
     alarms = _dump('vitrage', rca_client.list_alarm_history(
         all_tenants=True, start=_utc(since, '%Y-%m-%d %H:%M:%S')))
     alarms = sorted((a for a in alarms
                      if _after(a.get('start_timestamp'), since)),
                     key=lambda a: tl.parse_cloud_time(a['start_timestamp']))
+    hosts = set(r['vitrage_id'] for r in rca_client.list_resources(
+        resource_type='nova.host', all_tenants=True)
+        if host in (r.get('id'), r.get('name')))
     on_host = [a for a in alarms
                if a.get('vitrage_resource_type') == 'nova.host' and
-               host in (a.get('resource_name'), a.get('vitrage_resource_id'),
-                        a.get('resource_id'))]
+               a.get('vitrage_resource_id') in hosts]
     hops = []
     if on_host:
         alarm = on_host[0]
+        hops.extend(_monitor_alert_hops(alarm))
         hops.append(tl.Hop('vitrage.host_alarm', 'vitrage',
                            cloud_time=alarm['start_timestamp'],
                            source='vitrage alarm history',
@@ -396,6 +401,24 @@ def vitrage_alarm_hops(rca_client, since, host, alarm_name):
                                'reason': 'no %s alarm after the fault'
                                          % alarm_name}))
     return hops
+
+
+def _monitor_alert_hops(alarm):
+    """Alertmanager's startsAt of a Prometheus alarm, if Vitrage has it."""
+    if alarm.get('vitrage_type') != 'prometheus':
+        return []
+    started = tl.parse_cloud_time(alarm.get('start_timestamp'))
+    stamp = tl.parse_cloud_time(alarm.get('update_timestamp'))
+    detail = {'alarm_name': alarm.get('name')}
+    if stamp is None or not started <= stamp + 1 < started + 2:
+        # Updated since it fired: its first time is gone.
+        stamp = None
+        detail['reason'] = ('the alarm was updated after it fired (%s): '
+                            'the alert\'s startsAt is not kept'
+                            % alarm.get('update_timestamp'))
+    return [tl.Hop('monitor.alert_fired', 'monitor', cloud_time=stamp,
+                   source='alertmanager startsAt (vitrage alarm)',
+                   detail=detail)]
 
 
 # -- Gnocchi --------------------------------------------------------------
@@ -510,7 +533,9 @@ def collect(timeline, readers, seen=None):
     hops = []
     for reader in readers:
         found = reader.hops()
-        hops.extend(found)
+        for hop in found:
+            _order_within_its_second(hop, hops)
+            hops.append(hop)
         timed = sorted((h for h in found if h.cloud_time is not None),
                        key=lambda h: h.cloud_time)
         fault = timeline.phase(tl.FAULT_INJECTED)
@@ -524,6 +549,22 @@ def collect(timeline, readers, seen=None):
         if hop.harness_time is None and hop.name in seen:
             hop.harness_time = seen[hop.name]
     return hops
+
+
+def _order_within_its_second(hop, earlier):
+    """Order a whole-second cloud time after the flow's earlier hops.
+
+    Nova, Mistral, Heat and Zaqar record whole seconds: Mistral's 10 s
+    may be 10.9, after Aodh's 10.55 that triggered it. A hop in whole
+    seconds is ordered no earlier than any hop collected before it (the
+    readers follow the flow) within the same second.
+    """
+    t = hop.cloud_time
+    if t is None or not float(t).is_integer():
+        return
+    same_second = [getattr(h, 'order_time', None) or h.cloud_time
+                   for h in earlier if h.cloud_time is not None]
+    hop.order_time = max([t] + [o for o in same_second if o < t + 1])
 
 
 def _stand_for(mark, hop, seen):

@@ -156,15 +156,14 @@ class Hop(object):
     def sort_key(self):
         """Cloud time, else harness time; a hop with neither goes last.
 
-        A cloud time in whole seconds (Nova, Mistral, Heat, Zaqar) is
-        ordered at the middle of its second: it happened within it. Ties
-        keep the collector's order (the flow's).
+        ``order_time`` (set by the collector, not stored) orders a hop
+        whose cloud time is whole seconds among the finer ones of its
+        second; equal keys keep the collector's order (the flow's).
         """
-        if self.cloud_time is not None:
-            whole = float(self.cloud_time).is_integer()
-            return (0, self.cloud_time + (0.5 if whole else 0.0))
-        if self.harness_time is not None:
-            return (0, self.harness_time)
+        order = getattr(self, 'order_time', None)
+        for value in (order, self.cloud_time, self.harness_time):
+            if value is not None:
+                return (0, value)
         return (1, 0.0)
 
     def to_dict(self):

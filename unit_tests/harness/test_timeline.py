@@ -183,15 +183,17 @@ class HopsTest(testtools.TestCase):
         self.assertEqual('failed', again.verdict)
         self.assertEqual(10.25, again.hop('aodh.alarm_fired').cloud_time)
 
-    def test_whole_seconds_order_within_their_second(self):
-        # Mistral's 10 s may be 10.9: after Aodh's 10.4.
+    def test_collector_order_time_orders(self):
+        # Mistral's 10 s may be 10.9: after Aodh's 10.4 that caused it.
+        mistral = tl.Hop('mistral.execution_created', 'mistral',
+                         cloud_time=10.0)
+        mistral.order_time = 10.4
         timeline = tl.Timeline('t')
-        timeline.set_hops([tl.Hop('mistral.execution_created', 'mistral',
-                                  cloud_time=10.0),
-                           tl.Hop('aodh.alarm_fired', 'aodh',
-                                  cloud_time=10.4)])
+        timeline.set_hops([tl.Hop('aodh.alarm_fired', 'aodh',
+                                  cloud_time=10.4), mistral])
         self.assertEqual(['aodh.alarm_fired', 'mistral.execution_created'],
                          [h.name for h in timeline.hops])
+        self.assertEqual(10.0, timeline.hops[1].to_dict()['cloud_time'])
 
     def test_old_file_loads_without_them(self):
         data = json.loads(tl.Timeline('t').to_json())
