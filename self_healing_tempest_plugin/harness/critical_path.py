@@ -62,16 +62,6 @@ def _utc(epoch, spelling='%Y-%m-%dT%H:%M:%S'):
         int(epoch), datetime.timezone.utc).strftime(spelling)
 
 
-def _dump(kind, body):  # RECORDING-ONLY
-    import json, os, time
-    os.makedirs('/tmp/critpath-records', exist_ok=True)
-    with open('/tmp/critpath-records/%.6f-%s.json' % (time.time(), kind),
-              'w') as f:
-        json.dump({'body': body, 'response': dict(getattr(
-            body, 'response', {}) or {})}, f, default=str, indent=1)
-    return body
-
-
 # -- Nova -----------------------------------------------------------------
 def nova_action_hops(servers_client, server_ids, since, actions=None,
                      name=None, finished_name=None):
@@ -89,8 +79,8 @@ def nova_action_hops(servers_client, server_ids, since, actions=None,
     with faults.compute_microversion(INSTANCE_ACTIONS_MICROVERSION):
         for server_id in server_ids:
             try:
-                listed = _dump('nova-actions', servers_client.list_instance_actions(
-                    server_id))['instanceActions']
+                listed = servers_client.list_instance_actions(
+                    server_id)['instanceActions']
             except lib_exc.NotFound:
                 unknown.append(server_id)
                 continue
@@ -100,8 +90,8 @@ def nova_action_hops(servers_client, server_ids, since, actions=None,
                     continue
                 events = []
                 if finished_name:
-                    events = _dump('nova-action', servers_client.show_instance_action(
-                        server_id, action['request_id']))[
+                    events = servers_client.show_instance_action(
+                        server_id, action['request_id'])[
                             'instanceAction'].get('events') or []
                 found.append((server_id, action, events))
     found.sort(key=lambda item: tl.parse_cloud_time(item[1]['start_time']))
@@ -145,12 +135,12 @@ def aodh_transition_hops(alarming_client, alarm_ids, since, states,
     states or {alarm id: states}.
     """
     alarm_ids = sorted(alarm_ids)
-    changes = _dump('aodh', alarming_client.query_alarm_history(
+    changes = alarming_client.query_alarm_history(
         filter_expr={'and': [
             {'in': {'alarm_id': alarm_ids}},
             {'=': {'type': 'state transition'}},
             {'>=': {'timestamp': _utc(since)}}]},
-        orderby=[{'timestamp': 'asc'}]))
+        orderby=[{'timestamp': 'asc'}])
     for change in sorted(changes, key=lambda c: tl.parse_cloud_time(
             c.get('timestamp')) or 0):
         alarm_id = change.get('alarm_id')
@@ -185,8 +175,8 @@ def zaqar_message_hops(messaging_client, queues, since,
     """
     posted = []
     for queue in queues:
-        body = _dump('zaqar', messaging_client.list_messages(
-            queue, include_claimed=False))
+        body = messaging_client.list_messages(
+            queue, include_claimed=False)
         answered = tl.parse_cloud_time(_http_date(body.response))
         for message in body.get('messages') or []:
             if answered is None or message.get('age') is None:
@@ -227,8 +217,8 @@ def mistral_execution_hops(workflow_client, workflows, since,
     apart (e.g. 'mistral.relay.').
     """
     workflows = set(workflows)
-    executions = [e for e in _dump('mistral-execs', workflow_client.list_executions(
-        **filters))['executions']
+    executions = [e for e in workflow_client.list_executions(
+        **filters)['executions']
         if ({e.get('workflow_id'), e.get('workflow_name')} & workflows and
             _after(e.get('created_at'), since))]
     if not executions:
@@ -250,7 +240,7 @@ def mistral_execution_hops(workflow_client, workflows, since,
                 detail=detail))
         hop('execution_created', execution['created_at'],
             workflow_name=execution.get('workflow_name'))
-        tasks = sorted(_dump('mistral-tasks', workflow_client.list_tasks(execution['id']))['tasks'],
+        tasks = sorted(workflow_client.list_tasks(execution['id'])['tasks'],
                        key=_task_order)
         hop('execution_started', tasks[0]['created_at'] if tasks else None,
             source='mistral task')
@@ -289,8 +279,8 @@ def heat_event_hops(orchestration_client, stack, since, new_servers=(),
     before the fault).
     """
     events = sorted(
-        (e for e in _dump('heat-events', orchestration_client.list_events(
-            stack, nested_depth=nested_depth))['events']
+        (e for e in orchestration_client.list_events(
+            stack, nested_depth=nested_depth)['events']
          if _after(e.get('event_time'), since)),
         key=lambda e: tl.parse_cloud_time(e['event_time']))
     root_id = stack.rsplit('/', 1)[-1]
@@ -333,8 +323,8 @@ def heat_event_hops(orchestration_client, stack, since, new_servers=(),
 def heat_signal_hops(orchestration_client, stack, since, resource_name,
                      name, nested_depth=2):
     """Heat's SIGNAL_COMPLETE of a scaling policy: the group resized."""
-    events = _dump('heat-signal', orchestration_client.list_events(
-        stack, nested_depth=nested_depth, resource_action='SIGNAL'))['events']
+    events = orchestration_client.list_events(
+        stack, nested_depth=nested_depth, resource_action='SIGNAL')['events']
     for event in sorted(events, key=lambda e: e['event_time']):
         if (event.get('resource_name') == resource_name and
                 event.get('resource_status') == 'SIGNAL_COMPLETE' and
@@ -361,8 +351,8 @@ def vitrage_alarm_hops(rca_client, since, host, alarm_name):
     URL is not in tempest.conf). ``vitrage.deduced_alarm`` (numbered when
     several): each ``alarm_name`` alarm's start_timestamp.
     """
-    alarms = _dump('vitrage', rca_client.list_alarm_history(
-        all_tenants=True, start=_utc(since, '%Y-%m-%d %H:%M:%S')))
+    alarms = rca_client.list_alarm_history(
+        all_tenants=True, start=_utc(since, '%Y-%m-%d %H:%M:%S'))
     alarms = sorted((a for a in alarms
                      if _after(a.get('start_timestamp'), since)),
                     key=lambda a: tl.parse_cloud_time(a['start_timestamp']))
@@ -460,9 +450,10 @@ class Reader(object):
     """One record kind of a flow: ``read()`` returns its hops.
 
     ``name`` and ``service`` name the hop that stands for the record when
-    it cannot be read. ``phase`` (DETECTED, ACTION_STARTED or RECOVERED) says which hop of
-    its hops stands for that phase: the first one named ``phase_hop``, or
-    the latest of its hops with a cloud time if ``phase_hop`` is None.
+    it cannot be read. ``phase`` (DETECTED, ACTION_STARTED or RECOVERED)
+    says which of its hops stands for that phase: the first one named
+    ``phase_hop``, or the latest with a cloud time if ``phase_hop`` is
+    None.
     ``fault``: its earliest hop is the cloud's record of the fault.
     """
 

@@ -70,7 +70,8 @@ class RealTimelinesTest(testtools.TestCase):
         row = table.row(self.entries['autoheal_stop_member'])
         self.assertEqual(
             ['autoheal_stop_member', 'server_stop', '0.4 / ? s',
-             '1.2 (polled 3.2) / ? s', '17.0 / ? s', 'PASS', 'GREEN > YELLOW > GREEN',
+             '1.2 (polled 3.2) / ? s', '17.0 / ? s', 'PASS',
+             'GREEN > YELLOW > GREEN',
              '-0.43..+0.05 s'], row)
         self.assertEqual(tls.SEEN,
                          self.entries['autoheal_stop_member'].phase(

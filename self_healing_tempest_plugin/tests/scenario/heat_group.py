@@ -252,10 +252,13 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
                                  replace)
 
     def trigger_readers(self, stack, timeline, queues, workflows, replace):
-        """Zaqar's message, Mistral's run, Heat's update, the new server."""
+        """Zaqar's message, Mistral's run; Heat's update, the new server.
+
+        A policy that keeps its server updates no stack: no Heat hops.
+        """
         since = cp.fault_time(timeline)
         new = cp.new_server_ids(timeline)
-        return [
+        trigger = [
             cp.Reader('zaqar.message_posted', 'zaqar',
                       lambda: cp.zaqar_message_hops(
                           self.messaging_client, queues, since)),
@@ -263,12 +266,14 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
                       lambda: cp.mistral_execution_hops(
                           self.workflow_client, workflows, since),
                       phase=tl.ACTION_STARTED,
-                      phase_hop='mistral.execution_created'),
+                      phase_hop='mistral.execution_created')]
+        if not replace:
+            return trigger
+        return trigger + [
             cp.Reader('heat.update_complete', 'heat',
                       lambda: cp.heat_event_hops(
                           self.orchestration_client, stack, since, new),
-                      phase=tl.RECOVERED if replace else None,
-                      phase_hop='heat.update_complete'),
+                      phase=tl.RECOVERED, phase_hop='heat.update_complete'),
             cp.Reader('nova.replacement_active', 'nova',
                       lambda: cp.nova_action_hops(
                           self.admin_servers_client, new, since,

@@ -262,9 +262,11 @@ class IntegratedFlowTest(host_flows.HostFaultFlowTest,
 
     def integrated_readers(self, timeline, stack, host, alarm_name, relay,
                            queues, heal_workflows):
-        """Vitrage's alarms, the relay's run (execute_mistral), then the
-        group's trigger and update: its queue's message, its workflow's
-        run (acted), Heat's update (recovered), the new server."""
+        """Vitrage's alarms, the relay's run (execute_mistral), the rest.
+
+        Then the group's trigger and update: its queue's message, its
+        workflow's run (acted), Heat's update (recovered), the new server.
+        """
         return [
             self.vitrage_reader(timeline, host, alarm_name),
             cp.Reader('mistral.relay.execution_created', 'mistral',
