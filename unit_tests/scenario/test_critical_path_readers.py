@@ -76,8 +76,8 @@ class ReadersTest(testtools.TestCase):
         readers = test.group_readers('stack/id', timeline(), ['alarm'],
                                      ['queue'], {'wf'}, True)
         self.assertEqual([], readers[0].read())
-        test.admin_servers_client.list_instance_actions.assert_called_once_with(
-            'a')
+        listed = test.admin_servers_client.list_instance_actions
+        listed.assert_called_once_with('a')
 
     def test_vitrage_flow(self):
         readers = runner(host_flows.HostFaultFlowTest).host_readers(
