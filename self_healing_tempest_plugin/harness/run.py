@@ -138,6 +138,20 @@ class HealingRun(object):
     def _write(self):
         self.written = self.timeline.write(self.timeline_dir)
 
+    def _test_failed(self, exc_info):
+        """A check after the healing failed: the run did not pass.
+
+        testtools calls this when the test's code raises, before the
+        cleanups write the timeline. A skip is not a failure.
+        """
+        error = exc_info[1]
+        if (self.timeline.result != 'healed' or
+                isinstance(error, getattr(self.test, 'skipException', ()))):
+            return
+        self.timeline.verdict = tl.FAILED
+        self.timeline.result = 'failed after healing: %s: %s' % (
+            type(error).__name__, error)
+
     def _collect_hops(self):
         """The critical path from the cloud's records, into the timeline.
 
@@ -249,6 +263,9 @@ class HealingRun(object):
         # Runs before the write, after the test's own checks (the Mistral
         # executions have ended) and before the flow's resources go.
         self.test.addCleanup(self._collect_hops)
+        on_exception = getattr(self.test, 'addOnException', None)
+        if on_exception is not None:
+            on_exception(self._test_failed)
         self.timeline.result = 'running'
         try:
             self._run()

@@ -312,3 +312,25 @@ class CriticalPathOfARunTest(HealingRunTest):
         self.assertEqual('RuntimeError: cloud gone',
                          data['scenario']['critical_path_error'])
         self.assertEqual('passed', data['verdict'])
+
+    def test_a_check_failing_after_the_healing_fails_the_verdict(self):
+        handlers = []
+        self.test.addOnException = handlers.append
+        self._run().run()
+        # What testtools does when the test method then raises.
+        for handler in handlers:
+            handler((AssertionError, AssertionError('execution ERROR'),
+                     None))
+        data = self._written()
+        self.assertEqual('failed', data['verdict'])
+        self.assertEqual('failed after healing: AssertionError: execution '
+                         'ERROR', data['result'])
+
+    def test_a_skip_is_not_a_failure(self):
+        handlers = []
+        self.test.addOnException = handlers.append
+        self._run().run()
+        for handler in handlers:
+            handler((self.test.skipException,
+                     self.test.skipException('no host'), None))
+        self.assertEqual('passed', self._written()['verdict'])
