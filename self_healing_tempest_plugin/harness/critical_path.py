@@ -130,33 +130,20 @@ def aodh_transition_hops(alarming_client, alarm_ids, since, states,
                          name='aodh.alarm_fired'):
     """The first transition of an alarm of ``alarm_ids`` into ``states``.
 
-    Aodh's alarm history records the evaluator's (or the listener's, for
-    an event alarm) time of the transition. ``states`` is a tuple of Aodh
+    Read as the detect observer reads it (observers.alarm_fired): Aodh's
+    alarm history records the evaluator's (or the listener's, for an
+    event alarm) time of the transition. ``states`` is a tuple of Aodh
     states or {alarm id: states}.
     """
-    alarm_ids = sorted(alarm_ids)
-    changes = alarming_client.query_alarm_history(
-        filter_expr={'and': [
-            {'in': {'alarm_id': alarm_ids}},
-            {'=': {'type': 'state transition'}},
-            {'>=': {'timestamp': _utc(since)}}]},
-        orderby=[{'timestamp': 'asc'}])
-    for change in sorted(changes, key=lambda c: tl.parse_cloud_time(
-            c.get('timestamp')) or 0):
-        alarm_id = change.get('alarm_id')
-        wanted = states.get(alarm_id, ()) if isinstance(states, dict) else (
-            states)
-        if (alarm_id in alarm_ids and
-                observers.transition_state(change) in wanted and
-                _after(change.get('timestamp'), since)):
-            return [tl.Hop(name, 'aodh', cloud_time=change['timestamp'],
-                           source='aodh alarm history',
-                           detail={'alarm_id': alarm_id,
-                                   'state': observers.transition_state(
-                                       change)})]
-    return [tl.Hop(name, 'aodh', source='aodh alarm history', detail={
-        'reason': 'no transition to %s after the fault in the history of '
-                  '%s' % (states, ', '.join(alarm_ids))})]
+    seen = observers.alarm_fired(alarming_client, alarm_ids, lambda: since,
+                                 states=states)()
+    if seen is None:
+        return [tl.Hop(name, 'aodh', source='aodh alarm history', detail={
+            'reason': 'no transition to %s after the fault in the history '
+                      'of %s' % (states, ', '.join(sorted(alarm_ids)))})]
+    return [tl.Hop(name, 'aodh', cloud_time=seen.cloud_time,
+                   source=seen.source,
+                   detail={'alarm_id': seen.detail['alarm_id']})]
 
 
 # -- Zaqar ----------------------------------------------------------------
@@ -293,7 +280,7 @@ def heat_event_hops(orchestration_client, stack, since, new_servers=(),
                                   'resource_name': event.get(
                                       'resource_name'),
                                   'status': event.get('resource_status'),
-                                  'reason': event.get(
+                                  'status_reason': event.get(
                                       'resource_status_reason')})
         return tl.Hop(name, 'heat', source='heat event', detail={
             'reason': 'no event of %s after the fault' % what})
@@ -322,21 +309,21 @@ def heat_event_hops(orchestration_client, stack, since, new_servers=(),
 
 def heat_signal_hops(orchestration_client, stack, since, resource_name,
                      name, nested_depth=2):
-    """Heat's SIGNAL_COMPLETE of a scaling policy: the group resized."""
-    events = orchestration_client.list_events(
-        stack, nested_depth=nested_depth, resource_action='SIGNAL')['events']
-    for event in sorted(events, key=lambda e: e['event_time']):
-        if (event.get('resource_name') == resource_name and
-                event.get('resource_status') == 'SIGNAL_COMPLETE' and
-                _after(event['event_time'], since)):
-            return [tl.Hop(name, 'heat', cloud_time=event['event_time'],
-                           source='heat signal event', detail={
-                               'resource_name': resource_name,
-                               'reason': event.get(
-                                   'resource_status_reason')})]
-    return [tl.Hop(name, 'heat', source='heat signal event', detail={
-        'reason': 'no SIGNAL_COMPLETE of %s after the fault'
-                  % resource_name})]
+    """Heat's SIGNAL_COMPLETE of a scaling policy: the group resized.
+
+    Read as the act observer reads it (observers.heat_signal).
+    """
+    seen = observers.heat_signal(orchestration_client, stack,
+                                 [resource_name], lambda: since,
+                                 nested_depth=nested_depth)()
+    if seen is None:
+        return [tl.Hop(name, 'heat', source='heat signal event', detail={
+            'reason': 'no SIGNAL_COMPLETE of %s after the fault'
+                      % resource_name})]
+    return [tl.Hop(name, 'heat', cloud_time=seen.cloud_time,
+                   source=seen.source, detail={
+                       'resource_name': resource_name,
+                       'status_reason': seen.detail.get('reason')})]
 
 
 # -- Vitrage --------------------------------------------------------------

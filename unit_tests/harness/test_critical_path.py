@@ -288,6 +288,40 @@ class VitrageTest(testtools.TestCase):
         self.assertIn('updated after it fired', hops[0].detail['reason'])
 
 
+class FakeHeatSignals(object):
+
+    def __init__(self):
+        self.recorded = _load('per_vm_signals.json')['heat-signal'][0]
+        self.filters = None
+
+    def list_events(self, stack, **filters):
+        self.filters = filters
+        return _body(self.recorded)
+
+
+class HeatSignalTest(testtools.TestCase):
+    """Per-VM groups: the scale-up and scale-down policies' signals."""
+
+    def test_scale_up_and_down(self):
+        heat = FakeHeatSignals()
+        since = _utc('2026-12-01T07:39:55')
+        up, = cp.heat_signal_hops(heat, 'stack/id', since, 'scale_up',
+                                  'heat.scale_up_signal')
+        down, = cp.heat_signal_hops(heat, 'stack/id', since, 'scale_down',
+                                    'heat.scale_down_signal')
+        self.assertEqual(_utc('2026-12-01T07:40:17Z'), up.cloud_time)
+        self.assertEqual(_utc('2026-12-01T07:40:36Z'), down.cloud_time)
+        self.assertEqual('SIGNAL', heat.filters['resource_action'])
+
+    def test_no_signal_after_the_fault(self):
+        hop, = cp.heat_signal_hops(FakeHeatSignals(), 'stack/id',
+                                   _utc('2026-12-01T07:41:00'), 'scale_up',
+                                   'heat.scale_up_signal')
+        self.assertIsNone(hop.cloud_time)
+        self.assertEqual('no SIGNAL_COMPLETE of scale_up after the fault',
+                         hop.detail['reason'])
+
+
 class FakeGnocchi(object):
 
     def show_resource(self, resource_type, resource_id):
