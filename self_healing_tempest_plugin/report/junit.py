@@ -41,8 +41,14 @@ def properties(entry):
 
 
 def hop_properties(entry):
-    """[(name, value)]: each hop's seconds from the fault and its step."""
-    props = []
+    """[(name, value)]: each phase as reported, each hop and its step.
+
+    ``<phase>_reported_s`` is the cloud's record where it has one (what
+    the table shows), ``<phase>_s`` the harness's poll.
+    """
+    props = [('%s_reported_s' % name, _number(
+        entry.phase(name).reported_seconds))
+        for name, _ in tls.PHASE_MARKS]
     for row in entry.hops:
         props += [('hop.%s_s' % row.name, _number(row.seconds)),
                   ('hop.%s_step_s' % row.name, _number(row.step))]

@@ -189,6 +189,8 @@ class VerdictAndMissedPhaseTest(testtools.TestCase):
         self.assertEqual('6.000',
                          props['hop.heat.replacement_created_step_s'])
         self.assertEqual('', props['hop.zaqar.message_posted_s'])
+        self.assertEqual('0.700', props['detect_reported_s'])
+        self.assertEqual('3.200', props['detect_s'])
 
 
 class CliTest(testtools.TestCase):
