@@ -53,8 +53,9 @@ def hop_row(row):
             _seconds(row.seconds) if row.seconds is not None
             else 'no record', _seconds(row.polled), _seconds(row.step),
             '-' if row.share is None else '%d%%' % round(100 * row.share),
-            (row.source or '-') + ('' if row.cloud else
-                                   ' (%s)' % (row.reason or 'harness'))]
+            (row.source or '-') + (
+                (', to the second' if row.whole_second else '')
+                if row.cloud else ' (%s)' % (row.reason or 'harness'))]
 
 
 def hop_table(entry):

@@ -219,6 +219,10 @@ class HopRow(object):
         self.step = step
         self.share = share
         self.cloud = hop.cloud_time is not None
+        # Nova, Mistral, Heat and Zaqar record whole seconds: the event
+        # happened within the second after the recorded time.
+        self.whole_second = self.cloud and float(
+            hop.cloud_time).is_integer()
 
     @property
     def reason(self):

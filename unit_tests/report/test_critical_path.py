@@ -107,6 +107,9 @@ class HopRowsTest(testtools.TestCase):
                                r'+6\.0 +60%')
         self.assertRegex(text, r'zaqar\.message_posted +zaqar +no record '
                                r'.*\(no record\)')
+        # T0 is a whole second: so is every hop's record here.
+        self.assertIn('heat.update_complete', text)
+        self.assertRegex(text, r'heat\.update_complete .*, to the second')
 
     def test_slowest_hop_without_and_with_baseline(self):
         row, median = tls.slowest_hop(self.entry)
