@@ -52,9 +52,8 @@ def _ordinal(name, index, count):
 
 
 def _after(cloud_time, since):
-    """Cloud times have second (Mistral, Vitrage) or finer precision."""
-    parsed = tl.parse_cloud_time(cloud_time)
-    return parsed is not None and parsed >= int(since)
+    """At or after the fault's second (the observers' test)."""
+    return observers.after(cloud_time, lambda: since)
 
 
 def _utc(epoch, spelling='%Y-%m-%dT%H:%M:%S'):
