@@ -372,15 +372,15 @@ class CollectTest(testtools.TestCase):
                           self.cloud, [workflow], self.since),
                       phase=tl.ACTION_STARTED,
                       phase_hop='mistral.execution_created'),
-            cp.Reader('heat.update_complete', 'heat',
-                      lambda: cp.heat_event_hops(
-                          self.cloud, STACK, self.since, new),
-                      phase=tl.RECOVERED, phase_hop='heat.update_complete'),
             cp.Reader('nova.replacement_active', 'nova',
                       lambda: cp.nova_action_hops(
                           self.cloud, new, self.since, actions=('create',),
                           name='nova.replacement_build',
                           finished_name='nova.replacement_active')),
+            cp.Reader('heat.update_complete', 'heat',
+                      lambda: cp.heat_event_hops(
+                          self.cloud, STACK, self.since, new),
+                      phase=tl.RECOVERED, phase_hop='heat.update_complete'),
         ]
 
     def collect(self):
@@ -403,8 +403,8 @@ class CollectTest(testtools.TestCase):
              'mistral.task.update_stack.started',
              'mistral.task.update_stack.ended', 'mistral.execution_ended',
              'heat.mark_unhealthy', 'heat.update_in_progress',
-             'nova.replacement_build', 'heat.replacement_created',
-             'nova.replacement_active', 'heat.update_complete'], names)
+             'nova.replacement_build', 'nova.replacement_active',
+             'heat.replacement_created', 'heat.update_complete'], names)
 
     def test_harness_times_beside_the_cloud_ones(self):
         hops = dict((h.name, h) for h in self.collect())

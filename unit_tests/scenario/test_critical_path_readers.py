@@ -55,8 +55,8 @@ class ReadersTest(testtools.TestCase):
             'stack/id', timeline(), ['alarm'], ['queue'], {'wf'}, True)
         self.assertEqual(
             ['nova.fault', 'aodh.alarm_fired', 'zaqar.message_posted',
-             'mistral.execution_created', 'heat.update_complete',
-             'nova.replacement_active'], [r.name for r in readers])
+             'mistral.execution_created', 'nova.replacement_active',
+             'heat.update_complete'], [r.name for r in readers])
         self.assertEqual([('nova.fault', None),
                           ('aodh.alarm_fired', tl.DETECTED),
                           ('mistral.execution_created', tl.ACTION_STARTED),
@@ -93,9 +93,9 @@ class ReadersTest(testtools.TestCase):
         self.assertEqual(
             ['vitrage.deduced_alarm', 'mistral.relay.execution_created',
              'zaqar.message_posted', 'mistral.execution_created',
-             'heat.update_complete', 'nova.replacement_active'],
+             'nova.replacement_active', 'heat.update_complete'],
             [r.name for r in readers])
-        self.assertEqual(tl.RECOVERED, readers[4].phase)
+        self.assertEqual(tl.RECOVERED, readers[5].phase)
 
     def test_per_vm_flow(self):
         readers = runner(per_vm_group.PerVmGroupFlowTest).per_vm_readers(

@@ -269,17 +269,19 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
                       phase_hop='mistral.execution_created')]
         if not replace:
             return trigger
+        # Nova's build before Heat's events: Nova's ACTIVE comes first
+        # when both records fall in one second.
         return trigger + [
-            cp.Reader('heat.update_complete', 'heat',
-                      lambda: cp.heat_event_hops(
-                          self.orchestration_client, stack, since, new),
-                      phase=tl.RECOVERED, phase_hop='heat.update_complete'),
             cp.Reader('nova.replacement_active', 'nova',
                       lambda: cp.nova_action_hops(
                           self.admin_servers_client, new, since,
                           actions=('create',),
                           name='nova.replacement_build',
                           finished_name='nova.replacement_active')),
+            cp.Reader('heat.update_complete', 'heat',
+                      lambda: cp.heat_event_hops(
+                          self.orchestration_client, stack, since, new),
+                      phase=tl.RECOVERED, phase_hop='heat.update_complete'),
         ]
 
     def group_critical_path(self, readers):
