@@ -403,9 +403,9 @@ def gnocchi_last_sample_hops(metric_client, server_ids, since,
     """The last measure of ``metric`` of the faulted servers.
 
     Gnocchi stamps an aggregate with the start of its granularity period:
-    the last sample came during the period after the last timestamp
-    before the fault's evaluation (the end of that period is its upper
-    bound, the time recorded here).
+    the last sample came within the last period of the finest
+    granularity; the end of that period (its upper bound) is the time
+    recorded here.
     """
     last = None
     for server_id in server_ids:
@@ -413,8 +413,12 @@ def gnocchi_last_sample_hops(metric_client, server_ids, since,
         metric_id = (resource.get('metrics') or {}).get(metric)
         if metric_id is None:
             continue
-        for stamp, granularity, _value in metric_client.list_measures(
-                metric_id):
+        measures = metric_client.list_measures(metric_id)
+        # A coarser aggregate's period runs past the last sample.
+        finest = min([float(g) for _, g, _ in measures] or [0])
+        for stamp, granularity, _value in measures:
+            if float(granularity) != finest:
+                continue
             end = tl.parse_cloud_time(stamp) + float(granularity)
             if last is None or end > last[0]:
                 last = (end, server_id, stamp, granularity)

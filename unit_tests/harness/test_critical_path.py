@@ -328,7 +328,9 @@ class FakeGnocchi(object):
         return {'id': resource_id, 'metrics': {'cpu': 'm-' + resource_id}}
 
     def list_measures(self, metric_id):
-        return [['2026-12-01T07:40:00+00:00', 10.0, 1.0],
+        # Gnocchi lists every granularity of the archive policy.
+        return [['2026-12-01T07:40:00+00:00', 60.0, 1.5],
+                ['2026-12-01T07:40:00+00:00', 10.0, 1.0],
                 ['2026-12-01T07:40:10+00:00', 10.0, 2.0]]
 
 
@@ -337,7 +339,9 @@ class GnocchiTest(testtools.TestCase):
     def test_last_sample_is_the_end_of_its_period(self):
         hops = cp.gnocchi_last_sample_hops(
             FakeGnocchi(), ['s1'], _utc('2026-12-01T07:40:25'))
+        # Not 07:41:00 (the 60 s period's end): the finest one's.
         self.assertEqual(_utc('2026-12-01T07:40:20'), hops[0].cloud_time)
+        self.assertEqual(10.0, hops[0].detail['granularity_s'])
         self.assertTrue(hops[0].detail['before_fault'])
 
 
