@@ -15,7 +15,7 @@ from self_healing_tempest_plugin.harness import run
 from self_healing_tempest_plugin.harness import timeline as tl
 
 
-def _after(cloud_time, since):
+def after(cloud_time, since):
     """Cloud timestamps have second (Mistral) or microsecond precision."""
     parsed = tl.parse_cloud_time(cloud_time)
     return parsed is not None and parsed >= int(since())
@@ -52,8 +52,8 @@ def alarm_fired(alarming_client, alarm_ids, since, states=('alarm',)):
             alarm_id = change.get('alarm_id')
             if (alarm_id in alarm_ids and
                     change.get('type') == 'state transition' and
-                    _transition_state(change) in wanted(alarm_id) and
-                    _after(change['timestamp'], since)):
+                    transition_state(change) in wanted(alarm_id) and
+                    after(change['timestamp'], since)):
                 return run.Observation(
                     cloud_time=change['timestamp'],
                     source='aodh alarm history', alarm_id=alarm_id,
@@ -62,7 +62,7 @@ def alarm_fired(alarming_client, alarm_ids, since, states=('alarm',)):
     return observe
 
 
-def _transition_state(change):
+def transition_state(change):
     """The state an Aodh history entry moved to (None if unreadable)."""
     try:
         return json.loads(change.get('detail') or '{}').get('state')
@@ -89,7 +89,7 @@ def heat_signal(orchestration_client, stack, resource_names, since,
         for event in sorted(events, key=lambda e: e['event_time']):
             if (event.get('resource_name') in resource_names and
                     event.get('resource_status') == 'SIGNAL_COMPLETE' and
-                    _after(event['event_time'], since)):
+                    after(event['event_time'], since)):
                 return run.Observation(
                     cloud_time=event['event_time'],
                     source='heat signal event',
@@ -123,7 +123,7 @@ def execution_started(workflow_client, workflows, since, **filters):
                 **filters)['executions']:
             ours = (execution.get('workflow_id') in workflows or
                     execution.get('workflow_name') in workflows)
-            if ours and _after(execution['created_at'], since):
+            if ours and after(execution['created_at'], since):
                 return run.Observation(
                     cloud_time=execution['created_at'],
                     source='mistral execution',
@@ -173,7 +173,7 @@ def vitrage_alarms_raised(rca_client, alarm_name, instance_ids, since):
         if not wanted or not wanted <= set(alarms):
             return None
         starts = [alarms[i].get('start_timestamp') for i in wanted]
-        if not all(_after(start, since) for start in starts):
+        if not all(after(start, since) for start in starts):
             return None
         return run.Observation(
             cloud_time=max(starts, key=tl.parse_cloud_time),

@@ -12,7 +12,10 @@ how many requests it makes in its ``calls`` attribute, default 1). It fills
 the timeline, fails at once on a broken invariant or a missed deadline,
 and returns when the recovered state has held for the steady window. The
 timeline is attached to the result and written to [self_healing]
-timeline_dir on success and on failure.
+timeline_dir on success and on failure. Before it is written, the run's
+``critical_path`` (a callable of the timeline returning ``timeline.Hop``
+objects, see harness/critical_path.py) reads the flow's hops from the
+cloud's records; a collector that fails never changes the verdict.
 """
 
 import time
@@ -71,6 +74,8 @@ class HealingRun(object):
         the report derives it from the test id).
     :param expect_missed_phase: a negative scenario's expected miss
         ('detect' or 'act'), for the report.
+    :param critical_path: callable(timeline) -> hops, called once the
+        test is over (a cleanup, before the flow's resources are deleted).
 
     The timeline records the deadlines, the invariants and the scenario
     (fault kind, observed phases, windows) the run is judged against.
@@ -80,7 +85,8 @@ class HealingRun(object):
                  invariants=None, deadlines=None, steady_window_s=None,
                  poll_interval_s=None, timeline_dir=None, conf=None,
                  clock=time.time, sleep=time.sleep, scenario_name=None,
-                 expect_missed_phase=None, cluster_calls=1):
+                 expect_missed_phase=None, cluster_calls=1,
+                 critical_path=None):
         conf = conf or _conf()
         self.test = test
         self.fault = fault
@@ -101,6 +107,7 @@ class HealingRun(object):
         self.sleep = sleep
         self.timeline = tl.Timeline(test.id(), clock=clock)
         self._record_judgement(scenario_name, expect_missed_phase)
+        self.critical_path = critical_path
         self.sampler = None
         self.written = None
         self._not_before = {}
@@ -130,6 +137,36 @@ class HealingRun(object):
 
     def _write(self):
         self.written = self.timeline.write(self.timeline_dir)
+
+    def _test_failed(self, exc_info):
+        """A check after the healing failed: the run did not pass.
+
+        testtools calls this when the test's code raises, before the
+        cleanups write the timeline. A skip is not a failure.
+        """
+        error = exc_info[1]
+        if (self.timeline.result != 'healed' or
+                isinstance(error, getattr(self.test, 'skipException', ()))):
+            return
+        self.timeline.verdict = tl.FAILED
+        self.timeline.result = 'failed after healing: %s: %s' % (
+            type(error).__name__, error)
+
+    def _collect_hops(self):
+        """The critical path from the cloud's records, into the timeline.
+
+        A collector's failure is the collector's (harness/critical_path.py
+        turns each into a hop without a cloud time); whatever else goes
+        wrong here is kept in the timeline's scenario, not raised: the
+        test's verdict is the healing's.
+        """
+        if self.critical_path is None:
+            return
+        try:
+            self.timeline.set_hops(self.critical_path(self.timeline))
+        except Exception as exc:
+            self.timeline.scenario['critical_path_error'] = '%s: %s' % (
+                type(exc).__name__, exc)
 
     def _last_state(self):
         return '%s, band %s' % (self.sampler.last.describe(),
@@ -223,17 +260,28 @@ class HealingRun(object):
             # Registered before the fault's undo, so it runs after it and
             # the file holds what the undo recorded too.
             self.test.addCleanup(self._write)
+        # Runs before the write, after the test's own checks (the Mistral
+        # executions have ended) and before the flow's resources go.
+        self.test.addCleanup(self._collect_hops)
+        on_exception = getattr(self.test, 'addOnException', None)
+        if on_exception is not None:
+            on_exception(self._test_failed)
         self.timeline.result = 'running'
         try:
             self._run()
         except dl.HealingFailure as exc:
             self.timeline.result = 'failed: %s' % exc
+            self.timeline.verdict = tl.FAILED
+            if isinstance(exc, dl.DeadlineMissed):
+                self.timeline.missed_phase = exc.phase
             raise
         except BaseException as exc:
             self.timeline.result = 'error: %s: %s' % (type(exc).__name__,
                                                       exc)
+            self.timeline.verdict = tl.FAILED
             raise
         self.timeline.result = 'healed'
+        self.timeline.verdict = tl.PASSED
         return self.timeline
 
     def _run(self):

@@ -14,6 +14,14 @@ from files written before they existed; readers must use ``.get``):
 (``desired``, ``min``, ``max``, ``floor``, ``identity``, ``host_change``,
 ``allow_red``) and ``scenario`` (``name``, ``fault`` kind, ``observed``
 phases, ``steady_window_s``, ``poll_interval_s``, ``expect_missed_phase``).
+
+The critical path (``hops``) is read from the cloud's own records after
+the run (harness/critical_path.py): every hop of the flow, ordered by the
+cloud's time, each with the harness's polled time beside it where a poll
+saw it. ``missed_phase`` names the phase whose deadline was missed (None
+if none) and ``verdict`` is passed, failed or interrupted; a file written
+before they existed loads with no hops, ``missed_phase`` None and the
+verdict None (readers derive them from ``result``).
 """
 
 import datetime
@@ -35,6 +43,11 @@ GREEN = 'GREEN'
 YELLOW = 'YELLOW'
 RED = 'RED'
 BANDS = (GREEN, YELLOW, RED)
+
+PASSED = 'passed'
+FAILED = 'failed'
+INTERRUPTED = 'interrupted'
+VERDICTS = (PASSED, FAILED, INTERRUPTED)
 
 # Keys written only when known (see the module docstring).
 OPTIONAL_KEYS = ('deadlines', 'invariants', 'scenario')
@@ -121,6 +134,52 @@ class Mark(object):
                    detail=data.get('detail'))
 
 
+class Hop(object):
+    """One step of the flow's critical path, as a service recorded it.
+
+    ``name`` is ``<service>.<event>``, stable across runs (statistics
+    compare hops by name); ``cloud_time`` is the service's own time (None
+    when its record could not be read: ``detail['reason']`` says why),
+    ``harness_time`` when a poll of the harness saw it (None if none did).
+    """
+
+    def __init__(self, name, service, cloud_time=None, harness_time=None,
+                 source=None, detail=None):
+        self.name = name
+        self.service = service
+        self.cloud_time = parse_cloud_time(cloud_time)
+        self.harness_time = (None if harness_time is None
+                             else float(harness_time))
+        self.source = source
+        self.detail = {} if detail is None else detail
+
+    def sort_key(self):
+        """Cloud time, else harness time; a hop with neither goes last.
+
+        ``order_time`` (set by the collector, not stored) orders a hop
+        whose cloud time is whole seconds among the finer ones of its
+        second; equal keys keep the collector's order (the flow's).
+        """
+        order = getattr(self, 'order_time', None)
+        for value in (order, self.cloud_time, self.harness_time):
+            if value is not None:
+                return (0, value)
+        return (1, 0.0)
+
+    def to_dict(self):
+        return {'name': self.name, 'service': self.service,
+                'cloud_time': self.cloud_time,
+                'harness_time': self.harness_time,
+                'source': self.source, 'detail': self.detail}
+
+    @classmethod
+    def from_dict(cls, data):
+        return cls(data['name'], data.get('service'),
+                   cloud_time=data.get('cloud_time'),
+                   harness_time=data.get('harness_time'),
+                   source=data.get('source'), detail=data.get('detail'))
+
+
 class Sample(object):
     """What the cluster looked like on one poll."""
 
@@ -153,6 +212,9 @@ class Timeline(object):
         self.marks = []
         self.samples = []
         self.result = None
+        self.hops = []
+        self.missed_phase = None
+        self.verdict = None
         # What the run is judged against; dicts, None when not known.
         self.deadlines = None
         self.invariants = None
@@ -181,6 +243,16 @@ class Timeline(object):
                     not_before=not_before, detail=detail)
         self.marks.append(mark)
         return mark
+
+    def set_hops(self, hops):
+        """The critical path, ordered by the cloud's time."""
+        self.hops = sorted(hops, key=lambda hop: hop.sort_key())
+
+    def hop(self, name):
+        for hop in self.hops:
+            if hop.name == name:
+                return hop
+        return None
 
     def sample(self, members, band, at=None):
         sample = Sample(self.clock() if at is None else at, members, band)
@@ -230,6 +302,9 @@ class Timeline(object):
             'bands': self.bands(),
             'durations': self.durations(),
             'result': self.result,
+            'hops': [h.to_dict() for h in self.hops],
+            'missed_phase': self.missed_phase,
+            'verdict': self.verdict,
         }
         for key in OPTIONAL_KEYS:
             if getattr(self, key) is not None:
@@ -246,6 +321,13 @@ class Timeline(object):
         timeline.marks = [Mark.from_dict(m) for m in data['marks']]
         timeline.samples = [Sample.from_dict(s) for s in data['samples']]
         timeline.result = data.get('result')
+        timeline.hops = [Hop.from_dict(h) for h in data.get('hops') or ()]
+        timeline.missed_phase = data.get('missed_phase')
+        verdict = data.get('verdict')
+        if verdict is not None and verdict not in VERDICTS:
+            raise ValueError('verdict must be one of %s, got %r'
+                             % (', '.join(VERDICTS), verdict))
+        timeline.verdict = verdict
         for key in OPTIONAL_KEYS:
             value = data.get(key)
             if value is not None and not isinstance(value, dict):

@@ -214,6 +214,22 @@ class _Pictures(object):
         return None
 
 
+def _waterfalls(pictures, entries, png_dir, used):
+    """{entry path: critical path PNG}; <scenario>-path.png into png_dir."""
+    found = {}
+    for entry in entries:
+        if not entry.hops:
+            continue
+        png = pictures.make(entry.path, 'waterfall_png', entry)
+        if png is None:
+            continue
+        found[entry.path] = png
+        if png_dir:
+            name = _png_name(entry, used)
+            _write(os.path.join(png_dir, name[:-4] + '-path.png'), png)
+    return found
+
+
 def main(argv=None, stdout=None):
     stdout = stdout or sys.stdout
     args = parser().parse_args(argv)
@@ -223,6 +239,20 @@ def main(argv=None, stdout=None):
         _warn('%s: cannot be written: %s' % (
             exc.filename, exc.strerror or exc))
         return EXIT_NOT_WRITTEN
+
+
+def _hop_baseline(args):
+    """{(scenario, hop): median step} of the --trend runs (none: {})."""
+    earlier = [d for d in args.trend or ()
+               if os.path.realpath(d) != os.path.realpath(args.dir)]
+    return tls.hop_baseline([tls.read_dir(d, args.deadlines)[0]
+                             for d in earlier])
+
+
+def _hop_tables(entries):
+    """Each entry's critical path table, blank-line separated."""
+    tables = [table.hop_table(e) for e in entries]
+    return '\n\n'.join(t for t in tables if t)
 
 
 def _report(args, stdout):
@@ -238,6 +268,9 @@ def _report(args, stdout):
     for problem in analysis.problems:
         _warn(problem)
     stdout.write(table.run_table(entries) + '\n')
+    hops = _hop_tables(entries)
+    if hops:
+        stdout.write('\n' + hops + '\n')
     stdout.write('\n' + analysis.text() + '\n')
     if args.data:
         _write(args.data, json.dumps(analysis.run.data(), indent=2,
@@ -257,12 +290,14 @@ def _report(args, stdout):
         stdout.write('\nVerdicts\n\n' + analysis.compare(runs).text() +
                      '\n')
     if args.junit:
-        _write(args.junit, junit.summary_bytes(entries, problems, analysis))
+        _write(args.junit, junit.summary_bytes(
+            entries, problems, analysis, baseline=_hop_baseline(args)))
 
     pictures = _Pictures()
-    pngs, trend_png = {}, None
+    pngs, trend_png, waterfalls = {}, None, {}
     if args.png_dir or args.html:
         used = set()
+        waterfalls = _waterfalls(pictures, entries, args.png_dir, set())
         for entry in entries:
             png = pictures.make(entry.path, 'timeline_png', entry)
             if png is None:
@@ -278,7 +313,8 @@ def _report(args, stdout):
     if args.html:
         _write(args.html, htmlpage.page(
             args.title, entries, problems, pngs, trend, trend_png,
-            note=pictures.missing, analysis=analysis))
+            note=pictures.missing, analysis=analysis,
+            waterfalls=waterfalls))
     if pictures.missing and args.png_dir:
         return EXIT_NO_MATPLOTLIB
     return EXIT_OK

@@ -30,6 +30,8 @@ td.num { text-align: right; font-family: monospace; }
          display: inline-block; margin: 0.3em 0; }
 .score b { font-size: 26px; }
 .formula { font-family: monospace; font-size: 12px; color: #555; }
+td.hopbar { width: 16em; }
+.hopbar span { display: inline-block; height: 0.8em; background: #7a9cc6; }
 .band { display: inline-block; padding: 1px 6px; margin: 1px;
         border-radius: 3px; font-size: 12px; }
 .GREEN { background: #7bc47f; } .YELLOW { background: #f5dd55; }
@@ -176,6 +178,26 @@ def _verdicts_section(comparison):
     return '\n'.join(out)
 
 
+def _hops_section(entry, png=None):
+    """The critical path: waterfall picture, then hop, seconds, share."""
+    if not entry.hops:
+        return ''
+    out = ['<h3>Critical path (cloud clock)</h3>']
+    if png:
+        out.append(_img(png, '%s critical path' % entry.name))
+    out.append('<table><tr>%s<th>share of the recovery</th></tr>' % ''.join(
+        '<th>%s</th>' % _esc(h) for h in table.HOP_HEADERS))
+    for row in entry.hops:
+        cells = ''.join('<td%s>%s</td>' % (
+            ' class="num"' if 2 <= i <= 5 else '', _esc(c))
+            for i, c in enumerate(table.hop_row(row)))
+        width = 0 if row.share is None else min(100, round(100 * row.share))
+        out.append('<tr>%s<td class="hopbar"><span style="width: %d%%">'
+                   '</span></td></tr>' % (cells, width))
+    out.append('</table>')
+    return '\n'.join(out)
+
+
 def _analysis_sections(analysis):
     out = [_coverage_section(analysis.matrix)]
     if analysis.comparison is not None:
@@ -184,9 +206,13 @@ def _analysis_sections(analysis):
 
 
 def page(title, entries, problems=(), pngs=None, trend=None,
-         trend_png=None, note=None, analysis=None):
-    """The HTML text. ``pngs`` maps an entry's path to its PNG bytes."""
+         trend_png=None, note=None, analysis=None, waterfalls=None):
+    """The HTML text. ``pngs`` maps an entry's path to its PNG bytes.
+
+    ``waterfalls``: the same for the critical path's picture.
+    """
     pngs = pngs or {}
+    waterfalls = waterfalls or {}
     out = ['<!DOCTYPE html>', '<html><head><meta charset="utf-8">',
            '<title>%s</title>' % _esc(title),
            '<style>%s</style></head><body>' % STYLE,
@@ -202,7 +228,9 @@ def page(title, entries, problems=(), pngs=None, trend=None,
         out.append('<p class="problems">%s</p>' % _esc(note))
     out.append(_run_table(entries))
     out.append('<p>Phase cells: seconds from the fault to the phase / its '
-               'deadline (harness clock; the cloud clock on hover). '
+               'deadline (the cloud\'s record where it has one, the '
+               'harness\'s poll in brackets when they differ by %g s or '
+               'more). ' % tls.DISAGREE_S +
                'Harness-cloud clock: the bounds of the harness clock minus '
                'the cloud clock that the marks allow.</p>')
     if analysis is not None:
@@ -216,6 +244,7 @@ def page(title, entries, problems=(), pngs=None, trend=None,
         out.append('<div class="result">%s</div>' % _esc(entry.result))
         if entry.path in pngs:
             out.append(_img(pngs[entry.path], entry.name))
+        out.append(_hops_section(entry, waterfalls.get(entry.path)))
     if trend is not None:
         out.append(_trend_section(trend, trend_png))
     out.append('</body></html>')

@@ -40,6 +40,21 @@ def properties(entry):
     return props
 
 
+def hop_properties(entry):
+    """[(name, value)]: each phase as reported, each hop and its step.
+
+    ``<phase>_reported_s`` is the cloud's record where it has one (what
+    the table shows), ``<phase>_s`` the harness's poll.
+    """
+    props = [('%s_reported_s' % name, _number(
+        entry.phase(name).reported_seconds))
+        for name, _ in tls.PHASE_MARKS]
+    for row in entry.hops:
+        props += [('hop.%s_s' % row.name, _number(row.seconds)),
+                  ('hop.%s_step_s' % row.name, _number(row.step))]
+    return props
+
+
 def _duration(entry):
     """Seconds from the fault to the last thing the timeline saw."""
     times = ([s.t for s in entry.timeline.samples] +
@@ -54,18 +69,41 @@ def _first_line(text, limit=200):
     return line if len(line) <= limit else line[:limit - 3] + '...'
 
 
-def _outcome(case, tag, kind, text):
+def _outcome(case, tag, kind, text, message=None):
     """A <failure> or <error> holding ``text``, its first line as message."""
-    element = ElementTree.SubElement(case, tag, message=_first_line(text),
-                                     type=kind)
+    element = ElementTree.SubElement(
+        case, tag, message=_first_line(message or text, 300), type=kind)
     element.text = text
 
 
-def document(entries, problems=()):
+def failure_message(entry, baseline=None):
+    """What a failed run's JUnit message says: phase, then slowest hop.
+
+    ``baseline`` ({(scenario, hop): median step s}, from --trend runs)
+    names the hop furthest over its median; without one, the slowest.
+    """
+    parts = []
+    if entry.missed_phase:
+        parts.append('missed phase %s' % entry.missed_phase)
+    mine = dict((hop, step) for (scenario, hop), step in
+                (baseline or {}).items() if scenario == entry.name)
+    slowest = tls.slowest_hop(entry, mine)
+    if slowest is not None:
+        row, median = slowest
+        text = 'slowest hop %s %.1f s' % (row.name, row.step)
+        if median is not None:
+            text += ' (baseline median %.1f s)' % median
+        parts.append(text)
+    head = '; '.join(parts)
+    return '%s: %s' % (head, _first_line(entry.result)) if head else (
+        _first_line(entry.result))
+
+
+def document(entries, problems=(), baseline=None):
     """The ElementTree root <testsuites>."""
     root = ElementTree.Element('testsuites')
     suite = ElementTree.SubElement(root, 'testsuite', name=SUITE)
-    failures = errors = 0
+    failures = errors = skipped = 0
     total = 0.0
     for entry in entries:
         seconds = _duration(entry)
@@ -75,12 +113,18 @@ def document(entries, problems=()):
             suite, 'testcase', classname=classname, name=entry.name,
             time='%.3f' % seconds)
         props = ElementTree.SubElement(case, 'properties')
-        for name, value in properties(entry):
+        for name, value in properties(entry) + hop_properties(entry):
             ElementTree.SubElement(props, 'property', name=name,
                                    value=value)
         if entry.verdict == tls.FAIL:
             failures += 1
-            _outcome(case, 'failure', 'HealingFailure', entry.result)
+            _outcome(case, 'failure', 'HealingFailure', entry.result,
+                     message=failure_message(entry, baseline))
+        elif entry.verdict == tls.INTERRUPTED:
+            # A <skipped>, not an error: see the statistics' note below.
+            skipped += 1
+            ElementTree.SubElement(case, 'skipped', message=_first_line(
+                'interrupted: %s' % entry.result))
         elif entry.verdict == tls.ERROR:
             errors += 1
             _outcome(case, 'error', 'HealingError', entry.result)
@@ -96,13 +140,14 @@ def document(entries, problems=()):
     suite.set('tests', str(len(entries) + len(problems)))
     suite.set('failures', str(failures))
     suite.set('errors', str(errors))
+    suite.set('skipped', str(skipped))
     suite.set('time', '%.3f' % total)
     return root
 
 
-def to_bytes(entries, problems=()):
+def to_bytes(entries, problems=(), baseline=None):
     """The XML document, UTF-8 encoded, with its declaration."""
-    root = document(entries, problems)
+    root = document(entries, problems, baseline)
     ElementTree.indent(root)
     return ElementTree.tostring(root, encoding='utf-8',
                                 xml_declaration=True) + b'\n'
@@ -180,9 +225,10 @@ def add_statistics(root, entries, analysis):
     return root
 
 
-def summary_bytes(entries, problems, analysis):
+def summary_bytes(entries, problems, analysis, baseline=None):
     """``to_bytes`` with the statistics added (``cli.Analysis``)."""
-    root = add_statistics(document(entries, problems), entries, analysis)
+    root = add_statistics(document(entries, problems, baseline), entries,
+                          analysis)
     ElementTree.indent(root)
     return ElementTree.tostring(root, encoding='utf-8',
                                 xml_declaration=True) + b'\n'

@@ -178,3 +178,65 @@ def trend_png(trend):
     fig.subplots_adjust(left=0.08, right=0.98, top=0.94, bottom=0.12,
                         hspace=0.08)
     return _png(fig)
+
+
+SERVICE_COLOURS = {'nova': '#d62728', 'aodh': '#1f77b4', 'zaqar': '#17becf',
+                   'mistral': '#9467bd', 'heat': '#ff7f0e',
+                   'vitrage': '#8c564b', 'gnocchi': '#2ca02c'}
+
+
+def waterfall_png(entry):
+    """The critical path: one bar per hop, from the previous hop to it.
+
+    Bars are the cloud's seconds from the fault (a hatched bar: only the
+    harness saw it), a dot the harness's polled time, dashed lines the
+    phases as reported; a hop without any time is listed with its reason.
+    PNG bytes.
+    """
+    rows = entry.hops
+    fig = _figure(11.5, max(2.5, 0.32 * len(rows) + 1.4))
+    ax = fig.add_subplot(1, 1, 1)
+    labels, untimed = [], []
+    previous = 0.0
+    for y, row in enumerate(rows):
+        labels.append(row.name)
+        colour = SERVICE_COLOURS.get(row.service, '#7f7f7f')
+        if row.seconds is None:
+            untimed.append('%s: %s' % (row.name, row.reason or 'no time'))
+            continue
+        start = min(previous, row.seconds)
+        ax.barh(y, max(row.seconds - start, 0.05), left=start,
+                color=colour, hatch=None if row.cloud else '//',
+                alpha=0.85 if row.cloud else 0.4, edgecolor=colour)
+        share = '' if row.share is None else ' %d%%' % round(
+            100 * row.share)
+        ax.annotate('%.1f s%s' % (row.seconds, share), (row.seconds, y),
+                    xytext=(3, 0), textcoords='offset points',
+                    va='center', fontsize=7)
+        if row.polled is not None:
+            ax.plot([row.polled], [y], 'o', color='black', ms=3)
+        previous = max(previous, row.seconds)
+    for name, _ in tls.PHASE_MARKS:
+        seconds = entry.phase(name).reported_seconds
+        if seconds is not None:
+            ax.axvline(seconds, color=PHASE_COLOURS[name], ls='--', lw=1)
+            ax.annotate(name, (seconds, 1), xycoords=('data',
+                                                      'axes fraction'),
+                        rotation=90, va='top', ha='right', fontsize=8,
+                        color=PHASE_COLOURS[name])
+    ax.axvline(0, color='#d62728', lw=2)
+    ax.set_yticks(range(len(labels)))
+    ax.set_yticklabels(labels, fontsize=8)
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.grid(axis='x', color='#dddddd')
+    ax.set_xlabel('seconds from the fault (cloud clock; o the harness\'s '
+                  'poll, hatched: harness only, -- phases)', fontsize=8)
+    ax.set_title('%s: critical path, %s' % (entry.name, entry.verdict),
+                 fontsize=11)
+    if untimed:
+        ax.text(0.995, 0.02, 'no cloud record: ' + '; '.join(untimed)[:300],
+                transform=ax.transAxes, ha='right', va='bottom',
+                fontsize=7, color='#555555', wrap=True)
+    fig.subplots_adjust(left=0.27, right=0.97, top=0.9,
+                        bottom=max(0.08, 0.6 / fig.get_figheight()))
+    return _png(fig)

@@ -104,3 +104,30 @@ def counts_text(entries):
     passed, failed, interrupted = counts(entries)
     return '%d timeline(s): %d passed, %d did not, %d interrupted' % (
         len(entries), passed, failed, interrupted)
+
+
+HOP_HEADERS = ('hop', 'service', 's from fault', 'polled s', 'step s',
+               'share', 'source')
+
+
+def _seconds(value):
+    return '-' if value is None else '%.1f' % value
+
+
+def hop_row(row):
+    """The cells of one ``timelines.HopRow``, in HOP_HEADERS order."""
+    return [row.name, row.service or '?',
+            _seconds(row.seconds) if row.seconds is not None
+            else 'no record', _seconds(row.polled), _seconds(row.step),
+            '-' if row.share is None else '%d%%' % round(100 * row.share),
+            (row.source or '-') + (
+                (', to the second' if row.whole_second else '')
+                if row.cloud else ' (%s)' % (row.reason or 'harness'))]
+
+
+def hop_table(entry):
+    """The critical path of one entry; '' when it has none."""
+    if not entry.hops:
+        return ''
+    return '%s: critical path (cloud clock)\n\n%s' % (
+        entry.name, render(HOP_HEADERS, [hop_row(r) for r in entry.hops]))

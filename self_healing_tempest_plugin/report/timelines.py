@@ -5,8 +5,15 @@ seconds from the fault to each phase against its deadline, the verdict,
 the health bands and how far the harness clock may be from the cloud's.
 Files written before the timeline recorded its deadlines, invariants and
 scenario are still read: the name comes from the test id, the fault from
-the FAULT_INJECTED mark, a missed deadline from the result text, and what
-is not known is shown as unknown.
+the FAULT_INJECTED mark, a missed deadline from the result text (files
+that record ``missed_phase`` are read by that field), and what is not
+known is shown as unknown.
+
+A phase's reported seconds are the cloud's where the cloud recorded the
+phase (its mark's cloud time), else the harness's polled time; a cell
+shows the polled time beside it when the two disagree by
+``DISAGREE_S`` or more. The critical path (``hops``) becomes ``HopRow``
+objects: seconds from the fault and each hop's share of the recovery.
 """
 
 import json
@@ -34,6 +41,12 @@ PASS = 'PASS'
 FAIL = 'FAIL'
 EXPECTED = 'EXPECTED MISS'   # a negative scenario missed what it should
 ERROR = 'ERROR'              # the run broke (not a healing failure)
+INTERRUPTED = 'INTERRUPTED'  # the run was stopped before it ended
+
+# Polled and cloud seconds of a phase this far apart are both shown.
+DISAGREE_S = 0.5
+# The detail key of a phase mark naming the hop that stands for it.
+HOP_OF_PHASE = 'critical_path_hop'
 
 _MISSED_RE = re.compile(r"healing phase '(\w+)' missed its deadline: not "
                         r"seen within ([0-9.]+) s")
@@ -49,18 +62,36 @@ class Phase(object):
     def __init__(self, name, seconds=None, cloud_seconds=None,
                  deadline=None, status=NOT_SEEN, skew=None):
         self.name = name
+        # ``seconds``: the harness's polled time; ``cloud_seconds``: the
+        # cloud's record of the phase, from the fault.
         self.seconds = seconds
         self.cloud_seconds = cloud_seconds
         self.deadline = deadline
         self.status = status
         self.skew = skew
+        self.proxy_cloud_seconds = None
+
+    @property
+    def reported_seconds(self):
+        """The cloud's seconds where it recorded the phase, else polled."""
+        if self.cloud_seconds is not None and self.seconds is not None:
+            return self.cloud_seconds
+        return self.seconds
 
     def cell(self):
-        """Short text: '3.2 / 30 s', '45.0 / 30 s LATE', 'missed / 30 s'."""
+        """Short text: '3.2 / 30 s', '45.0 / 30 s LATE', 'missed / 30 s'.
+
+        '2.4 (polled 6.1) / 180 s': the cloud's time, then the harness's
+        when they disagree by DISAGREE_S or more.
+        """
         if self.status == NOT_OBSERVED:
             return 'n/a'
-        value = ('%.1f' % self.seconds if self.seconds is not None
+        reported = self.reported_seconds
+        value = ('%.1f' % reported if reported is not None
                  else self.status)
+        if (reported is not None and reported != self.seconds and
+                abs(reported - self.seconds) >= DISAGREE_S):
+            value += ' (polled %.1f)' % self.seconds
         limit = '?' if self.deadline is None else '%g' % self.deadline
         text = '%s / %s s' % (value, limit)
         if self.status == LATE:
@@ -87,17 +118,21 @@ class Entry(object):
         self.result = timeline.result or 'no result recorded'
         self.bands = timeline.bands()
         self.expect_missed = scenario.get('expect_missed_phase')
+        self.recorded_verdict = timeline.verdict
+        # The structured field; files from before it: the result text.
         missed = _MISSED_RE.search(self.result)
-        self.missed_phase = missed.group(1) if missed else None
+        self.missed_phase = timeline.missed_phase or (
+            missed.group(1) if missed else None)
         # Recorded deadlines, else the one the failure names, else the
         # defaults given for files that do not record theirs.
         deadlines = dict(default_deadlines or {})
         if missed:
-            deadlines[self.missed_phase] = float(missed.group(2))
+            deadlines[missed.group(1)] = float(missed.group(2))
         deadlines.update((k[:-2], v) for k, v in
                          (timeline.deadlines or {}).items())
         self.phases = self._phases(deadlines, scenario.get('observed'))
         self.clock_offset = clock_offset(timeline)
+        self.hops = hop_rows(timeline, self.t_fault)
         self.verdict = self._verdict()
 
     def _phases(self, deadlines, observed):
@@ -107,14 +142,24 @@ class Entry(object):
         for name, mark_name in PHASE_MARKS:
             mark = self.timeline.phase(mark_name)
             key = mark_name.lower()
-            phase = Phase(name, durations.get(key + '_s'),
-                          durations.get(key + '_cloud_s'),
-                          deadlines.get(name),
-                          skew=mark.skew_s if mark else None)
+            cloud = durations.get(key + '_cloud_s')
+            if name == RECOVER and not (mark and mark.detail.get(
+                    HOP_OF_PHASE)):
+                # Without a hop, the RECOVERED cloud time is a proxy (the
+                # newest member's last change), not the cloud's record of
+                # the recovery: shown on hover, not reported.
+                phase = Phase(name, durations.get(key + '_s'), None,
+                              deadlines.get(name),
+                              skew=mark.skew_s if mark else None)
+                phase.proxy_cloud_seconds = cloud
+            else:
+                phase = Phase(name, durations.get(key + '_s'), cloud,
+                              deadlines.get(name),
+                              skew=mark.skew_s if mark else None)
             if phase.seconds is not None:
                 if phase.deadline is None:
                     phase.status = SEEN
-                elif phase.seconds > phase.deadline:
+                elif phase.reported_seconds > phase.deadline:
                     phase.status = LATE
                 else:
                     phase.status = OK
@@ -128,6 +173,8 @@ class Entry(object):
         return phases
 
     def _verdict(self):
+        if self.recorded_verdict == tl.INTERRUPTED:
+            return INTERRUPTED
         late = [p for p in self.phases.values() if p.status == LATE]
         if self.result == 'healed' and not late:
             return PASS
@@ -151,6 +198,103 @@ class Entry(object):
         if low is None:
             return '<= %+.2f s' % high
         return '%+.2f..%+.2f s' % (low, high)
+
+
+class HopRow(object):
+    """One hop of a run's critical path, measured from the fault.
+
+    ``seconds``: the cloud's time from the fault (else the harness's);
+    ``step``: seconds since the previous hop that has a time (the hop's
+    own cost on the path); ``share``: that step over the recovery's
+    seconds (None when the recovery is not known).
+    """
+
+    def __init__(self, hop, seconds, polled, step, share):
+        self.name = hop.name
+        self.service = hop.service
+        self.source = hop.source
+        self.detail = hop.detail
+        self.seconds = seconds
+        self.polled = polled
+        self.step = step
+        self.share = share
+        self.cloud = hop.cloud_time is not None
+        # Nova, Mistral, Heat and Zaqar record whole seconds: the event
+        # happened within the second after the recorded time.
+        self.whole_second = self.cloud and float(
+            hop.cloud_time).is_integer()
+
+    @property
+    def reason(self):
+        """Why the hop has no time, if it has none."""
+        return (self.detail or {}).get('reason') if self.seconds is None \
+            else None
+
+
+def hop_rows(timeline, t_fault):
+    """The ``HopRow`` of each hop, in the timeline's (cloud time) order."""
+    if t_fault is None:
+        return []
+    recovered = timeline.phase(tl.RECOVERED)
+    recovery = None
+    if recovered is not None:
+        recovery = (recovered.cloud_time if recovered.cloud_time
+                    is not None else recovered.harness_time) - t_fault
+    rows, previous = [], 0.0
+    for hop in timeline.hops:
+        at = hop.cloud_time if hop.cloud_time is not None else (
+            hop.harness_time)
+        seconds = None if at is None else at - t_fault
+        polled = (None if hop.harness_time is None
+                  else hop.harness_time - t_fault)
+        step = share = None
+        if seconds is not None:
+            step = max(0.0, seconds - previous)
+            previous = max(previous, seconds)
+            if recovery:
+                share = step / recovery
+        rows.append(HopRow(hop, seconds, polled, step, share))
+    return rows
+
+
+def slowest_hop(entry, baseline=None):
+    """(row, baseline step or None) of the hop that cost the most.
+
+    ``baseline`` ({hop name: median step in earlier runs}): the hop whose
+    step exceeds its baseline the most; without one (or no hop of this
+    run in it), the hop with the largest step. None without timed hops.
+    """
+    timed = [r for r in entry.hops if r.step is not None]
+    if not timed:
+        return None
+    known = [r for r in timed if baseline and r.name in baseline]
+    if known:
+        row = max(known, key=lambda r: r.step - baseline[r.name])
+        return row, baseline[row.name]
+    return max(timed, key=lambda r: r.step), None
+
+
+def hop_baseline(runs):
+    """{(scenario, hop name): median step} over earlier runs' entries.
+
+    ``runs`` is a list of entry lists (one per earlier run directory).
+    """
+    steps = {}
+    for entries in runs:
+        for entry in entries:
+            for row in entry.hops:
+                if row.step is not None:
+                    steps.setdefault((entry.name, row.name), []).append(
+                        row.step)
+    return dict((key, _median(values)) for key, values in steps.items())
+
+
+def _median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2.0
 
 
 def scenario_name(test_id):

@@ -103,11 +103,13 @@ class BaseSelfHealingTest(tempest.test.BaseTestCase):
                    if s['state'] != 'up')
 
     def healing_run(self, scenario, fault, cluster_state, detect, act,
-                    cluster_calls):
+                    cluster_calls, critical_path=None):
         """The scenario's healing run (deadlines, invariants, window).
 
         ``cluster_state`` makes ``cluster_calls`` requests; the run spaces
         its polls to one request per [self_healing] poll_interval_s.
+        ``critical_path`` reads the flow's hops once the test is over
+        (harness/critical_path.py).
         """
         conf = CONF.self_healing
         return run.HealingRun(
@@ -118,7 +120,8 @@ class BaseSelfHealingTest(tempest.test.BaseTestCase):
             poll_interval_s=conf.poll_interval_s,
             cluster_calls=cluster_calls,
             scenario_name=scenario.name,
-            expect_missed_phase=scenario.expect_missed_phase)
+            expect_missed_phase=scenario.expect_missed_phase,
+            critical_path=critical_path)
 
     def wait_executions_succeeded(self, executions):
         """Each (workflow client, execution id) ends SUCCESS, or fails."""

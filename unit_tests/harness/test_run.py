@@ -272,3 +272,65 @@ class HealingRunTest(testtools.TestCase):
         self.assertEqual({'detect_s': 30, 'act_s': 45, 'recover_s': 120},
                          d.to_dict())
         self.assertRaises(ValueError, dl.Deadlines, 0, 1, 1)
+
+
+class CriticalPathOfARunTest(HealingRunTest):
+    """The hops are read after the test, verdict and missed phase kept."""
+
+    def test_hops_read_after_the_test_before_the_write(self):
+        seen = []
+
+        def critical_path(timeline):
+            # The fault's undo has run: the test is over.
+            seen.append('undone_at' in timeline.phase(
+                tl.FAULT_INJECTED).detail)
+            return [tl.Hop('heat.update_complete', 'heat',
+                           cloud_time=self.cloud.t_fault + 19),
+                    tl.Hop('aodh.alarm_fired', 'aodh',
+                           cloud_time=self.cloud.t_fault + 4.5)]
+        self._run(critical_path=critical_path).run()
+        data = self._written()
+        self.assertEqual([True], seen)
+        self.assertEqual(['aodh.alarm_fired', 'heat.update_complete'],
+                         [h['name'] for h in data['hops']])
+        self.assertEqual('passed', data['verdict'])
+        self.assertIsNone(data['missed_phase'])
+
+    def test_missed_phase_is_a_field(self):
+        self.cloud.act_at = None
+        self._fails(dl.DeadlineMissed)
+        data = self._written()
+        self.assertEqual('act', data['missed_phase'])
+        self.assertEqual('failed', data['verdict'])
+
+    def test_a_broken_collector_never_fails_the_test(self):
+        def critical_path(timeline):
+            raise RuntimeError('cloud gone')
+        self._run(critical_path=critical_path).run()
+        data = self._written()
+        self.assertEqual([], data['hops'])
+        self.assertEqual('RuntimeError: cloud gone',
+                         data['scenario']['critical_path_error'])
+        self.assertEqual('passed', data['verdict'])
+
+    def test_a_check_failing_after_the_healing_fails_the_verdict(self):
+        handlers = []
+        self.test.addOnException = handlers.append
+        self._run().run()
+        # What testtools does when the test method then raises.
+        for handler in handlers:
+            handler((AssertionError, AssertionError('execution ERROR'),
+                     None))
+        data = self._written()
+        self.assertEqual('failed', data['verdict'])
+        self.assertEqual('failed after healing: AssertionError: execution '
+                         'ERROR', data['result'])
+
+    def test_a_skip_is_not_a_failure(self):
+        handlers = []
+        self.test.addOnException = handlers.append
+        self._run().run()
+        for handler in handlers:
+            handler((self.test.skipException,
+                     self.test.skipException('no host'), None))
+        self.assertEqual('passed', self._written()['verdict'])

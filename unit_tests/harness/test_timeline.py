@@ -155,3 +155,59 @@ class TimelineTest(testtools.TestCase):
         self.assertEqual('application', detail.content_type.type)
         data = json.loads(b''.join(detail.iter_bytes()))
         self.assertEqual(42, data['marks'][0]['detail']['undone_at'])
+
+
+class HopsTest(testtools.TestCase):
+    """CONTRACTS §3: hops, missed_phase, verdict; old files still load."""
+
+    def test_round_trip_in_time_order(self):
+        timeline = tl.Timeline('t')
+        timeline.set_hops([
+            tl.Hop('heat.update_complete', 'heat', cloud_time=20.0,
+                   harness_time=21.3, source='heat event'),
+            tl.Hop('zaqar.message_posted', 'zaqar', detail={'reason': 'x'}),
+            tl.Hop('aodh.alarm_fired', 'aodh',
+                   cloud_time='1970-01-01T00:00:10.250000',
+                   harness_time=12.0, source='aodh alarm history')])
+        timeline.missed_phase = 'act'
+        timeline.verdict = tl.FAILED
+        data = json.loads(timeline.to_json())
+        self.assertEqual(
+            [{'name': 'aodh.alarm_fired', 'service': 'aodh',
+              'cloud_time': 10.25, 'harness_time': 12.0,
+              'source': 'aodh alarm history', 'detail': {}},
+             'heat.update_complete', 'zaqar.message_posted'],
+            [data['hops'][0]] + [h['name'] for h in data['hops'][1:]])
+        again = tl.Timeline.from_json(timeline.to_json())
+        self.assertEqual('act', again.missed_phase)
+        self.assertEqual('failed', again.verdict)
+        self.assertEqual(10.25, again.hop('aodh.alarm_fired').cloud_time)
+
+    def test_collector_order_time_orders(self):
+        # Mistral's 10 s may be 10.9: after Aodh's 10.4 that caused it.
+        mistral = tl.Hop('mistral.execution_created', 'mistral',
+                         cloud_time=10.0)
+        mistral.order_time = 10.4
+        timeline = tl.Timeline('t')
+        timeline.set_hops([tl.Hop('aodh.alarm_fired', 'aodh',
+                                  cloud_time=10.4), mistral])
+        self.assertEqual(['aodh.alarm_fired', 'mistral.execution_created'],
+                         [h.name for h in timeline.hops])
+        self.assertEqual(10.0, timeline.hops[1].to_dict()['cloud_time'])
+
+    def test_old_file_loads_without_them(self):
+        data = json.loads(tl.Timeline('t').to_json())
+        for key in ('hops', 'missed_phase', 'verdict'):
+            del data[key]
+        old = tl.Timeline.from_json(json.dumps(data))
+        self.assertEqual([], old.hops)
+        self.assertIsNone(old.missed_phase)
+        self.assertIsNone(old.verdict)
+
+    def test_unknown_verdict_refused(self):
+        data = json.loads(tl.Timeline('t').to_json())
+        data['verdict'] = 'maybe'
+        error = self.assertRaises(ValueError, tl.Timeline.from_json,
+                                  json.dumps(data))
+        self.assertIn("verdict must be one of passed, failed, interrupted, "
+                      "got 'maybe'", str(error))

@@ -69,8 +69,9 @@ class RealTimelinesTest(testtools.TestCase):
     def test_table_row_without_recorded_deadlines(self):
         row = table.row(self.entries['autoheal_stop_member'])
         self.assertEqual(
-            ['autoheal_stop_member', 'server_stop', '0.5 / ? s',
-             '3.2 / ? s', '17.0 / ? s', 'PASS', 'GREEN > YELLOW > GREEN',
+            ['autoheal_stop_member', 'server_stop', '0.4 / ? s',
+             '1.2 (polled 3.2) / ? s', '17.0 / ? s', 'PASS',
+             'GREEN > YELLOW > GREEN',
              '-0.43..+0.05 s'], row)
         self.assertEqual(tls.SEEN,
                          self.entries['autoheal_stop_member'].phase(
@@ -79,7 +80,8 @@ class RealTimelinesTest(testtools.TestCase):
     def test_default_deadlines_judge_old_files(self):
         entries, _ = tls.read_dir(LOCALCLOUD, DEFAULTS)
         stop = by_name(entries)['autoheal_stop_member']
-        self.assertEqual(['0.5 / 120 s', '3.2 / 180 s', '17.0 / 600 s'],
+        self.assertEqual(['0.4 / 120 s', '1.2 (polled 3.2) / 180 s',
+                          '17.0 / 600 s'],
                          table.row(stop)[2:5])
         self.assertEqual(tls.OK, stop.phase(tls.RECOVER).status)
         # The deadline the failure text names wins over the default.
@@ -111,8 +113,8 @@ class RealTimelinesTest(testtools.TestCase):
         self.assertTrue(lines[0].startswith('scenario'))
         self.assertIn('harness-cloud clock', lines[0])
         self.assertRegex(lines[4], r'^autoheal_stop_member +server_stop '
-                                   r'+0\.5 / \? s +3\.2 / \? s +17\.0 / \? '
-                                   r's +PASS')
+                                   r'+0\.4 / \? s +1\.2 \(polled 3\.2\) / '
+                                   r'\? s +17\.0 / \? s +PASS')
         # Only the run that did not heal has its result under the table.
         self.assertIn("negative_autoheal_delete_member: failed: healing "
                       "phase 'detect' missed", text)
@@ -148,7 +150,7 @@ class HandWrittenTimelinesTest(testtools.TestCase):
                                             detect.cloud_seconds,
                                             detect.deadline))
         self.assertEqual(tls.LATE, detect.status)
-        self.assertEqual('45.0 / 30 s LATE', detect.cell())
+        self.assertEqual('44.0 (polled 45.0) / 30 s LATE', detect.cell())
         self.assertEqual(tls.FAIL, late.verdict)
         self.assertFalse(late.passed)
         self.assertEqual(60, late.phase(tls.ACT).deadline)
@@ -393,8 +395,8 @@ class CliTest(testtools.TestCase):
         self.assertIn('self-healing-report: %s: not valid JSON'
                       % os.path.join(MIXED, 'malformed.json'),
                       self.stderr.getvalue())
-        self.assertRegex(stdout, r'autoheal_late_detect +server_stop +45\.0 '
-                                 r'/ 30 s LATE')
+        self.assertRegex(stdout, r'autoheal_late_detect +server_stop +44\.0 '
+                                 r'\(polled 45\.0\) / 30 s LATE')
         self.assertIn('Trend', stdout)
         pngs = sorted(os.listdir(self._path('pngs')))
         self.assertEqual(['autoheal_host_red.png', 'autoheal_late_detect.png',
@@ -429,9 +431,9 @@ class CliTest(testtools.TestCase):
     def test_default_deadlines_option(self):
         code, stdout = self._main(LOCALCLOUD, '--deadlines', '1,5,10')
         self.assertEqual(cli.EXIT_OK, code)
-        self.assertRegex(stdout, r'autoheal_stop_member +server_stop +0\.5 '
-                                 r'/ 1 s +3\.2 / 5 s +17\.0 / 10 s LATE '
-                                 r'+FAIL')
+        self.assertRegex(stdout, r'autoheal_stop_member +server_stop +0\.4 '
+                                 r'/ 1 s +1\.2 \(polled 3\.2\) / 5 s '
+                                 r'+17\.0 / 10 s LATE +FAIL')
 
     def test_bad_deadlines_is_a_usage_error(self):
         error = self.assertRaises(SystemExit, self._main, LOCALCLOUD,
@@ -482,8 +484,8 @@ class HtmlTest(testtools.TestCase):
         self.assertIn('x.json: &lt;bad&gt;', page)
         self.assertIn('<td class="FAIL">FAIL</td>', page)
         self.assertIn('<td class="EXPECTED">EXPECTED MISS</td>', page)
-        self.assertIn('<td class="num late" title="cloud: 44.0 s">45.0 / '
-                      '30 s LATE</td>', page)
+        self.assertIn('<td class="num late" title="cloud: 44.0 s">44.0 '
+                      '(polled 45.0) / 30 s LATE</td>', page)
         self.assertIn('<span class="band RED">RED</span>', page)
         self.assertIn('4 timeline(s): 2 passed, 2 did not, 0 interrupted.',
                       page)

@@ -16,6 +16,7 @@ import yaml
 
 from self_healing_tempest_plugin.common import waiters
 from self_healing_tempest_plugin.harness import build
+from self_healing_tempest_plugin.harness import critical_path as cp
 from self_healing_tempest_plugin.harness import observers
 from self_healing_tempest_plugin.harness import sampler as sp
 from self_healing_tempest_plugin.harness import timeline as tl
@@ -25,6 +26,7 @@ CONF = config.CONF
 
 ALARM_TYPE = 'OS::Aodh::EventAlarm'
 WORKFLOW_TYPE = 'OS::Mistral::Workflow'
+QUEUE_TYPE = 'OS::Zaqar::Queue'
 SETTLED = ('CREATE_COMPLETE', 'UPDATE_COMPLETE')
 # Requests of one cluster state (group_state): show stack, list servers.
 CLUSTER_CALLS = 2
@@ -223,6 +225,72 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
         except lib_exc.NotFound:
             pass
 
+    # -- the critical path -----------------------------------------------
+    def group_readers(self, stack, timeline, alarm_ids, queues, workflows,
+                      replace):
+        """The hops of a group's healing, fault to recovery.
+
+        The faulted server's Nova actions (the fault, and a policy's
+        reboot, migration or rebuild), Aodh's transition, then the
+        trigger's and the update's hops (``trigger_readers``). Recovered
+        is Heat's UPDATE_COMPLETE when a member is replaced, else the end
+        of the last Nova action on the kept one.
+        """
+        since = cp.fault_time(timeline)
+        faulted = timeline.phase(tl.FAULT_INJECTED).detail.get(
+            'affected_members') or []
+        return [
+            cp.Reader('nova.fault', 'nova', lambda: cp.nova_action_hops(
+                self.admin_servers_client, faulted, since,
+                finished_name=True), fault=True,
+                phase=None if replace else tl.RECOVERED),
+            cp.Reader('aodh.alarm_fired', 'aodh',
+                      lambda: cp.aodh_transition_hops(
+                          self.alarming_client, alarm_ids, since,
+                          ('alarm',)), phase=tl.DETECTED),
+        ] + self.trigger_readers(stack, timeline, queues, workflows,
+                                 replace)
+
+    def trigger_readers(self, stack, timeline, queues, workflows, replace):
+        """Zaqar's message, Mistral's run; Heat's update, the new server.
+
+        A policy that keeps its server updates no stack: no Heat hops.
+        """
+        since = cp.fault_time(timeline)
+        new = cp.new_server_ids(timeline)
+        trigger = [
+            cp.Reader('zaqar.message_posted', 'zaqar',
+                      lambda: cp.zaqar_message_hops(
+                          self.messaging_client, queues, since)),
+            cp.Reader('mistral.execution_created', 'mistral',
+                      lambda: cp.mistral_execution_hops(
+                          self.workflow_client, workflows, since),
+                      phase=tl.ACTION_STARTED,
+                      phase_hop='mistral.execution_created')]
+        if not replace:
+            return trigger
+        # Nova's build before Heat's events: Nova's ACTIVE comes first
+        # when both records fall in one second.
+        return trigger + [
+            cp.Reader('nova.replacement_active', 'nova',
+                      lambda: cp.nova_action_hops(
+                          self.admin_servers_client, new, since,
+                          actions=('create',),
+                          name='nova.replacement_build',
+                          finished_name='nova.replacement_active')),
+            cp.Reader('heat.update_complete', 'heat',
+                      lambda: cp.heat_event_hops(
+                          self.orchestration_client, stack, since, new),
+                      phase=tl.RECOVERED, phase_hop='heat.update_complete'),
+        ]
+
+    def group_critical_path(self, readers):
+        """The run's ``critical_path``: ``readers(timeline)``'s hops."""
+        def critical_path(timeline):
+            return cp.collect(timeline, readers(timeline), seen={
+                'nova.replacement_active': cp.replacement_seen(timeline)})
+        return critical_path
+
     # -- the run ----------------------------------------------------------
     def heal(self, scenario):
         """Deploy, arm, fault one member, and watch it heal.
@@ -250,7 +318,12 @@ class HeatGroupFlowTest(base.BaseSelfHealingTest):
                                          since_fault),
             act=observers.execution_started(self.workflow_client,
                                             workflows, since_fault),
-            cluster_calls=CLUSTER_CALLS).run()
+            cluster_calls=CLUSTER_CALLS,
+            critical_path=self.group_critical_path(
+                lambda timeline: self.group_readers(
+                    stack, timeline, alarm_ids,
+                    self.physical_ids(stack, QUEUE_TYPE), workflows,
+                    scenario.recovery['identity'] == sp.REPLACE))).run()
         return stack, timeline
 
     def run_scenario(self, scenario):

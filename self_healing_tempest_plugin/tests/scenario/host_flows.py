@@ -22,6 +22,7 @@ from tempest.lib.common.utils import data_utils
 from tempest.lib import exceptions as lib_exc
 
 from self_healing_tempest_plugin.harness import build
+from self_healing_tempest_plugin.harness import critical_path as cp
 from self_healing_tempest_plugin.harness import faults
 from self_healing_tempest_plugin.harness import observers
 from self_healing_tempest_plugin.harness import remote
@@ -328,6 +329,37 @@ class HostFaultFlowTest(base.BaseSelfHealingTest):
             admin_servers_client=self.admin_servers_client,
             services_client=self.admin_services_client)
 
+    def vitrage_reader(self, timeline, host, alarm_name):
+        """Vitrage's alarm on the host, then its deduced alarms: detect."""
+        return cp.Reader(
+            'vitrage.deduced_alarm', 'vitrage',
+            lambda: cp.vitrage_alarm_hops(
+                self.admin_rca_client, cp.fault_time(timeline), host,
+                alarm_name), phase=tl.DETECTED)
+
+    def host_readers(self, timeline, host, alarm_name, workflow):
+        """Vitrage's alarms, the workflow's runs, Nova's evacuations.
+
+        Acted: the first execution's creation (execute_mistral's, or the
+        operator's); recovered: the end of the last evacuation.
+        """
+        since = cp.fault_time(timeline)
+        faulted = timeline.phase(tl.FAULT_INJECTED).detail.get(
+            'affected_members') or []
+        return [
+            self.vitrage_reader(timeline, host, alarm_name),
+            cp.Reader('mistral.execution_created', 'mistral',
+                      lambda: cp.mistral_execution_hops(
+                          self.admin_workflow_client, [workflow], since,
+                          all_projects=True),
+                      phase=tl.ACTION_STARTED,
+                      phase_hop='mistral.execution_created'),
+            cp.Reader('nova.evacuate', 'nova', lambda: cp.nova_action_hops(
+                self.admin_servers_client, faulted, since,
+                actions=('evacuate',), finished_name=True),
+                phase=tl.RECOVERED),
+        ]
+
     def heal(self, scenario):
         conf = CONF.self_healing
         invariants = scenario.invariants(conf)
@@ -361,7 +393,10 @@ class HostFaultFlowTest(base.BaseSelfHealingTest):
             detect=observers.vitrage_alarms_raised(
                 self.admin_rca_client, alarm_name,
                 lambda: fault.affected(healthy), since),
-            act=act, cluster_calls=CLUSTER_CALLS).run()
+            act=act, cluster_calls=CLUSTER_CALLS,
+            critical_path=lambda timeline: cp.collect(
+                timeline, self.host_readers(timeline, host, alarm_name,
+                                            workflow))).run()
         return fault, healthy, workflow, timeline, host
 
     def run_scenario(self, scenario):

@@ -27,6 +27,7 @@ from tempest.lib.common.utils import data_utils
 from tempest.lib import exceptions as lib_exc
 from tempest.lib.services.placement import base_placement_client
 
+from self_healing_tempest_plugin.harness import critical_path as cp
 from self_healing_tempest_plugin.harness import observers
 from self_healing_tempest_plugin.tests.scenario import heat_group
 from self_healing_tempest_plugin.tests.scenario import host_flows
@@ -244,6 +245,7 @@ class IntegratedFlowTest(host_flows.HostFaultFlowTest,
         fault = self.host_fault(scenario, host, healthy,
                                 self.servers_client)
         since = lambda: fault.t_fault  # noqa: E731
+        queues = self.physical_ids(stack, heat_group.QUEUE_TYPE)
         timeline = self.healing_run(
             scenario, fault, cluster_state,
             detect=observers.vitrage_alarms_raised(
@@ -251,8 +253,29 @@ class IntegratedFlowTest(host_flows.HostFaultFlowTest,
                 lambda: fault.affected(healthy), since),
             act=observers.execution_started(self.workflow_client,
                                             heal_workflows, since),
-            cluster_calls=CLUSTER_CALLS).run()
+            cluster_calls=CLUSTER_CALLS,
+            critical_path=self.group_critical_path(
+                lambda timeline: self.integrated_readers(
+                    timeline, stack, host, alarm_name, relay, queues,
+                    heal_workflows))).run()
         return stack, fault, healthy, relay, heal_workflows, timeline, host
+
+    def integrated_readers(self, timeline, stack, host, alarm_name, relay,
+                           queues, heal_workflows):
+        """Vitrage's alarms, the relay's run (execute_mistral), the rest.
+
+        Then the group's trigger and update: its queue's message, its
+        workflow's run (acted), Heat's update (recovered), the new server.
+        """
+        return [
+            self.vitrage_reader(timeline, host, alarm_name),
+            cp.Reader('mistral.relay.execution_created', 'mistral',
+                      lambda: cp.mistral_execution_hops(
+                          self.admin_workflow_client, [relay],
+                          cp.fault_time(timeline), prefix='mistral.relay.',
+                          all_projects=True)),
+        ] + self.trigger_readers(stack, timeline, queues, heal_workflows,
+                                 replace=True)
 
     def run_scenario(self, scenario):
         (stack, fault, healthy, relay, heal_workflows, timeline,

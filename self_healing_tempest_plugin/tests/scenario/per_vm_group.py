@@ -21,9 +21,11 @@ from tempest import config
 
 from self_healing_tempest_plugin.common import waiters
 from self_healing_tempest_plugin.harness import build
+from self_healing_tempest_plugin.harness import critical_path as cp
 from self_healing_tempest_plugin.harness import observers
 from self_healing_tempest_plugin.harness import sampler as sp
 from self_healing_tempest_plugin.harness import timeline as tl
+from self_healing_tempest_plugin.services import metric_client
 from self_healing_tempest_plugin.tests import base
 from self_healing_tempest_plugin.tests.scenario import heat_group
 
@@ -61,6 +63,14 @@ class PerVmGroupFlowTest(heat_group.HeatGroupFlowTest):
     """Runs scenarios whose artifact is a per-VM group template."""
 
     required_services = ('nova', 'heat', 'aodh', 'ceilometer', 'gnocchi')
+
+    @classmethod
+    def setup_clients(cls):
+        super(PerVmGroupFlowTest, cls).setup_clients()
+        # Gnocchi's measures: read by the critical path only.
+        cls.admin_metric_client = metric_client.MetricClient(
+            cls.os_admin.auth_provider, metric_client.CATALOG_TYPE,
+            CONF.identity.region, **config.service_client_config())
 
     def offered_parameters(self, invariants):
         conf = CONF.self_healing
@@ -174,6 +184,57 @@ class PerVmGroupFlowTest(heat_group.HeatGroupFlowTest):
                 'compute_hosts %s' % (host, hosts))
         return host
 
+    # -- the critical path -----------------------------------------------
+    def per_vm_readers(self, stack, timeline, healing_alarms):
+        """The faulted servers' last sample, the alarm, the scalings.
+
+        Detected: Aodh's transition; acted: the scale-up's signal;
+        recovered: the scale-down's signal (the old server removed).
+        """
+        since = cp.fault_time(timeline)
+        faulted = timeline.phase(tl.FAULT_INJECTED).detail.get(
+            'affected_members') or []
+        return [
+            cp.Reader('gnocchi.last_sample', 'gnocchi',
+                      lambda: cp.gnocchi_last_sample_hops(
+                          self.admin_metric_client, faulted, since)),
+            cp.Reader('aodh.alarm_insufficient_data', 'aodh',
+                      lambda: cp.aodh_transition_hops(
+                          self.alarming_client, sorted(healing_alarms),
+                          since, healing_alarms,
+                          name='aodh.alarm_insufficient_data'),
+                      phase=tl.DETECTED),
+            cp.Reader('heat.scale_up_signal', 'heat',
+                      lambda: cp.heat_signal_hops(
+                          self.orchestration_client, stack, since,
+                          SCALE_UP, 'heat.scale_up_signal'),
+                      phase=tl.ACTION_STARTED),
+            cp.Reader('nova.replacement_active', 'nova',
+                      lambda: cp.nova_action_hops(
+                          self.admin_servers_client,
+                          cp.new_server_ids(timeline), since,
+                          actions=('create',),
+                          name='nova.replacement_build',
+                          finished_name='nova.replacement_active')),
+            cp.Reader('heat.scale_down_signal', 'heat',
+                      lambda: cp.heat_signal_hops(
+                          self.orchestration_client, stack, since,
+                          SCALE_DOWN, 'heat.scale_down_signal'),
+                      phase=tl.RECOVERED),
+        ]
+
+    def per_vm_critical_path(self, stack, healing_alarms):
+        def critical_path(timeline):
+            removed = timeline.phase(EXTRA_REMOVED)
+            return cp.collect(
+                timeline, self.per_vm_readers(stack, timeline,
+                                              healing_alarms),
+                seen={'nova.replacement_active':
+                      cp.replacement_seen(timeline),
+                      'heat.scale_down_signal':
+                      removed.harness_time if removed else None})
+        return critical_path
+
     # -- the run ----------------------------------------------------------
     def heal(self, scenario):
         conf = CONF.self_healing
@@ -199,7 +260,9 @@ class PerVmGroupFlowTest(heat_group.HeatGroupFlowTest):
                 states=healing_alarms),
             act=observers.heat_signal(self.orchestration_client, stack,
                                       [SCALE_UP], since),
-            cluster_calls=CLUSTER_CALLS).run()
+            cluster_calls=CLUSTER_CALLS,
+            critical_path=self.per_vm_critical_path(
+                stack, healing_alarms)).run()
         return stack, fault, healthy, timeline, cluster_state
 
     def run_scenario(self, scenario):

@@ -1,0 +1,107 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Which records each runner reads for its critical path, and for what.
+
+The runners are built without a cloud (their clients are mocks): the
+readers are listed, not run, except where a reader's read is checked.
+"""
+
+from unittest import mock
+
+import testtools
+
+from self_healing_tempest_plugin.harness import timeline as tl
+from self_healing_tempest_plugin.tests.scenario import heat_group
+from self_healing_tempest_plugin.tests.scenario import host_flows
+from self_healing_tempest_plugin.tests.scenario import integrated_flow
+from self_healing_tempest_plugin.tests.scenario import per_vm_group
+
+
+def runner(cls):
+    test = object.__new__(cls)
+    for name in ('admin_servers_client', 'alarming_client',
+                 'messaging_client', 'workflow_client',
+                 'admin_workflow_client', 'orchestration_client',
+                 'admin_rca_client', 'admin_metric_client'):
+        setattr(test, name, mock.Mock())
+    return test
+
+
+def timeline():
+    result = tl.Timeline('t')
+    result.mark(tl.FAULT_INJECTED, at=100.0,
+                detail={'affected_members': ['a']})
+    return result
+
+
+def phases(readers):
+    return [(r.name, r.phase) for r in readers if r.phase or r.fault]
+
+
+class ReadersTest(testtools.TestCase):
+
+    def test_a_replaced_member_recovers_with_heats_update(self):
+        readers = runner(heat_group.HeatGroupFlowTest).group_readers(
+            'stack/id', timeline(), ['alarm'], ['queue'], {'wf'}, True)
+        self.assertEqual(
+            ['nova.fault', 'aodh.alarm_fired', 'zaqar.message_posted',
+             'mistral.execution_created', 'nova.replacement_active',
+             'heat.update_complete'], [r.name for r in readers])
+        self.assertEqual([('nova.fault', None),
+                          ('aodh.alarm_fired', tl.DETECTED),
+                          ('mistral.execution_created', tl.ACTION_STARTED),
+                          ('heat.update_complete', tl.RECOVERED)],
+                         phases(readers))
+
+    def test_a_kept_server_recovers_with_its_last_nova_action(self):
+        readers = runner(heat_group.HeatGroupFlowTest).group_readers(
+            'stack/id', timeline(), ['alarm'], ['queue'], {'wf'}, False)
+        self.assertNotIn('heat.update_complete', [r.name for r in readers])
+        self.assertEqual(('nova.fault', tl.RECOVERED), phases(readers)[0])
+
+    def test_the_fault_reader_reads_the_faulted_servers_actions(self):
+        test = runner(heat_group.HeatGroupFlowTest)
+        test.admin_servers_client.list_instance_actions.return_value = {
+            'instanceActions': []}
+        readers = test.group_readers('stack/id', timeline(), ['alarm'],
+                                     ['queue'], {'wf'}, True)
+        self.assertEqual([], readers[0].read())
+        listed = test.admin_servers_client.list_instance_actions
+        listed.assert_called_once_with('a')
+
+    def test_vitrage_flow(self):
+        readers = runner(host_flows.HostFaultFlowTest).host_readers(
+            timeline(), 'host1', 'alarm', 'wf')
+        self.assertEqual([('vitrage.deduced_alarm', tl.DETECTED),
+                          ('mistral.execution_created', tl.ACTION_STARTED),
+                          ('nova.evacuate', tl.RECOVERED)], phases(readers))
+
+    def test_integrated_flow(self):
+        readers = runner(integrated_flow.IntegratedFlowTest)\
+            .integrated_readers(timeline(), 'stack/id', 'host1', 'alarm',
+                                'relay', ['queue'], {'wf'})
+        self.assertEqual(
+            ['vitrage.deduced_alarm', 'mistral.relay.execution_created',
+             'zaqar.message_posted', 'mistral.execution_created',
+             'nova.replacement_active', 'heat.update_complete'],
+            [r.name for r in readers])
+        self.assertEqual(tl.RECOVERED, readers[5].phase)
+
+    def test_per_vm_flow(self):
+        readers = runner(per_vm_group.PerVmGroupFlowTest).per_vm_readers(
+            'stack/id', timeline(), {'alarm': 'insufficient data'})
+        self.assertEqual(
+            [('aodh.alarm_insufficient_data', tl.DETECTED),
+             ('heat.scale_up_signal', tl.ACTION_STARTED),
+             ('heat.scale_down_signal', tl.RECOVERED)], phases(readers))
+        self.assertEqual('gnocchi.last_sample', readers[0].name)
