@@ -1,15 +1,8 @@
-"""The run table: one row per timeline, as plain text.
-
-Also the timeline fields of CONTRACTS.md section 3 (``hops``,
-``missed_phase``, ``verdict``) as every output reads them: from the file
-itself, so that timelines with and without them load alike.
-"""
-
-import json
+"""The run table: one row per timeline, as plain text."""
 
 from self_healing_tempest_plugin.report import timelines as tls
 
-INTERRUPTED = 'INTERRUPTED'   # the run was stopped before it was judged
+INTERRUPTED = tls.INTERRUPTED
 
 HEADERS = ('scenario', 'fault', 'detect', 'act', 'recover', 'verdict',
            'bands', 'harness-cloud clock')
@@ -19,44 +12,9 @@ def bands_text(bands):
     return ' > '.join(bands) or '-'
 
 
-def _plain(value):
-    to_dict = getattr(value, 'to_dict', None)
-    return to_dict() if callable(to_dict) else value
-
-
-def contract(entry):
-    """{'hops': [...], 'missed_phase': ..., 'verdict': ...} of an entry.
-
-    Read once from the entry's file (the JSON of CONTRACTS.md section 3),
-    else from its timeline's attributes; absent fields are None (old
-    timelines: no hops, the verdict from the result).
-    """
-    cached = getattr(entry, '_contract_fields', None)
-    if cached is not None:
-        return cached
-    data = {}
-    try:
-        with open(entry.path, encoding='utf-8') as stream:
-            data = json.load(stream)
-    except (OSError, ValueError, TypeError):
-        data = {}
-    if not isinstance(data, dict):
-        data = {}
-    fields = {}
-    for key in ('hops', 'missed_phase', 'verdict'):
-        value = data.get(key, getattr(entry.timeline, key, None))
-        fields[key] = ([_plain(h) for h in value] if key == 'hops' and
-                       isinstance(value, (list, tuple)) else value)
-    if not isinstance(fields['hops'], list):
-        fields['hops'] = []
-    entry._contract_fields = fields
-    return fields
-
-
 def is_interrupted(entry):
     """Whether the run was stopped before it could be judged."""
-    verdict = contract(entry)['verdict'] or entry.verdict
-    return str(verdict).lower() == 'interrupted'
+    return entry.verdict == tls.INTERRUPTED
 
 
 def verdict_text(entry):

@@ -48,18 +48,8 @@ FAMILIES = (METRIC_FAMILY, REPORT_FAMILY)
 
 def hop_seconds(entry):
     """[(hop name, seconds from the fault)] of an entry, in time order."""
-    if entry.t_fault is None:
-        return []
-    found = []
-    for hop in table.contract(entry)['hops']:
-        if not isinstance(hop, dict) or not hop.get('name'):
-            continue
-        when = hop.get('cloud_time')
-        if when is None:
-            when = hop.get('harness_time')
-        if isinstance(when, (int, float)) and not isinstance(when, bool):
-            found.append((hop['name'], float(when) - entry.t_fault))
-    return found
+    return [(row.name, row.seconds) for row in entry.hops
+            if row.seconds is not None]
 
 
 def entry_metrics(entry, scorer):

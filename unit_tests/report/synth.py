@@ -108,9 +108,12 @@ def write(directory, t, fields):
 
 
 def entry(t, fields):
-    """An in-memory Entry whose contract fields are ``fields``."""
+    """An in-memory Entry of ``t`` with the contract fields ``fields``."""
+    t.set_hops([tl.Hop.from_dict(h) for h in fields['hops']])
+    t.missed_phase = fields['missed_phase']
+    t.verdict = fields['verdict']
     e = tls.Entry('(generated)', t)
-    e._contract_fields = fields
+    e.fields = fields
     return e
 
 

@@ -101,7 +101,7 @@ class RepetitionsPooledTest(testtools.TestCase):
         paths = set()
         for e in synth.run_entries(random.Random(1), synth.START, 4):
             paths.add(synth.write(directory, e.timeline,
-                                  e._contract_fields))
+                                  e.fields))
         self.assertEqual(4, len(paths))
         entries, problems = tls.read_dir(directory)
         self.assertEqual([], problems)

@@ -47,7 +47,7 @@ class StatisticsCliTest(testtools.TestCase):
         for run in baseline + [current]:
             directory = os.path.join(self.root, run.label)
             for e in run.entries:
-                synth.write(directory, e.timeline, e._contract_fields)
+                synth.write(directory, e.timeline, e.fields)
             self.dirs.append(directory)
         # An interrupted run of the current one.
         t, fields = synth.timeline(synth.START + 21 * synth.WEEK_S, 1.2,
@@ -213,7 +213,7 @@ class StatisticsCliTest(testtools.TestCase):
     def test_old_timelines_have_no_hops(self):
         entries, _ = tls.read_dir(MIXED)
         self.assertEqual([[]] * len(entries),
-                         [table.contract(e)['hops'] for e in entries])
+                         [e.hops for e in entries])
         self.assertEqual([], tr.hop_seconds(entries[0]))
         self.assertFalse(any(table.is_interrupted(e) for e in entries))
         run = tr.Run(RUN_1, tls.read_dir(RUN_1)[0])

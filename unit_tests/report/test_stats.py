@@ -193,7 +193,7 @@ class GeneratedTimelinesTest(testtools.TestCase):
         for run in baseline + [current]:
             directory = '%s/%s' % (root, run.label)
             for e in run.entries:
-                synth.write(directory, e.timeline, e._contract_fields)
+                synth.write(directory, e.timeline, e.fields)
             directories.append(directory)
         runs, problems = tr.read_runs(directories)
         self.assertEqual([], problems)
