@@ -26,7 +26,8 @@ interrupted runs counted apart. README.rst's report section has the
 formulas.
 
 The pictures (--png-dir, and those in --html) need matplotlib, which the
-plugin itself does not: ``pip install matplotlib``. It is imported only
+plugin itself does not: ``pip install
+'self-healing-tempest-plugin[report]'``. It is imported only
 when pictures are drawn; without it the tables, HTML and JUnit are still
 written. Tempest never imports this package (it is not under ``tests``).
 """

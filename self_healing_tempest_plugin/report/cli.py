@@ -40,7 +40,8 @@ exit status:
   1  no timeline could be read from DIR
   2  wrong arguments
   3  PNGs were asked for (--png-dir) but matplotlib is not installed
-     (pip install matplotlib); everything else was produced
+     (the report extra: pip install
+     'self-healing-tempest-plugin[report]'); everything else was produced
   4  an output file could not be written (named on stderr)
 """
 

@@ -24,7 +24,7 @@ DEADLINE_STRETCH = 1.5
 
 
 class MatplotlibMissing(ImportError):
-    """The pictures need matplotlib: pip install matplotlib."""
+    """The pictures need matplotlib: the ``report`` extra."""
 
 
 def _figure(width, height):
@@ -33,7 +33,8 @@ def _figure(width, height):
         from matplotlib import figure
     except ImportError as exc:
         raise MatplotlibMissing(
-            'the PNG pictures need matplotlib (pip install matplotlib): '
+            'the PNG pictures need matplotlib (pip install '
+            '"self-healing-tempest-plugin[report]"): '
             '%s' % exc)
     fig = figure.Figure(figsize=(width, height), dpi=100)
     backend_agg.FigureCanvasAgg(fig)

@@ -448,12 +448,13 @@ class CliTest(testtools.TestCase):
                 LOCALCLOUD, '--png-dir', self._path('pngs'),
                 '--html', self._path('report.html'))
         self.assertEqual(cli.EXIT_NO_MATPLOTLIB, code)
-        self.assertIn('pip install matplotlib', self.stderr.getvalue())
+        self.assertIn('self-healing-tempest-plugin[report]',
+                      self.stderr.getvalue())
         self.assertIn('autoheal_stop_member', stdout)
         with open(self._path('report.html')) as stream:
             page = stream.read()
         self.assertNotIn('data:image/png', page)
-        self.assertIn('pip install matplotlib', page)
+        self.assertIn('self-healing-tempest-plugin[report]', page)
 
     def test_unwritable_output(self):
         blocker = self._path('file')
