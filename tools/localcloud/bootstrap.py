@@ -20,6 +20,12 @@ CATALOG = {
 SERVICE_USERS = ('placement', 'nova', 'glance', 'neutron', 'heat', 'mistral',
                  'zaqar', 'aodh', 'ceilometer', 'vitrage')
 MONITOR_USER = 'alertmanager'
+# Vitrage's basic auth scopes the monitor's password to its
+# [service_credentials] project_name: the monitor needs a role there. The
+# devstack plugin gives its monitor user the same role in the project it
+# names there (unit_tests/devstack/test_plugin_sh.py proves they agree).
+SERVICE_PROJECT = 'service'
+MONITOR_ROLE = 'admin'
 ROLES = ('service', 'member', 'reader', 'heat_stack_owner', 'heat_stack_user')
 
 IMAGE_NAME = 'localcloud-fake'
@@ -53,8 +59,8 @@ def _grant(sess, project_id, user_id, role_id, target='projects'):
 def identity(sess):
     """Projects, roles, service users, catalog, Heat's stack user domain."""
     service = _ensure(sess, 'projects', 'projects',
-                      {'name': 'service', 'domain_id': 'default'},
-                      name='service', domain_id='default')
+                      {'name': SERVICE_PROJECT, 'domain_id': 'default'},
+                      name=SERVICE_PROJECT, domain_id='default')
     roles = {}
     for name in ROLES + ('admin',):
         roles[name] = _ensure(sess, 'roles', 'roles', {'name': name},
@@ -72,7 +78,7 @@ def identity(sess):
         'name': MONITOR_USER, 'password': L.PASSWORD, 'domain_id': 'default',
         'default_project_id': service['id']},
         name=MONITOR_USER, domain_id='default')
-    _grant(sess, service['id'], monitor['id'], roles['admin'])
+    _grant(sess, service['id'], monitor['id'], roles[MONITOR_ROLE])
     for name, (stype, url) in CATALOG.items():
         svc = _ensure(sess, 'services', 'services',
                       {'name': name, 'type': stype, 'enabled': True},

@@ -27,6 +27,12 @@ import testtools
 
 import flow_settings as fs
 from unit_tests.devstack import DEVSTACK
+from unit_tests import localcloud  # noqa: F401 (puts tools/ on sys.path)
+
+from localcloud import bootstrap  # noqa: E402
+from localcloud import configs  # noqa: E402
+from localcloud import ini  # noqa: E402
+from localcloud import layout  # noqa: E402
 
 # Stubs of the devstack functions plugin.sh calls; each records its call.
 STUBS = r'''
@@ -401,3 +407,21 @@ class TestPluginSh(testtools.TestCase):
     def test_no_leak_inventory_unless_asked(self):
         node = self.stack('master', FLOW_SERVICES + ['n-cpu'])
         self.assertFalse([c for c in node.calls if 'self-healing-leaks' in c])
+
+    def test_monitor_user_role_agrees_with_the_local_cloud(self):
+        # Not an ini setting, so not a table row: the monitor's user must
+        # hold the same role, in the project each cloud's Vitrage scopes
+        # basic auth to ([service_credentials] project_name).
+        node = self.stack('stable/2025.2', FLOW_SERVICES + VITRAGE_SERVICES,
+                          **MULTINODE)
+        grants = [c.split() for c in node.others()
+                  if c.startswith('get_or_add_user_project_role ')]
+        self.assertEqual(1, len(grants), node.others())
+        _, role, _user, project = grants[0][:4]
+        self.assertEqual(bootstrap.MONITOR_ROLE, role)
+        self.assertEqual(project, node.inisets('/etc/vitrage/vitrage.conf')[
+            ('service_credentials', 'project_name')])
+        rendered = ini.parse(configs.render_all(
+            layout.Layout('/srv/lc-test'))['vitrage/vitrage.conf'])
+        self.assertEqual(bootstrap.SERVICE_PROJECT,
+                         rendered['service_credentials']['project_name'])
