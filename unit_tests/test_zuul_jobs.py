@@ -305,6 +305,20 @@ class ZuulJobsTest(testtools.TestCase):
         self.assertEqual(localrc['SELF_HEALING_LEAKS_BEFORE_FILE'], before)
         self.assertEqual('compare', argv[argv.index('--before') - 1])
 
+    def test_post_run_keeps_report_data_for_later_baselines(self):
+        """The report's --data lands in the copied report directory."""
+        with open(os.path.join(ROOT, 'playbooks', 'post.yaml')) as handle:
+            plays = yaml.safe_load(handle)
+        argvs = [task['ansible.builtin.command']['argv']
+                 for play in plays for task in play.get('tasks', [])
+                 if 'self-healing-report' in str(
+                     task.get('ansible.builtin.command', {}).get('argv'))]
+        self.assertEqual(1, len(argvs), argvs)
+        argv, = argvs
+        self.assertIn('--data', argv, argv)
+        self.assertEqual('{{ self_healing_report_dir }}/report-data.json',
+                         argv[argv.index('--data') + 1])
+
     def test_tempest_leak_check_really_runs(self):
         """fail_if_leaked acts only with the dry cleanup (tempest role)."""
         for name in self.concrete:
