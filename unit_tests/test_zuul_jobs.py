@@ -290,16 +290,20 @@ class ZuulJobsTest(testtools.TestCase):
         self.assertIn('{{ self_healing_leaks_dir }}',
                       localrc['SELF_HEALING_LEAKS_BEFORE_FILE'])
 
-    def test_post_run_compares_with_the_inventory_the_plugin_took(self):
-        """The post-run's --before is the file the plugin writes."""
+    def post_run_argv(self, command):
+        """The argv of the one post-run task that runs ``command``."""
         with open(os.path.join(ROOT, 'playbooks', 'post.yaml')) as handle:
             plays = yaml.safe_load(handle)
         argvs = [task['ansible.builtin.command']['argv']
                  for play in plays for task in play.get('tasks', [])
-                 if 'self-healing-leaks' in str(
+                 if command in str(
                      task.get('ansible.builtin.command', {}).get('argv'))]
         self.assertEqual(1, len(argvs), argvs)
-        argv, = argvs
+        return argvs[0]
+
+    def test_post_run_compares_with_the_inventory_the_plugin_took(self):
+        """The post-run's --before is the file the plugin writes."""
+        argv = self.post_run_argv('self-healing-leaks')
         before = argv[argv.index('--before') + 1]
         localrc = self.vars('self-healing-tempest-base')['devstack_localrc']
         self.assertEqual(localrc['SELF_HEALING_LEAKS_BEFORE_FILE'], before)
@@ -307,14 +311,7 @@ class ZuulJobsTest(testtools.TestCase):
 
     def test_post_run_keeps_report_data_for_later_baselines(self):
         """The report's --data lands in the copied report directory."""
-        with open(os.path.join(ROOT, 'playbooks', 'post.yaml')) as handle:
-            plays = yaml.safe_load(handle)
-        argvs = [task['ansible.builtin.command']['argv']
-                 for play in plays for task in play.get('tasks', [])
-                 if 'self-healing-report' in str(
-                     task.get('ansible.builtin.command', {}).get('argv'))]
-        self.assertEqual(1, len(argvs), argvs)
-        argv, = argvs
+        argv = self.post_run_argv('self-healing-report')
         self.assertIn('--data', argv, argv)
         self.assertEqual('{{ self_healing_report_dir }}/report-data.json',
                          argv[argv.index('--data') + 1])
