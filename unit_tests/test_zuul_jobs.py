@@ -31,6 +31,12 @@ import yaml
 
 from self_healing_tempest_plugin import config as sh_config
 from self_healing_tempest_plugin.harness import scenario as sc
+# unit_tests.conformance puts tools/ on sys.path: the tenant's limits and
+# Zuul's variable merge are the conformance check's, not written here again.
+from unit_tests import conformance as _tools_on_path  # noqa: F401
+
+from conformance import checks as conformance_checks
+from conformance import zuul as conformance_zuul
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGE = 'self_healing_tempest_plugin'
@@ -43,8 +49,8 @@ PLUGIN_PROJECT = 'openstack/' + PLUGIN
 PLUGIN_URL = 'https://opendev.org/' + PLUGIN_PROJECT
 # The openstack tenant: Zuul's default max-job-timeout, max-nodes-per-job
 # (project-config zuul/main.yaml).
-MAX_TIMEOUT_S = 10800
-MAX_NODES = 10
+MAX_TIMEOUT_S = conformance_checks.MAX_TIMEOUT_S
+MAX_NODES = conformance_checks.MAX_NODES
 # What devstack takes before the first test, at most (a slow node); the
 # tests' own timeout must fit beside it in the job's.
 DEVSTACK_BUDGET_S = 3600
@@ -80,17 +86,6 @@ def load_zuul():
     return jobs, projects, templates, nodesets
 
 
-def merge(base, override):
-    """Zuul's deep merge of job variables (dicts merge, others replace)."""
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
 def chain(jobs, name):
     """The job and its parents in our files, the job first."""
     found = []
@@ -104,7 +99,7 @@ def effective_vars(jobs, name, key='vars'):
     """Variables of a job after inheritance from parents in our files."""
     result = {}
     for job in reversed(chain(jobs, name)):
-        result = merge(result, job.get(key, {}))
+        result = conformance_zuul.merge(result, job.get(key, {}))
     return result
 
 
