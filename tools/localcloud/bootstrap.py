@@ -20,6 +20,9 @@ CATALOG = {
 SERVICE_USERS = ('placement', 'nova', 'glance', 'neutron', 'heat', 'mistral',
                  'zaqar', 'aodh', 'ceilometer', 'vitrage')
 MONITOR_USER = 'alertmanager'
+# Its one role in the service project, as devstack/plugin.sh grants it
+# (unit_tests/localcloud/test_bootstrap.py holds the two together).
+MONITOR_ROLE = 'admin'
 ROLES = ('service', 'member', 'reader', 'heat_stack_owner', 'heat_stack_user')
 
 IMAGE_NAME = 'localcloud-fake'
@@ -72,7 +75,7 @@ def identity(sess):
         'name': MONITOR_USER, 'password': L.PASSWORD, 'domain_id': 'default',
         'default_project_id': service['id']},
         name=MONITOR_USER, domain_id='default')
-    _grant(sess, service['id'], monitor['id'], roles['admin'])
+    _grant(sess, service['id'], monitor['id'], roles[MONITOR_ROLE])
     for name, (stype, url) in CATALOG.items():
         svc = _ensure(sess, 'services', 'services',
                       {'name': name, 'type': stype, 'enabled': True},

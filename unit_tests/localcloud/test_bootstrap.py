@@ -1,3 +1,5 @@
+import os
+import re
 import urllib.parse
 
 import testtools
@@ -67,3 +69,17 @@ class TestRehashPasswords(testtools.TestCase):
         sess = FakeKeystone({('admin', 'default'): 'u-admin'},
                             revoked_tokens_before_accepted=0)
         self.assertEqual(['admin'], bootstrap.rehash_passwords(sess))
+
+
+class MonitorRoleTest(testtools.TestCase):
+    """The monitor's user has the same one role here and on devstack."""
+
+    def test_role_is_the_devstack_plugins(self):
+        path = os.path.join(layout.REPO, 'devstack', 'plugin.sh')
+        with open(path) as handle:
+            grants = re.findall(
+                r'get_or_add_user_project_role (\S+) '
+                r'"\$SELF_HEALING_MONITOR_USER"\s*\\?\s*'
+                r'"\$SERVICE_PROJECT_NAME"', handle.read())
+        self.assertEqual([bootstrap.MONITOR_ROLE], grants,
+                         '%s: the monitor user\'s roles' % path)
