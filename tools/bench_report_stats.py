@@ -22,7 +22,10 @@ both families (per metric, the whole report). The timelines are those
 of unit_tests/report/synth.py (a seed-000 run in the fixtures' shape,
 lognormal noise); every trial is seeded, so the figures repeat.
 
-    python3 tools/bench_report_stats.py [--trials 1000]
+    .tox/py3/bin/python tools/bench_report_stats.py [--trials 1000]
+
+(in the unit tests' venv: the report and unit_tests/report/synth.py need
+the plugin's requirements, testtools among them; a bare python3 has none)
 """
 
 import argparse

@@ -31,6 +31,12 @@ import yaml
 
 from self_healing_tempest_plugin import config as sh_config
 from self_healing_tempest_plugin.harness import scenario as sc
+# unit_tests.conformance puts tools/ on sys.path: the tenant's limits and
+# Zuul's variable merge are the conformance check's, not written here again.
+from unit_tests import conformance as _tools_on_path  # noqa: F401
+
+from conformance import checks as conformance_checks
+from conformance import zuul as conformance_zuul
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGE = 'self_healing_tempest_plugin'
@@ -43,8 +49,8 @@ PLUGIN_PROJECT = 'openstack/' + PLUGIN
 PLUGIN_URL = 'https://opendev.org/' + PLUGIN_PROJECT
 # The openstack tenant: Zuul's default max-job-timeout, max-nodes-per-job
 # (project-config zuul/main.yaml).
-MAX_TIMEOUT_S = 10800
-MAX_NODES = 10
+MAX_TIMEOUT_S = conformance_checks.MAX_TIMEOUT_S
+MAX_NODES = conformance_checks.MAX_NODES
 # What devstack takes before the first test, at most (a slow node); the
 # tests' own timeout must fit beside it in the job's.
 DEVSTACK_BUDGET_S = 3600
@@ -80,17 +86,6 @@ def load_zuul():
     return jobs, projects, templates, nodesets
 
 
-def merge(base, override):
-    """Zuul's deep merge of job variables (dicts merge, others replace)."""
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
 def chain(jobs, name):
     """The job and its parents in our files, the job first."""
     found = []
@@ -104,7 +99,7 @@ def effective_vars(jobs, name, key='vars'):
     """Variables of a job after inheritance from parents in our files."""
     result = {}
     for job in reversed(chain(jobs, name)):
-        result = merge(result, job.get(key, {}))
+        result = conformance_zuul.merge(result, job.get(key, {}))
     return result
 
 
@@ -290,20 +285,31 @@ class ZuulJobsTest(testtools.TestCase):
         self.assertIn('{{ self_healing_leaks_dir }}',
                       localrc['SELF_HEALING_LEAKS_BEFORE_FILE'])
 
-    def test_post_run_compares_with_the_inventory_the_plugin_took(self):
-        """The post-run's --before is the file the plugin writes."""
+    def post_run_argv(self, command):
+        """The argv of the one post-run task that runs ``command``."""
         with open(os.path.join(ROOT, 'playbooks', 'post.yaml')) as handle:
             plays = yaml.safe_load(handle)
         argvs = [task['ansible.builtin.command']['argv']
                  for play in plays for task in play.get('tasks', [])
-                 if 'self-healing-leaks' in str(
+                 if command in str(
                      task.get('ansible.builtin.command', {}).get('argv'))]
         self.assertEqual(1, len(argvs), argvs)
-        argv, = argvs
+        return argvs[0]
+
+    def test_post_run_compares_with_the_inventory_the_plugin_took(self):
+        """The post-run's --before is the file the plugin writes."""
+        argv = self.post_run_argv('self-healing-leaks')
         before = argv[argv.index('--before') + 1]
         localrc = self.vars('self-healing-tempest-base')['devstack_localrc']
         self.assertEqual(localrc['SELF_HEALING_LEAKS_BEFORE_FILE'], before)
         self.assertEqual('compare', argv[argv.index('--before') - 1])
+
+    def test_post_run_keeps_report_data_for_later_baselines(self):
+        """The report's --data lands in the copied report directory."""
+        argv = self.post_run_argv('self-healing-report')
+        self.assertIn('--data', argv, argv)
+        self.assertEqual('{{ self_healing_report_dir }}/report-data.json',
+                         argv[argv.index('--data') + 1])
 
     def test_tempest_leak_check_really_runs(self):
         """fail_if_leaked acts only with the dry cleanup (tempest role)."""

@@ -195,8 +195,12 @@ def report(findings, notes, out, checked=None):
 
 
 def main(argv=None, out=print):
-    parser = argparse.ArgumentParser(prog='tools/conformance',
-                                     description=__doc__.split('\n')[0])
+    # The docstring's first line is the command itself: --help says what
+    # the check holds and its exit status.
+    parser = argparse.ArgumentParser(
+        prog='tools/conformance',
+        description=__doc__.split('\n\n', 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--root', default=ROOT,
                         help='repository root (default: %(default)s)')
     parser.add_argument('--cache-dir', default=os.environ.get(

@@ -20,7 +20,6 @@ venv's installed distributions, so one run lists each venv once.
 """
 
 import concurrent.futures
-import fnmatch
 import hashlib
 import json
 import os
@@ -218,7 +217,3 @@ def from_fixture(path):
     return {name: ServiceOptions(name, 'fixture %s' % os.path.basename(path),
                                  row['groups'], row.get('sources', {}))
             for name, row in data.items()}
-
-
-def matches(name, patterns):
-    return any(fnmatch.fnmatchcase(name, p) for p in patterns)

@@ -1,14 +1,9 @@
 """Render oslo.config style INI files from plain dicts."""
+from localcloud import layout
 
-
-def _value(v):
-    if isinstance(v, bool):
-        return 'true' if v else 'false'
-    if isinstance(v, (list, tuple)):
-        return ','.join(_value(x) for x in v)
-    if v is None:
-        return ''
-    return str(v)
+# One rendering of a value (bool, list, None) for the local cloud's files and
+# the devstack plugin's iniset calls: the flow-settings helper's.
+_value = layout.FLOW_SETTINGS.render_value
 
 
 def render(sections):

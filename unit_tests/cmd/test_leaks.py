@@ -103,6 +103,10 @@ class TestNewSince(testtools.TestCase):
         self.assertEqual('  workflow w1 (sh_evacuate_1)', lines[1])
         self.assertIn('no resource left behind', leaks.report([])[0])
 
+    def test_a_clean_report_claims_only_the_kinds_listed(self):
+        line, = leaks.report([], {'stack': {}, 'server': {}})
+        self.assertEqual('no resource left behind (server, stack)', line)
+
 
 class TempDirTest(testtools.TestCase):
 

@@ -19,6 +19,9 @@ import tempfile
 import testtools
 import yaml
 
+from self_healing_tempest_plugin.harness import scenario as sc
+from self_healing_tempest_plugin.report import coverage
+
 import flow_settings as fs
 
 STABLE = 'stable/2025.2'
@@ -230,6 +233,33 @@ class TestTempestConfig(testtools.TestCase):
         self.assertIn('SELF_HEALING_MONITOR', reasons['integrated'])
         self.assertTrue(sections['self_healing_feature_enabled'][
             'host_fault'])
+
+
+class TestFlowsAgreeWithTheScenarios(testtools.TestCase):
+    """A flow the plugin switches on has what its scenario files need.
+
+    The plugin's FLOW_SERVICES and FLOW_FEATURES are written apart from
+    the scenario files' ``services:`` and ``features:``; a service a
+    scenario needs that the plugin does not wait for would make its tests
+    skip (or fail) on a devstack the plugin called ready.
+    """
+
+    def test_each_scenarios_services_and_feature(self):
+        scenarios, broken = sc.load_all(sc.find_directory())
+        self.assertEqual([], broken)
+        checked = set()
+        for scenario in scenarios:
+            flow = coverage.flow_of(scenario)
+            self.assertIn(flow, fs.FLOW_SERVICES, scenario.path)
+            checked.add(flow)
+            needed = set(fs.SERVICE_AVAILABLE[s] for s in scenario.services
+                         if s in fs.SERVICE_AVAILABLE)
+            self.assertEqual(set(), needed - set(fs.FLOW_SERVICES[flow]),
+                             '%s (flow %s): services the plugin does not '
+                             'require for the flow' % (scenario.path, flow))
+            self.assertIn(fs.FLOW_FEATURES[flow], scenario.features,
+                          scenario.path)
+        self.assertEqual(set(fs.FLOWS), checked)
 
 
 class TestMonitorFiles(testtools.TestCase):

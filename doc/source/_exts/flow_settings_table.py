@@ -18,20 +18,38 @@ checks the file, ``table_rows`` turns it into rows of cells, each cell a
 directive in ``flow_settings.py`` makes a docutils table of them.
 """
 
+import importlib.util
 import os
 
 import yaml
 
-# The flows, in the order of the page, with the seed each comes from.
-FLOWS = (('autoheal', '000'), ('policies', '004'), ('vitrage', '001'),
-         ('integrated', '002'), ('per_vm', '003'))
-FLOW_NAMES = tuple(name for name, _ in FLOWS)
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))))
+
+
+def _devstack_helper():
+    """devstack/flow_settings.py, the renderings' helper (not a package)."""
+    spec = importlib.util.spec_from_file_location(
+        'doc_flow_settings_helper',
+        os.path.join(REPO, 'devstack', 'flow_settings.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+DEVSTACK_HELPER = _devstack_helper()
+
+# The seed each flow comes from; the flows, their order and the table's
+# fields are the helper's (one schema for the renderings and this page).
+SEEDS = {'autoheal': '000', 'policies': '004', 'vitrage': '001',
+         'integrated': '002', 'per_vm': '003'}
+FLOWS = tuple((name, SEEDS[name]) for name in DEVSTACK_HELPER.FLOWS)
+FLOW_NAMES = DEVSTACK_HELPER.FLOWS
 HEADER = ('flow', 'service', 'file', 'section', 'option', 'value',
           'devstack override', 'local-cloud override', 'branches',
           'only with', 'why')
-FILE_KEYS = ('service', 'devstack', 'localcloud')
-ROW_KEYS = ('file', 'section', 'option', 'value', 'flows', 'when',
-            'branches', 'localcloud', 'devstack', 'why')
+FILE_KEYS = DEVSTACK_HELPER.FILE_KEYS
+ROW_KEYS = DEVSTACK_HELPER.ROW_KEYS
 ALL_BRANCHES = 'all'
 
 
@@ -165,15 +183,9 @@ def check(data):
     return problems
 
 
-def format_value(value):
-    """A value as the config file holds it (a list comma-joined)."""
-    if value is None:
-        return ''
-    if isinstance(value, bool):
-        return 'true' if value else 'false'
-    if isinstance(value, list):
-        return ','.join(format_value(item) for item in value)
-    return str(value)
+# A value as the config file holds it (a list comma-joined): the very
+# rendering the devstack plugin and the local cloud write.
+format_value = DEVSTACK_HELPER.render_value
 
 
 def _literal(value):
