@@ -25,7 +25,7 @@ from self_healing_tempest_plugin.report import coverage
 import flow_settings as fs
 
 STABLE = 'stable/2025.2'
-VITRAGE_BRANCHES = ['stable/2025.2', 'stable/2025.1']
+VITRAGE_BRANCHES = ['stable/2025.2', 'unmaintained/2025.1']
 ALL = ['nova', 'neutron', 'heat', 'aodh', 'ceilometer', 'zaqar', 'mistral',
        'vitrage', 'gnocchi-api']
 

@@ -345,7 +345,7 @@ class TestPluginSh(testtools.TestCase):
         self.assertFalse(self.tempest(node))
 
     def test_with_vitrage_single_node_switches_the_host_flows_off(self):
-        branch = 'stable/2025.1'
+        branch = 'unmaintained/2025.1'
         node = self.stack(branch, FLOW_SERVICES + VITRAGE_SERVICES)
         enabled = ['aodh', 'ceilometer', 'heat', 'mistral', 'neutron',
                    'nova', 'vitrage', 'zaqar']
