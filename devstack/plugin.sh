@@ -50,7 +50,7 @@ function self_healing_configure_services {
     local lines
     lines=$(self_healing_helper iniset --branch "$TARGET_BRANCH" \
         --enabled "$(self_healing_enabled)" --cloud "$(self_healing_cloud)" \
-        --per-vm "$SELF_HEALING_PER_VM") || die $LINENO "flow_settings.py iniset failed"
+        --per-vm "$SELF_HEALING_PER_VM") || die $LINENO "flow_settings.py could not render the settings of $SELF_HEALING_DEVSTACK_DIR/flow-settings.yaml (its error is above)"
     eval "$lines"
     # Read by vitrage-graph ([prometheus] config_file in the table).
     if is_service_enabled vitrage; then
@@ -168,7 +168,7 @@ function self_healing_configure_tempest {
         --set "host_stop_command=$SELF_HEALING_HOST_STOP_COMMAND" \
         --set "host_start_command=$SELF_HEALING_HOST_START_COMMAND" \
         --set "compute_restart_command=$SELF_HEALING_COMPUTE_RESTART_COMMAND") \
-        || die $LINENO "flow_settings.py tempest failed"
+        || die $LINENO "flow_settings.py could not render tempest.conf from $SELF_HEALING_DEVSTACK_DIR/flow-settings.yaml (its error is above)"
     eval "$lines"
     # The leak check's "before": Tempest and its plugins are installed and
     # no test has run yet (the Zuul post-run compares with it).
