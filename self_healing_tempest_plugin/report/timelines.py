@@ -151,10 +151,17 @@ class Entry(object):
         durations = self.timeline.durations()
         healed = self.result == 'healed'
         phases = {}
+        earliest = 0.0    # a phase comes after the fault and the one before
         for name, mark_name in PHASE_MARKS:
             mark = self.timeline.phase(mark_name)
             key = mark_name.lower()
             cloud = durations.get(key + '_cloud_s')
+            if cloud is not None and float(mark.cloud_time).is_integer():
+                # A record to the second: the event is within the second
+                # after it, and not before what caused it.
+                cloud = min(cloud + 1.0, max(cloud, earliest))
+            if cloud is not None:
+                earliest = max(earliest, cloud)
             if name == RECOVER and not (mark and mark.detail.get(
                     HOP_OF_PHASE)):
                 # Without a hop, the RECOVERED cloud time is a proxy (the

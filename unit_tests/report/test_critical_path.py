@@ -259,3 +259,31 @@ class RealSeed000Test(testtools.TestCase):
             reported = self.entry.phase(name).reported_seconds
             self.assertLess(abs(reported - (hop.cloud_time -
                                             self.entry.t_fault)), 1.0, name)
+
+
+class WholeSecondPhasesTest(testtools.TestCase):
+    """A record to the second is not reported before what caused it."""
+
+    def test_no_phase_before_the_fault_or_the_phase_before_it(self):
+        directory = self.useFixture(fixtures.TempDir()).path
+        timeline = tl.Timeline(TEST_ID)
+        fault = 1795308841.6   # the harness's time, mid-second
+        timeline.mark(tl.FAULT_INJECTED, at=fault, source='server_stop')
+        # Aodh to the microsecond; Mistral and Nova to the second, both
+        # truncated to a second that began before the fault.
+        timeline.mark(tl.DETECTED, at=fault + 3.1, cloud_time=fault + 0.2)
+        timeline.mark(tl.ACTION_STARTED, at=fault + 6.1,
+                      cloud_time=1795308841.0)
+        timeline.mark(tl.RECOVERED, at=fault + 9.0, cloud_time=1795308841.0,
+                      detail={'critical_path_hop': 'nova.start'})
+        timeline.result = 'healed'
+        timeline.deadlines = {'detect_s': 120, 'act_s': 180,
+                              'recover_s': 300}
+        entry = tls.read_file(timeline.write(directory))
+        detect, act, recover = (entry.phase(p).reported_seconds for p in (
+            tls.DETECT, tls.ACT, tls.RECOVER))
+        self.assertAlmostEqual(0.2, detect)
+        # -0.6 s on the record; within the second after it, not before
+        # the detection that started it.
+        self.assertAlmostEqual(0.2, act)
+        self.assertAlmostEqual(0.2, recover)
