@@ -70,7 +70,8 @@ for _name, _type, _title in (
         ('alarming', 'alarming', 'Aodh'),
         ('messaging', 'messaging', 'Zaqar'),
         ('workflow', 'workflowv2', 'Mistral'),
-        ('rca', 'rca', 'Vitrage')):
+        ('rca', 'rca', 'Vitrage'),
+        ('metric', 'metric', 'Gnocchi')):
     _CLIENT_OPTS.append(cfg.StrOpt(
         '%s_catalog_type' % _name, default=_type,
         help='Catalog type of the %s service.' % _title))

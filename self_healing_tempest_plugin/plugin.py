@@ -28,6 +28,7 @@ SERVICE_CLIENTS = (
     ('self_healing_messaging', 'MessagingClient', 'messaging'),
     ('self_healing_workflow', 'WorkflowClient', 'workflow'),
     ('self_healing_rca', 'RcaClient', 'rca'),
+    ('self_healing_metric', 'MetricClient', 'metric'),
 )
 
 

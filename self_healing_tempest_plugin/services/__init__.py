@@ -20,6 +20,7 @@ from self_healing_tempest_plugin.services.alarming_client import \
     AlarmingClient
 from self_healing_tempest_plugin.services.messaging_client import \
     MessagingClient
+from self_healing_tempest_plugin.services.metric_client import MetricClient
 from self_healing_tempest_plugin.services.orchestration_client import \
     OrchestrationClient
 from self_healing_tempest_plugin.services.rca_client import RcaClient
@@ -29,6 +30,7 @@ from self_healing_tempest_plugin.services.workflow_client import \
 __all__ = [
     'AlarmingClient',
     'MessagingClient',
+    'MetricClient',
     'OrchestrationClient',
     'RcaClient',
     'WorkflowClient',

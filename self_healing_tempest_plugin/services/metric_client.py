@@ -13,12 +13,11 @@
 """Gnocchi (metric v1) client: a resource's metrics and their measures.
 
 Read-only: the per-VM flow's critical path reads when its faulted
-server's last sample came. Gnocchi's catalog type is ``metric``.
+server's last sample came. Its catalog type is ``[self_healing]
+metric_catalog_type`` (Gnocchi's is ``metric``).
 """
 
 from self_healing_tempest_plugin.services import base
-
-CATALOG_TYPE = 'metric'
 
 
 class MetricClient(base.JsonRestClient):

@@ -82,7 +82,7 @@ class ExportsTest(testtools.TestCase):
     def test_versioned_services_add_their_version_to_the_catalog_url(self):
         versions = {'AlarmingClient': '/v2', 'MessagingClient': '/v2',
                     'WorkflowClient': '/v2', 'RcaClient': '/v1',
-                    'OrchestrationClient': ''}
+                    'OrchestrationClient': '', 'MetricClient': '/v1'}
         self.assertEqual(sorted(versions), sorted(services.__all__))
         for name, version in versions.items():
             client = getattr(services, name)(

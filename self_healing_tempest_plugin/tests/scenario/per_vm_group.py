@@ -37,7 +37,6 @@ from self_healing_tempest_plugin.harness import critical_path as cp
 from self_healing_tempest_plugin.harness import observers
 from self_healing_tempest_plugin.harness import sampler as sp
 from self_healing_tempest_plugin.harness import timeline as tl
-from self_healing_tempest_plugin.services import metric_client
 from self_healing_tempest_plugin.tests import base
 from self_healing_tempest_plugin.tests.scenario import heat_group
 
@@ -80,9 +79,8 @@ class PerVmGroupFlowTest(heat_group.HeatGroupFlowTest):
     def setup_clients(cls):
         super(PerVmGroupFlowTest, cls).setup_clients()
         # Gnocchi's measures: read by the critical path only.
-        cls.admin_metric_client = metric_client.MetricClient(
-            cls.os_admin.auth_provider, metric_client.CATALOG_TYPE,
-            CONF.identity.region, **config.service_client_config())
+        cls.admin_metric_client = (
+            cls.os_admin.self_healing_metric.MetricClient())
 
     def offered_parameters(self, invariants):
         conf = CONF.self_healing
