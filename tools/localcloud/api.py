@@ -17,6 +17,7 @@ import urllib.error
 import urllib.request
 
 from localcloud import layout as L
+from localcloud.lib import keystone
 
 
 class ApiError(RuntimeError):
@@ -31,7 +32,7 @@ class Session:
 
     def __init__(self, username='admin', password=L.PASSWORD,
                  project='admin', auth_url=None, timeout=60):
-        self.auth_url = auth_url or L.url('keystone', '/v3')
+        self.auth_url = auth_url or keystone.V3
         self.username = username
         self.password = password
         self.project = project

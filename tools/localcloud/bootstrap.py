@@ -10,34 +10,23 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Register the cloud in Keystone, then an image and flavors (idempotent)."""
+"""Register the cloud in Keystone, then an image and flavors (idempotent).
+
+The users and catalog entries are the service modules' (services.MODULES:
+USERS, CATALOG, then each module's ``register``).
+"""
 import os
-import urllib.parse
 
 from localcloud import api
+from localcloud import identity as ks
 from localcloud import layout as L
+from localcloud import services
+from localcloud.lib import vitrage
 
-# service name -> (catalog type, endpoint URL)
-CATALOG = {
-    'placement': ('placement', L.url('placement')),
-    'nova': ('compute', L.url('nova-api', '/v2.1')),
-    'glance': ('image', L.url('glance')),
-    'neutron': ('network', L.url('neutron')),
-    'heat': ('orchestration', L.url('heat-api', '/v1/%(tenant_id)s')),
-    'mistral': ('workflowv2', L.url('mistral', '/v2')),
-    'zaqar': ('messaging', L.url('zaqar')),
-    'aodh': ('alarming', L.url('aodh-api')),
-    'vitrage': ('rca', L.url('vitrage-api')),
-}
-SERVICE_USERS = ('placement', 'nova', 'glance', 'neutron', 'heat', 'mistral',
-                 'zaqar', 'aodh', 'ceilometer', 'vitrage')
-MONITOR_USER = 'alertmanager'
-# Vitrage's basic auth scopes the monitor's password to its
-# [service_credentials] project_name: the monitor needs a role there. The
-# devstack plugin gives its monitor user the same role in the project it
-# names there (unit_tests/devstack/test_plugin_sh.py proves they agree).
 SERVICE_PROJECT = 'service'
-MONITOR_ROLE = 'admin'
+# The monitor's user (Vitrage's basic auth): see lib/vitrage.py.
+MONITOR_USER = vitrage.MONITOR_USER
+MONITOR_ROLE = vitrage.MONITOR_ROLE
 ROLES = ('service', 'member', 'reader', 'heat_stack_owner', 'heat_stack_user')
 
 IMAGE_NAME = 'localcloud-fake'
@@ -46,71 +35,36 @@ FLAVORS = (('lc-nano', 'localcloud.nano', 64, 1, 1),
            ('lc-micro', 'localcloud.micro', 128, 1, 1))
 
 
-def _q(**params):
-    return '?' + urllib.parse.urlencode(params)
+def service_users():
+    return tuple(u for m in services.MODULES for u in m.USERS)
 
 
-def _find(sess, collection, key, **params):
-    items = sess.get('identity', '/%s%s' % (collection, _q(**params)))[key]
-    return items[0] if items else None
-
-
-def _ensure(sess, collection, key, create_body, **find):
-    found = _find(sess, collection, key, **find)
-    if found:
-        return found
-    return sess.post('identity', '/' + collection,
-                     {key[:-1]: create_body})[key[:-1]]
-
-
-def _grant(sess, project_id, user_id, role_id, target='projects'):
-    sess.request('PUT', 'identity', '/%s/%s/users/%s/roles/%s' % (
-        target, project_id, user_id, role_id), expect=(200, 201, 204))
+def catalog():
+    """[(name, type, {interface: URL})] of every service module."""
+    return [(name, stype, urls if isinstance(urls, dict)
+             else ks.endpoints(urls))
+            for m in services.MODULES for name, stype, urls in m.CATALOG]
 
 
 def identity(sess):
-    """Projects, roles, service users, catalog, Heat's stack user domain."""
-    service = _ensure(sess, 'projects', 'projects',
-                      {'name': SERVICE_PROJECT, 'domain_id': 'default'},
-                      name=SERVICE_PROJECT, domain_id='default')
+    """Projects, roles, service users, catalog, each service's own part."""
+    service = ks.ensure(sess, 'projects', 'projects',
+                        {'name': SERVICE_PROJECT, 'domain_id': 'default'},
+                        name=SERVICE_PROJECT, domain_id='default')
     roles = {}
     for name in ROLES + ('admin',):
-        roles[name] = _ensure(sess, 'roles', 'roles', {'name': name},
-                              name=name)['id']
-    for name in SERVICE_USERS:
-        user = _ensure(sess, 'users', 'users', {
-            'name': name, 'password': L.PASSWORD, 'domain_id': 'default',
-            'default_project_id': service['id']},
-            name=name, domain_id='default')
-        _grant(sess, service['id'], user['id'], roles['admin'])
-        _grant(sess, service['id'], user['id'], roles['service'])
-    # The monitor posts alerts to Vitrage with basic auth; Vitrage takes the
-    # user's first role, so it has exactly one.
-    monitor = _ensure(sess, 'users', 'users', {
-        'name': MONITOR_USER, 'password': L.PASSWORD, 'domain_id': 'default',
-        'default_project_id': service['id']},
-        name=MONITOR_USER, domain_id='default')
-    _grant(sess, service['id'], monitor['id'], roles[MONITOR_ROLE])
-    for name, (stype, url) in CATALOG.items():
-        svc = _ensure(sess, 'services', 'services',
-                      {'name': name, 'type': stype, 'enabled': True},
-                      type=stype)
-        have = {e['interface'] for e in sess.get(
-            'identity', '/endpoints' + _q(service_id=svc['id']))['endpoints']}
-        for iface in ('public', 'internal', 'admin'):
-            if iface not in have:
-                sess.post('identity', '/endpoints', {'endpoint': {
-                    'service_id': svc['id'], 'interface': iface, 'url': url,
-                    'region_id': L.REGION, 'enabled': True}})
-    domain = _ensure(sess, 'domains', 'domains',
-                     {'name': 'heat', 'description': 'Heat stack users'},
-                     name='heat')
-    hda = _ensure(sess, 'users', 'users', {
-        'name': 'heat_domain_admin', 'password': L.PASSWORD,
-        'domain_id': domain['id']},
-        name='heat_domain_admin', domain_id=domain['id'])
-    _grant(sess, domain['id'], hda['id'], roles['admin'], target='domains')
-    return {'service_project_id': service['id']}
+        roles[name] = ks.ensure(sess, 'roles', 'roles', {'name': name},
+                                name=name)['id']
+    for name in service_users():
+        user = ks.ensure_user(sess, name, service['id'])
+        ks.grant(sess, service['id'], user['id'], roles['admin'])
+        ks.grant(sess, service['id'], user['id'], roles['service'])
+    changed = []
+    for name, stype, urls in catalog():
+        changed += ks.register_service(sess, name, stype, urls)
+    for module in services.MODULES:
+        changed += module.register(sess)
+    return {'service_project_id': service['id'], 'changed': changed}
 
 
 def rehash_passwords(sess, extra_users=()):
@@ -120,17 +74,23 @@ def rehash_passwords(sess, extra_users=()):
     made under an earlier setting stays slow until its password is set
     again. The admin goes last: the change revokes its tokens, so the
     session authenticates again, until a new token is accepted (Keystone
-    compares revocations by the second). Returns the users rehashed.
+    compares revocations by the second). ``extra_users``: more names in
+    the default domain. Returns the users rehashed.
     """
     wanted = [(name, 'default') for name in
-              SERVICE_USERS + (MONITOR_USER,) + tuple(extra_users)]
-    heat = _find(sess, 'domains', 'domains', name='heat')
-    if heat:
-        wanted.append(('heat_domain_admin', heat['id']))
+              service_users() + tuple(extra_users)]
+    for module in services.MODULES:
+        for name, domain_name in module.EXTRA_USERS:
+            if domain_name is None:
+                wanted.append((name, 'default'))
+                continue
+            domain = ks.find(sess, 'domains', 'domains', name=domain_name)
+            if domain:
+                wanted.append((name, domain['id']))
     wanted.append(('admin', 'default'))
     done = []
     for name, domain_id in wanted:
-        user = _find(sess, 'users', 'users', name=name, domain_id=domain_id)
+        user = ks.find(sess, 'users', 'users', name=name, domain_id=domain_id)
         if user:
             sess.request('PATCH', 'identity', '/users/%s' % user['id'],
                          {'user': {'password': L.PASSWORD}})
@@ -138,8 +98,8 @@ def rehash_passwords(sess, extra_users=()):
 
     def accepted():
         sess.authenticate()
-        return sess.request('GET', 'identity', '/users' + _q(name='admin'),
-                            expect=None)[0] == 200
+        return sess.request('GET', 'identity', '/users' + ks.query(
+            name='admin'), expect=None)[0] == 200
     api.wait_for(accepted, 30, interval=0.5,
                  what='an admin token after its password was set again')
     return done
@@ -147,7 +107,7 @@ def rehash_passwords(sess, extra_users=()):
 
 def image(sess, lay):
     """A small public raw image (the fake driver never reads it)."""
-    found = sess.get('image', '/v2/images' + _q(name=IMAGE_NAME))['images']
+    found = sess.get('image', '/v2/images' + ks.query(name=IMAGE_NAME))['images']
     active = [i for i in found if i['status'] == 'active']
     if active:
         return active[0]['id']
@@ -175,12 +135,3 @@ def flavors(sess):
                 'id': fid, 'name': name, 'ram': ram, 'disk': disk,
                 'vcpus': vcpus}})
     return [f[0] for f in FLAVORS]
-
-
-def hypervisors_up(sess, hosts):
-    """True once every compute host is an enabled, up hypervisor."""
-    data = sess.get('compute', '/os-hypervisors/detail',
-                    headers={'OpenStack-API-Version': 'compute 2.53'})
-    up = {h['service']['host'] for h in data['hypervisors']
-          if h['state'] == 'up' and h['status'] == 'enabled'}
-    return set(hosts) <= up

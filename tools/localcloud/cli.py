@@ -26,8 +26,8 @@ from localcloud import leaks
 from localcloud import procs
 from localcloud import progress as progress_mod
 from localcloud import services
-from localcloud import telemetry
 from localcloud import tempestconf
+from localcloud.lib import telemetry
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -75,13 +75,27 @@ def cmd_status(args):
     return 0 if up == len(rows) else 3
 
 
-def _services(names):
+def _services(names, say=print):
+    """The processes named; a former process name stands for the process
+    that runs its work now (e.g. aodh-listener: aodh-alarming)."""
     known = {s.name: s for s in services.SERVICES}
-    unknown = [n for n in names if n not in known]
+    found, unknown = [], []
+    for n in names:
+        svc = known.get(n) or services.replaced_by(n)
+        if svc is None:
+            unknown.append(n)
+        elif svc in found:
+            continue
+        else:
+            if svc.name != n:
+                say('%s runs inside %s now (with %s): acting on %s' % (
+                    n, svc.name, ', '.join(r for r in svc.replaces
+                                           if r != n), svc.name))
+            found.append(svc)
     if unknown:
         raise RuntimeError('unknown service(s) %s; known: %s' % (
             ', '.join(unknown), ', '.join(known)))
-    return [known[n] for n in names]
+    return found
 
 
 def cmd_stop(args):

@@ -13,9 +13,7 @@
 """up / down / status of the whole local cloud."""
 import concurrent.futures
 import os
-import subprocess
 import time
-import uuid
 
 from localcloud import api
 from localcloud import bootstrap
@@ -25,14 +23,13 @@ from localcloud import dbsync
 from localcloud import hostnet
 from localcloud import infra
 from localcloud import install
-from localcloud import layout as L
+from localcloud import process
 from localcloud import procs
 from localcloud import services
 from localcloud import state
-from localcloud import telemetry
 from localcloud import tempestconf
+from localcloud.lib import keystone
 
-TOOLDIR = os.path.dirname(os.path.abspath(__file__))
 START_TIMEOUT = 300
 
 
@@ -45,7 +42,7 @@ class Cloud:
     def __init__(self, lay, progress):
         self.lay = lay
         self.progress = progress
-        self.paths = services.paths_for(lay, TOOLDIR)
+        self.paths = process.paths_for(lay)
 
     # -- processes ---------------------------------------------------------
     def pid(self, svc):
@@ -120,6 +117,7 @@ class Cloud:
         return all(self.healthy(s, ctx) for s in services.SERVICES)
 
     def up(self):
+        """Every phase, each a loop over the service modules."""
         lay, step = self.lay, self.progress.step
         if os.path.exists(lay.state_file) and self.all_up():
             self.progress.info('already up (base %s)' % lay.base)
@@ -135,16 +133,11 @@ class Cloud:
             r['note'] = install.apt(setup_log)
         with step('Python venvs (uv, pinned)') as r:
             r['note'] = install.venvs(lay, setup_log)
-        with step('Gnocchi venv and the fake hypervisor inspector') as r:
-            r['note'] = telemetry.install(lay, setup_log)
-        with step('configuration files') as r:
-            changed = configs.write_all(lay)
-            self.compute_ids()
-            r['note'] = '%d changed' % len(changed)
-        with step('compute hosts\' network namespaces and keys') as r:
-            made = hostnet.ensure(lay.log('setup-hostnet'))
-            hostnet.ensure_keys(lay, lay.log('setup-hostnet'))
-            r['note'] = '%d made' % len(made) if made else 'there before'
+        with step('what the services install beyond the venvs') as r:
+            r['note'] = '; '.join(filter(None, (
+                m.install(lay, setup_log) for m in services.MODULES)))
+        with step('configuration files, compute hosts\' namespaces') as r:
+            r['note'] = '%d changed' % len(configs.write_all(lay))
         with step('infrastructure (RabbitMQ, MariaDB, Redis, memcached), '
                   'host sshd, monitor'):
             infra.prepare(lay, lay.log('setup-infra'))
@@ -153,34 +146,32 @@ class Cloud:
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
             # The other schemas are made while Keystone's is, and while
             # Keystone starts: they need neither.
-            syncs = pool.submit(dbsync.run, lay, self.paths, dbsync.OTHERS)
+            syncs = pool.submit(dbsync.run, lay, self.paths,
+                                dbsync.projects())
             with step('Keystone database and bootstrap') as r:
-                done = dbsync.run(lay, self.paths, [dbsync.KEYSTONE])
+                done = dbsync.run(lay, self.paths, dbsync.projects(first=True))
                 r['note'] = ' '.join(done) or 'done before'
             with step('Keystone up, service users and catalog') as r:
                 self.start(services.stage(1))
                 sess = api.Session()
                 bootstrap.identity(sess)
-                telemetry.register(sess, controller=hostnet.CONTROLLER)
-                rounds = L.tunable('keystone', 'identity',
-                                   'password_hash_rounds')
-                if state.load(lay).get('password_hash_rounds') != rounds:
-                    rehashed = bootstrap.rehash_passwords(
-                        sess, (telemetry.SERVICE_USER,))
-                    state.mark(lay, 'password_hash_rounds', rounds)
+                if state.load(lay).get('password_hash_rounds') != \
+                        keystone.HASH_ROUNDS:
+                    rehashed = bootstrap.rehash_passwords(sess)
+                    state.mark(lay, 'password_hash_rounds',
+                               keystone.HASH_ROUNDS)
                     r['note'] = '%d passwords hashed at %d rounds' % (
-                        len(rehashed), rounds)
+                        len(rehashed), keystone.HASH_ROUNDS)
                 sess.authenticate()     # a token whose catalog is complete
             with step('databases of the other services') as r:
                 r['note'] = ' '.join(syncs.result()) or 'done before'
         with step('OpenStack services') as r:
             r['note'] = 'started %d' % len(self.start(services.stage(2)))
-        with step('Gnocchi resource types (ceilometer-upgrade)') as r:
-            ran = dbsync.run(lay, self.paths, [
-                ('ceilometer-upgrade', (telemetry.CEILOMETER_UPGRADE,))])
-            r['note'] = 'done' if ran else 'done before'
-        with step('compute hosts, image, flavors'):
-            self.register_computes(sess)
+        with step('the services\' setup once they run') as r:
+            r['note'] = '; '.join(filter(None, (
+                m.after_start(lay, self.paths, sess)
+                for m in services.MODULES)))
+        with step('image, flavors'):
             image_id = bootstrap.image(sess, lay)
             flavor_ids = bootstrap.flavors(sess)
         with step('Tempest workspace') as r:
@@ -225,29 +216,6 @@ class Cloud:
                     self.lay.log(svc.name), self.lay.pidfile(svc.name),
                     env=svc.render_env(self.paths))
         return [svc.name]
-
-    def compute_ids(self):
-        """A stable node identity per compute host, so a host restarts."""
-        for host in L.COMPUTE_HOSTS:
-            path = os.path.join(self.lay.compute_state(host), 'compute_id')
-            if not os.path.exists(path):
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                node = uuid.uuid5(uuid.NAMESPACE_URL,
-                                  'localcloud:%s:%s' % (self.lay.base, host))
-                with open(path, 'w') as f:
-                    f.write(str(node))
-
-    def register_computes(self, sess):
-        manage = [self.lay.bin('nova-manage'), '--config-file',
-                  self.lay.etc('nova', 'nova.conf'), 'cell_v2',
-                  'discover_hosts']
-
-        def mapped():
-            with open(self.lay.log('setup-nova'), 'ab') as out:
-                subprocess.call(manage, stdout=out, stderr=subprocess.STDOUT)
-            return bootstrap.hypervisors_up(sess, L.COMPUTE_HOSTS)
-        api.wait_for(mapped, 120, interval=2,
-                     what='compute hosts %s up' % ', '.join(L.COMPUTE_HOSTS))
 
     def sessions(self):
         """Session ids of every process we recorded (alive or not)."""

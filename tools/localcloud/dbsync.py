@@ -10,67 +10,30 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Database schemas and one-time setup commands, per project.
+"""Database schemas and one-time setup commands, per service.
 
-Each project's commands run in order; projects run in parallel. A project
-whose commands all succeeded is recorded in the state file and not run
-again (a fresh base dir has a fresh database, so starts over).
+Each service's commands (its module's DBSYNC: the first makes its
+databases) run in order; services run in parallel. A service whose
+commands all succeeded is recorded in the state file and not run again (a
+fresh base dir has a fresh database, so starts over). Keystone's (the
+stage-1 service) runs first: ``projects(first=True)``.
 """
 import concurrent.futures
 import subprocess
 
-from localcloud import layout as L
+from localcloud import services
 from localcloud import state
-from localcloud import telemetry
 
 
-def _c(project):
-    return ('--config-file', '{etc}/%s/%s.conf' % (project, project))
-
-
-KEYSTONE = ('keystone', (
-    ('{venv}/bin/keystone-manage',) + _c('keystone') + ('db_sync',),
-    ('{venv}/bin/keystone-manage',) + _c('keystone') + (
-        'fernet_setup', '--keystone-user', 'root', '--keystone-group', 'root'),
-    ('{venv}/bin/keystone-manage',) + _c('keystone') + (
-        'credential_setup', '--keystone-user', 'root',
-        '--keystone-group', 'root'),
-    ('{venv}/bin/keystone-manage',) + _c('keystone') + (
-        'bootstrap', '--bootstrap-password', L.PASSWORD,
-        '--bootstrap-admin-url', L.url('keystone', '/v3'),
-        '--bootstrap-internal-url', L.url('keystone', '/v3'),
-        '--bootstrap-public-url', L.url('keystone', '/v3'),
-        '--bootstrap-region-id', L.REGION),
-))
-
-NOVA_MANAGE = ('{venv}/bin/nova-manage',) + _c('nova')
-MISTRAL_MANAGE = ('{venv}/bin/mistral-db-manage',) + _c('mistral')
-
-OTHERS = (
-    ('placement', (('{venv}/bin/placement-manage',) + _c('placement')
-                   + ('db', 'sync'),)),
-    ('glance', (('{venv}/bin/glance-manage', '--config-dir', '{etc}/glance',
-                 'db_sync'),)),
-    ('nova', (
-        NOVA_MANAGE + ('api_db', 'sync'),
-        NOVA_MANAGE + ('cell_v2', 'map_cell0', '--database_connection',
-                       L.db_url('nova_cell0')),
-        NOVA_MANAGE + ('cell_v2', 'create_cell', '--name', 'cell1'),
-        NOVA_MANAGE + ('db', 'sync'),
-    )),
-    ('neutron', (('{venv}/bin/neutron-db-manage',) + _c('neutron')
-                 + ('upgrade', 'heads'),)),
-    ('heat', (('{venv}/bin/heat-manage',) + _c('heat') + ('db_sync',),)),
-    ('mistral', (
-        MISTRAL_MANAGE + ('upgrade', 'head'),
-        MISTRAL_MANAGE + ('populate',),
-    )),
-    ('zaqar', (('{venv}/bin/zaqar-sql-db-manage',) + _c('zaqar')
-               + ('upgrade', 'head'),)),
-    ('aodh', (('{venv}/bin/aodh-dbsync',) + _c('aodh'),)),
-    ('vitrage', (('{vvenv}/bin/vitrage-dbsync',) + _c('vitrage'),)),
-    telemetry.DBSYNC,
-)
+def projects(first=False):
+    """(name, commands) of the services whose processes start first
+    (stage 1: Keystone), or of every other service with commands."""
+    found = []
+    for module in services.MODULES:
+        is_first = any(p.stage == 1 for p in module.processes())
+        if module.DBSYNC and is_first == first:
+            found.append((services.module_name(module), module.DBSYNC))
+    return found
 
 
 def _run_project(lay, paths, project, commands):

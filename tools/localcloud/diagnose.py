@@ -23,12 +23,13 @@ reach its forked worker, hence py-spy.
 import os
 import subprocess
 
+from localcloud import commands
 from localcloud import install
 from localcloud import services
 
 PY_SPY = 'py-spy==0.4.3'
-STUCK_SUSPECTS = ('heat-engine', 'mistral', 'zaqar', 'aodh-notifier',
-                  'aodh-listener', 'nova-conductor', 'vitrage-graph')
+STUCK_SUSPECTS = ('heat-engine', 'mistral', 'zaqar', 'aodh-alarming',
+                  'nova-conductor', 'vitrage-graph')
 
 
 def children(pid):
@@ -65,9 +66,9 @@ def dump_stacks(c, names=STUCK_SUSPECTS, out=print):
     py_spy = c.lay.bin('py-spy')
     if not os.path.exists(py_spy):
         try:
-            install._run([install.uv_path(c.lay), 'pip', 'install',
+            commands.run([install.uv_path(c.lay), 'pip', 'install',
                           '--python', c.lay.bin('python'), PY_SPY], log)
-        except install.InstallError as e:
+        except commands.CommandError as e:
             out('cannot dump stacks: %s' % e)
             return
     known = dict((s.name, s) for s in services.SERVICES)

@@ -42,12 +42,8 @@ MGMT_NET = '10.78.0'
 CONTROLLER = DATA_NET + '.1'
 HOST_NIC = 'eth0'
 MGMT_NIC = 'mgmt0'
-# Services on 127.0.0.1 a compute host reaches through the controller
-# address (RabbitMQ, Keystone, Nova's API for discovery, Placement, Glance,
-# Networking, Gnocchi).
-CONTROLLER_PORTS = (L.PORTS['rabbitmq'], L.PORTS['keystone'],
-                    L.PORTS['nova-api'], L.PORTS['placement'],
-                    L.PORTS['glance'], L.PORTS['neutron'], L.PORTS['gnocchi'])
+# Where each host's node exporter listens (on its data NIC).
+NODE_EXPORTER_PORT = 9100
 # 127.0.0.1 ports that reach host N: base + N.
 SSH_PORT_BASE = 2200
 EXPORTER_PORT_BASE = 9110
@@ -97,25 +93,33 @@ def host(name):
         name, ', '.join(h.name for h in HOSTS)))
 
 
-def proxy_rules(hosts=HOSTS):
+def controller_url(port, path=''):
+    """A control-plane URL as a compute host reaches it (the proxy)."""
+    return 'http://%s:%d%s' % (CONTROLLER, port, path)
+
+
+def proxy_rules(controller_ports, hosts=HOSTS):
     """What nsproxy forwards: (listen ns, addr, port, connect ns, addr, port).
 
-    An empty namespace is the machine's own (where the tool runs).
+    ``controller_ports``: the 127.0.0.1 ports the hosts reach at the
+    controller address (lib/hosts.py). An empty namespace is the machine's
+    own (where the tool runs).
     """
     rules = [(CONTROLLER_NS, CONTROLLER, port, '', L.HOST, port)
-             for port in CONTROLLER_PORTS]
+             for port in controller_ports]
     for h in hosts:
         rules.append(('', L.HOST, h.ssh_port, CONTROLLER_NS,
                       h.mgmt_address, 22))
         rules.append(('', L.HOST, h.exporter_port, CONTROLLER_NS,
-                      h.address, L.PORTS['node-exporter']))
+                      h.address, NODE_EXPORTER_PORT))
     return rules
 
 
-def proxy_config(hosts=HOSTS):
+def proxy_config(controller_ports, hosts=HOSTS):
     return json.dumps({'rules': [dict(zip(
         ('listen_ns', 'listen_addr', 'listen_port', 'connect_ns',
-         'connect_addr', 'connect_port'), r)) for r in proxy_rules(hosts)]},
+         'connect_addr', 'connect_port'), r))
+        for r in proxy_rules(controller_ports, hosts)]},
         indent=1) + '\n'
 
 

@@ -29,6 +29,9 @@ COMPUTE_HOSTS = ('host1', 'host2')
 # measurement find our processes (and any they spawned) by it.
 OWNER_ENV = 'LOCALCLOUD_OWNER'
 
+# The infrastructure's ports (the Debian servers every service uses). Each
+# OpenStack service's port is in its own module (lib/); services.PORTS is
+# the whole plan, and a unit test keeps it free of collisions.
 PORTS = {
     'mariadb': 3306,
     'rabbitmq': 5672,
@@ -36,31 +39,19 @@ PORTS = {
     'epmd': 4369,
     'redis': 6379,
     'memcached': 11211,
-    'keystone': 5000,
-    'placement': 8778,
-    'glance': 9292,
-    'nova-api': 8774,
-    'neutron': 9696,
-    'heat-api': 8004,
-    'aodh-api': 8042,
-    'zaqar': 8888,
-    'mistral': 8989,
-    'vitrage-api': 8999,
-    'gnocchi': 8041,
-    'prometheus': 9090,
-    'alertmanager': 9093,
-    'node-exporter': 9100,
 }
+MEMCACHED = '%s:%d' % (HOST, PORTS['memcached'])
+REDIS_URL = 'redis://%s:%d' % (HOST, PORTS['redis'])
 
 
-def url(service, path=''):
-    return 'http://%s:%d%s' % (HOST, PORTS[service], path)
+def url(port, path=''):
+    """An HTTP URL on the machine's loopback."""
+    return 'http://%s:%d%s' % (HOST, port, path)
 
 
-# Databases and the service that owns each.
-DATABASES = ('keystone', 'placement', 'glance', 'nova_api', 'nova',
-             'nova_cell0', 'neutron', 'heat', 'mistral', 'zaqar', 'aodh',
-             'vitrage', 'gnocchi')
+# Databases infra.create_databases makes: none. Each service makes its own
+# (its module's DATABASES, the first of its dbsync commands).
+DATABASES = ()
 
 
 def db_url(name):
@@ -99,65 +90,17 @@ def flow_value(file, section, option):
 
 @dataclasses.dataclass(frozen=True)
 class Tunable:
-    """A setting made for speed on the local cloud, with upstream's default."""
+    """A setting made for speed on the local cloud, with upstream's default.
+
+    Each service module lists its own (TUNABLES); services.TUNABLES is the
+    whole table, which the README documents.
+    """
     service: str
     section: str
     option: str
     local: object
     production: object
     why: str
-
-
-# Speed knobs of the local cloud. Those that are flow settings take their
-# local value from the table (its localcloud column: one place).
-TUNABLES = (
-    Tunable('keystone', 'identity', 'password_hash_rounds', 4, 12,
-            'a password check costs 1 ms, not 0.3 s of CPU: every token, '
-            'trust and user the services and Tempest ask for needs one'),
-    Tunable('nova', 'DEFAULT', 'report_interval', 2, 10,
-            'computes report state often, so a stopped host is seen soon'),
-    Tunable('nova', 'DEFAULT', 'service_down_time', 15, 60,
-            'a compute that stopped reporting is down after 15 s'),
-    Tunable('nova', 'scheduler', 'discover_hosts_in_cells_interval', 10, -1,
-            'new compute hosts are mapped without nova-manage'),
-    Tunable('nova', 'DEFAULT', 'heal_instance_info_cache_interval', -1, 60,
-            'no periodic Networking calls for servers without ports'),
-    Tunable('aodh', 'DEFAULT', 'event_alarm_cache_ttl',
-            flow_value('aodh.conf', 'DEFAULT', 'event_alarm_cache_ttl'), 60,
-            'an event alarm created just before a fault still fires'),
-    Tunable('aodh', 'evaluator', 'evaluation_interval',
-            flow_value('aodh.conf', 'evaluator', 'evaluation_interval'), 60,
-            'threshold alarms are evaluated every 10 s'),
-    Tunable('vitrage', 'datasources', 'snapshots_interval',
-            flow_value('vitrage.conf', 'datasources', 'snapshots_interval'),
-            600, 'Vitrage re-reads Nova hosts and instances every 30 s'),
-    Tunable('prometheus', 'global', 'scrape_interval',
-            FLOW_SETTINGS.MONITOR_SCRAPE_INTERVAL_S, 60,
-            'the monitor scrapes each host every 2 s'),
-    Tunable('prometheus', 'rules', 'for',
-            FLOW_SETTINGS.MONITOR_ALERT_FOR_S, 0,
-            'a host is unreachable after 4 s of failed scrapes, not one'),
-    Tunable('heat', 'DEFAULT', 'num_engine_workers', 1, 'CPU count',
-            'one engine worker on 2 cores'),
-    Tunable('mistral', 'api', 'api_workers', 1, 'CPU count',
-            'one API worker'),
-    Tunable('mistral', 'executor', 'type', 'local', 'remote',
-            'the executor runs inside the one mistral-server process'),
-    Tunable('neutron', 'DEFAULT', 'rpc_workers', 0, 'half the CPUs',
-            'no agents, so no RPC workers'),
-    Tunable('ceilometer', 'notification', 'workers', 1, 1,
-            'one notification worker'),
-    Tunable('wsgi', '-', 'processes x threads', '1 x 4',
-            'several processes',
-            'every WSGI API is one cheroot process with 4 threads'),
-)
-
-
-def tunable(service, section, option):
-    for t in TUNABLES:
-        if (t.service, t.section, t.option) == (service, section, option):
-            return t.local
-    raise KeyError((service, section, option))
 
 
 class Layout:

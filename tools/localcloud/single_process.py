@@ -10,21 +10,38 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Run an oslo.service console script as one process; runs in a venv.
+"""Run OpenStack console scripts without their forked workers; runs in a venv.
 
-Usage: python single_process.py PROG MODULE:FUNC [ARGS...]
+Usage::
 
-With one worker, oslo.service's ``launch()`` still forks: a supervising
-parent plus one worker, each holding a full copy of the service (about
-30-40 MiB more per service). ``launch()`` has a documented ``no_fork``
-parameter, which nova-compute itself uses, but the nova-conductor and
-nova-scheduler console scripts do not expose it. This runner calls the
-service's own entry point with ``no_fork=True`` whenever one worker is asked
-for; nothing else changes. (heat-engine stops answering RPC when run this
-way, so it keeps its parent.)
+  python single_process.py PROG MODULE:FUNC [ARGS...]
+  python single_process.py --in-process PROG MODULE:FUNC[,MODULE:FUNC...] \
+      [ARGS...]
+
+The first form is for an oslo.service script. With one worker,
+oslo.service's ``launch()`` still forks: a supervising parent plus one
+worker, each holding a full copy of the service (about 30-40 MiB more per
+service). ``launch()`` has a documented ``no_fork`` parameter, which
+nova-compute itself uses, but the nova-conductor and nova-scheduler console
+scripts do not expose it. This runner calls the service's own entry point
+with ``no_fork=True`` whenever one worker is asked for; nothing else
+changes. (heat-engine stops answering RPC when run this way, so it keeps
+its parent.)
+
+The second form is for cotyledon scripts (Aodh's evaluator, listener and
+notifier; Vitrage's notifier and persistor; Ceilometer's notification
+agent). Each script would be a supervising parent plus a worker per
+service, each a full copy of the project. Here each script's own entry
+point runs in turn, with cotyledon's ``ServiceManager`` replaced by one
+that keeps what the script adds; then every service is made and run in
+this process, as cotyledon's worker would (its ``run`` in a thread of its
+own), and ``terminate``\\ d on SIGTERM or SIGINT. Each script parses the
+same command line (``ARGS``).
 """
 import importlib
+import signal
 import sys
+import threading
 
 
 def _single_process(launch):
@@ -35,13 +52,75 @@ def _single_process(launch):
     return wrapper
 
 
+def _entry(target):
+    module, _, func = target.partition(':')
+    return getattr(importlib.import_module(module), func)
+
+
+class ServicesKept:
+    """Stands in for ``cotyledon.ServiceManager``: keeps what is added.
+
+    ``added`` is shared by every manager a script makes: the runner starts
+    all of them once every script has run.
+    """
+    added = []
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def add(self, service, workers=1, args=None, kwargs=None):
+        ServicesKept.added.append((service, tuple(args or ()),
+                                   dict(kwargs or {})))
+        return len(ServicesKept.added)
+
+    def register_hooks(self, *args, **kwargs):
+        pass
+
+    def run(self):
+        """The runner starts the services, after every script ran."""
+
+
+def run_in_process(services, stop=None):
+    """Make and run ``services`` [(class, args, kwargs)] in this process.
+
+    Returns after ``stop`` (a threading.Event, set by SIGTERM or SIGINT)
+    once every service was terminated.
+    """
+    stop = stop or threading.Event()
+    running = []
+    for cls, args, kwargs in services:
+        svc = cls(0, *args, **kwargs)     # worker 0 of its service
+        thread = threading.Thread(target=svc.run, name=type(svc).__name__,
+                                  daemon=True)
+        thread.start()
+        running.append(svc)
+    stop.wait()
+    for svc in reversed(running):
+        svc.terminate()
+    return running
+
+
+def in_process_main(prog, targets, args):
+    import cotyledon
+    cotyledon.ServiceManager = ServicesKept
+    sys.argv = [prog] + args
+    for target in targets.split(','):
+        _entry(target)()
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    run_in_process(list(ServicesKept.added), stop)
+    return 0
+
+
 def main():
+    if sys.argv[1] == '--in-process':
+        return in_process_main(sys.argv[2], sys.argv[3], sys.argv[4:])
     prog, target = sys.argv[1], sys.argv[2]
     sys.argv = [prog] + sys.argv[3:]
-    module, _, func = target.partition(':')
     # The service's module first: nova's must patch (or poison) eventlet
     # before anything else imports it.
-    entry = getattr(importlib.import_module(module), func)
+    entry = _entry(target)
     from oslo_service import service
     service.launch = _single_process(service.launch)
     return entry()

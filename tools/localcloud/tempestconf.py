@@ -17,7 +17,8 @@ import subprocess
 from localcloud import hostnet
 from localcloud import ini
 from localcloud import layout as L
-from localcloud import telemetry
+from localcloud import services
+from localcloud.lib import keystone
 
 TOOL = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -35,11 +36,9 @@ FEATURES = {
     'recovery_policy_flows': True,
 }
 
-SERVICES_AVAILABLE = {
-    'nova': True, 'glance': True, 'neutron': True, 'cinder': False,
-    'swift': False, 'heat': True, 'aodh': True, 'ceilometer': True,
-    'gnocchi': True, 'zaqar': True, 'mistral': True, 'vitrage': True,
-}
+# Tempest's services this cloud does not run (each service module says
+# which it does: its tempest_conf's [service_available]).
+SERVICES_ABSENT = {'cinder': False, 'swift': False}
 
 
 def host_command(base, action):
@@ -66,15 +65,31 @@ def host_options(base, key_file):
     }
 
 
+def merge(sections, more):
+    """``more``'s sections into ``sections`` (an option set twice is an
+    error naming it)."""
+    for section, options in more.items():
+        into = sections.setdefault(section, {})
+        for option, value in options.items():
+            if option in into:
+                raise KeyError('tempest.conf [%s] %s: set twice'
+                               % (section, option))
+            into[option] = value
+    return sections
+
+
 def render(image_id, flavor_ids, workspace, hosts=L.COMPUTE_HOSTS,
            negative=False, host_opts=None):
     """tempest.conf text for this cloud (pure).
 
-    ``negative`` switches on the plugin's negative checks (each flow
-    without its trigger must miss a named deadline): their own CI target.
+    The service modules' parts (``tempest_conf``) and the plugin-wide
+    options. ``negative`` switches on the plugin's negative checks (each
+    flow without its trigger must miss a named deadline): their own CI
+    target.
     """
-    flavor, flavor_alt = flavor_ids[0], flavor_ids[-1]
-    return ini.render({
+    ctx = {'image_id': image_id, 'flavor': flavor_ids[0],
+           'flavor_alt': flavor_ids[-1], 'hosts': hosts}
+    sections = {
         'DEFAULT': {'log_dir': os.path.join(workspace, 'logs'),
                     'log_file': 'tempest.log'},
         'auth': {
@@ -87,81 +102,27 @@ def render(image_id, flavor_ids, workspace, hosts=L.COMPUTE_HOSTS,
             'create_isolated_networks': False,
             'tempest_roles': 'member',
         },
-        'identity': {
-            'uri_v3': L.url('keystone', '/v3'),
-            'auth_version': 'v3',
-            'region': L.REGION,
-            'v3_endpoint_type': 'public',
-        },
-        'identity-feature-enabled': {'api_v2': False},
-        'compute': {
-            'image_ref': image_id,
-            'image_ref_alt': image_id,
-            'flavor_ref': flavor,
-            'flavor_ref_alt': flavor_alt,
-            'min_compute_nodes': len(hosts),
-            'min_microversion': '2.1',
-            'max_microversion': 'latest',
-            'region': L.REGION,
-            'build_timeout': 120,
-        },
-        'compute-feature-enabled': {
-            'console_output': False,
-            'resize': True,
-            'cold_migration': True,
-            'live_migration': False,
-            'rescue': False,
-            'suspend': True,
-            'pause': True,
-            'shelve': False,
-            'change_password': False,
-            'interface_attach': False,
-            'metadata_service': False,
-            'config_drive': False,
-            'personality': False,
-            'vnc_console': False,
-            'spice_console': False,
-            'serial_console': False,
-            'attach_encrypted_volume': False,
-            'snapshot': False,
-        },
-        'image': {'region': L.REGION},
-        'network': {
-            'project_networks_reachable': False,
-            'shared_physical_network': False,
-            'public_network_id': '',
-            'floating_network_name': '',
-            'region': L.REGION,
-        },
-        'network-feature-enabled': {'ipv6': False, 'floating_ips': False},
-        'orchestration': {'instance_type': flavor, 'image_ref': image_id,
-                          'region': L.REGION, 'stack_owner_role': 'member'},
-        'service_available': SERVICES_AVAILABLE,
+        'service_available': dict(SERVICES_ABSENT),
         'validation': {'run_validation': False},
         'self_healing': {
             'image_ref': image_id,
-            'flavor_ref': flavor,
-            'compute_microversion': '2.37',
+            'flavor_ref': ctx['flavor'],
             'timeline_dir': os.path.join(workspace, 'timelines'),
-            'event_alarm_cache_ttl_s':
-                L.tunable('aodh', 'DEFAULT', 'event_alarm_cache_ttl'),
             'detect_timeout_s': 120,
             'act_timeout_s': 180,
             'recover_timeout_s': 300,
             'poll_interval_s': 1.0,
             'steady_window_s': 10,
-            # Seed 003's sample alarms: Gnocchi's finest granularity, one
-            # evaluation period (Aodh evaluates every 10 s here).
-            'sample_granularity_s': telemetry.ARCHIVE_DEFINITION[0][0],
-            'sample_evaluation_periods': 1,
             'scaling_cooldown_s': 10,
             'samples_timeout_s': 180,
-            'compute_hosts': list(hosts),
             **(host_opts or {}),
         },
         'self_healing_feature_enabled': dict(FEATURES,
                                              negative_checks=negative),
-    })
+    }
+    for module in services.MODULES:
+        merge(sections, module.tempest_conf(ctx))
+    return ini.render(sections)
 
 
 def write(lay, image_id, flavor_ids):
@@ -214,7 +175,7 @@ def negative_conf(lay):
 def openrc(lay):
     """Shell variables for the admin user (``. <base>/openrc``)."""
     lines = [
-        'export OS_AUTH_URL=%s' % L.url('keystone', '/v3'),
+        'export OS_AUTH_URL=%s' % keystone.V3,
         'export OS_IDENTITY_API_VERSION=3',
         'export OS_USERNAME=admin',
         'export OS_PASSWORD=%s' % L.PASSWORD,

@@ -10,7 +10,13 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Per-VM samples: Ceilometer polling on each compute host, into Gnocchi.
+"""Ceilometer and Gnocchi: events for Aodh, and per-VM samples.
+
+Events: ``ceilometer-notification`` (event pipeline only) turns Nova's
+notifications into events and publishes them to Aodh's listener
+(``notifier://?topic=alarm.all``).
+
+Per-VM samples: Ceilometer polling on each compute host, into Gnocchi.
 
 The flow (upstream's own, nothing replaced but the hypervisor)::
 
@@ -43,28 +49,50 @@ over the granularity's means, so it is CPU ns per granularity:
 ``gnocchi_resources_threshold`` alarm it is the mean of the raw per-poll
 differences: ns per POLL_INTERVAL.)
 
+The cotyledon agents (both notification agents, gnocchi-metricd) run without
+their supervising parent (single_process.py ``--in-process``).
+
 Catalog: the hosts find Nova and Glance through the catalog (Ceilometer has no
 endpoint override for either: ``nova_client.Client`` passes only the
 interface and ``[service_types] nova``; the image lookup of every discovered
 server passes only ``image_interface``). The hosts use ``interface =
 internal``; the internal endpoints of ``compute``, ``image`` and ``metric``
-are at the controller address. See INTERNAL_SERVICES for who else reads
-them.
+are at the controller address (their modules' CATALOG). Nothing in the
+root namespace may look these up with the internal interface (it cannot
+reach the controller address): every service config here sets ``interface
+= public``, except nova.conf's [glance], whose keystoneauth default is
+``internal, public``: it has ``valid_interfaces = public``.
 
 Stdlib only, like the rest of the tool.
 """
+import hashlib
 import os
 import shutil
 import urllib.parse
 
+from localcloud import authconf
+from localcloud import checks
+from localcloud import commands
+from localcloud import files
+from localcloud import flows
 from localcloud import hostnet
 from localcloud import ini
 from localcloud import install as inst
 from localcloud import layout as L
+from localcloud import process
+from localcloud import state
+from localcloud.lib import aodh
+from localcloud.lib import keystone
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONTROLLER = hostnet.CONTROLLER
-PORT = L.PORTS['gnocchi']
+PORT = 8041
+PORTS = {'gnocchi': PORT}
+PACKAGES = ('ceilometer', 'gnocchi')
+TUNABLES = (
+    L.Tunable('ceilometer', 'notification', 'workers', 1, 1,
+              'one notification worker'),
+)
 DATABASE = 'gnocchi'
 SERVICE_USER = 'gnocchi'
 VENV = 'venv-gnocchi'
@@ -90,18 +118,6 @@ METERS = ('cpu', 'vcpus', 'memory', 'memory.usage', 'power.state')
 # process fewer); measures processed 2 s after they arrive at the latest.
 METRICD = {'workers': 1, 'metric_processing_delay': 2,
            'metric_reporting_delay': -1, 'metric_cleanup_delay': 60}
-# Catalog types whose INTERNAL endpoint is at the controller address: what a
-# host's polling agent looks up (Nova for discovery, Glance for each
-# server's image; Gnocchi's for symmetry: the samples reach it through
-# RabbitMQ and the root-namespace meter agent, so a host never calls it).
-# Nothing in the root namespace may look these up with the internal
-# interface (it cannot reach the controller address): every service config
-# here sets ``interface = public``, except nova.conf's [glance], whose
-# keystoneauth default is ``internal, public``: it needs
-# ``valid_interfaces = public`` (NOVA_GLANCE) once image's internal endpoint
-# moves.
-INTERNAL_SERVICES = ('compute', 'image', 'metric')
-NOVA_GLANCE = {'valid_interfaces': 'public'}
 
 
 def venv(lay):
@@ -123,11 +139,9 @@ def gnocchi_url(host=L.HOST):
 
 # -- configuration ---------------------------------------------------------
 def gnocchi_conf(lay):
-    from localcloud import configs
     return ini.render({
         'DEFAULT': {
-            'coordination_url': 'redis://%s:%d' % (L.HOST,
-                                                   L.PORTS['redis']),
+            'coordination_url': L.REDIS_URL,
             'parallel_operations': 2,
         },
         'api': {'auth_mode': 'keystone',
@@ -136,7 +150,7 @@ def gnocchi_conf(lay):
         'storage': {'driver': 'file',
                     'file_basepath': lay.data('gnocchi')},
         'metricd': METRICD,
-        'keystone_authtoken': configs.authtoken(SERVICE_USER),
+        'keystone_authtoken': authconf.authtoken(SERVICE_USER),
     })
 
 
@@ -266,7 +280,7 @@ def polling_conf(lay, host, controller=CONTROLLER):
     Everything it calls goes to ``controller``: RabbitMQ and Keystone by
     address, Nova and Glance through the catalog's internal endpoints.
     """
-    state = lay.data('ceilometer', host)
+    state_dir = lay.data('ceilometer', host)
     return ini.render({
         'DEFAULT': {
             'host': host,
@@ -282,11 +296,10 @@ def polling_conf(lay, host, controller=CONTROLLER):
         'polling': {'cfg_file': lay.etc('ceilometer', 'polling.yaml')},
         'oslo_messaging_notifications': {'topics': SAMPLE_TOPIC},
         'publisher': {'telemetry_secret': 'localcloud'},
-        'oslo_concurrency': {'lock_path': os.path.join(state, 'locks')},
+        'oslo_concurrency': {'lock_path': os.path.join(state_dir, 'locks')},
         'service_credentials': {
             'auth_type': 'password',
-            'auth_url': 'http://%s:%d/v3' % (controller,
-                                             L.PORTS['keystone']),
+            'auth_url': 'http://%s:%d/v3' % (controller, keystone.PORT),
             'project_domain_name': 'Default',
             'user_domain_name': 'Default',
             'project_name': 'service',
@@ -298,9 +311,45 @@ def polling_conf(lay, host, controller=CONTROLLER):
     })
 
 
+def ceilometer_conf(lay):
+    """The event agent's ceilometer.conf (the meter agent's base too)."""
+    pipeline = (
+        '---\n'
+        'sources:\n'
+        '  - name: event_source\n'
+        '    events:\n'
+        '      - "*"\n'
+        '    sinks:\n'
+        '      - event_sink\n'
+        'sinks:\n'
+        '  - name: event_sink\n'
+        '    publishers:\n'
+        '      - notifier://?topic=%s\n' % aodh.EVENT_TOPIC)
+    conf = 'ceilometer/ceilometer.conf'
+    return {
+        conf: flows.with_flows(conf, {
+            'DEFAULT': {
+                'transport_url': L.TRANSPORT_URL,
+                'event_pipeline_cfg_file':
+                    lay.etc('ceilometer', 'event_pipeline.yaml'),
+            },
+            'notification': {
+                'workers': TUNABLES[0].local,
+                'pipelines': 'event',
+            },
+            'event': {'definitions_cfg_file':
+                      lay.etc('ceilometer', 'event_definitions.yaml')},
+            'publisher': {'telemetry_secret': 'localcloud'},
+            'oslo_concurrency': {'lock_path': lay.data('ceilometer', 'locks')},
+            'service_credentials': authconf.service_auth('ceilometer'),
+        }),
+        'ceilometer/event_pipeline.yaml': pipeline,
+    }
+
+
 def render(lay, controller=CONTROLLER, hosts=None):
     """Every file of this module: ``{path under etc/: text}`` (pure)."""
-    files = {
+    files_ = dict(ceilometer_conf(lay), **{
         'gnocchi/gnocchi.conf': gnocchi_conf(lay),
         'gnocchi/api-paste.ini': gnocchi_paste(lay),
         'gnocchi/api-quiet.conf': ini.render({'DEFAULT': {'verbose': False}}),
@@ -308,21 +357,26 @@ def render(lay, controller=CONTROLLER, hosts=None):
         'ceilometer/pipeline.yaml': pipeline_yaml(lay),
         'ceilometer/gnocchi_resources.yaml': gnocchi_resources(),
         'ceilometer/polling.yaml': polling_yaml(),
-    }
+    })
     for host in (L.COMPUTE_HOSTS if hosts is None else hosts):
-        files['ceilometer/polling-%s.conf' % host] = polling_conf(
+        files_['ceilometer/polling-%s.conf' % host] = polling_conf(
             lay, host, controller)
-    return files
+    return files_
 
 
 def prepare(lay, hosts=None):
-    """Directories the processes write to (storage, locks)."""
+    """Ceilometer's event definitions (from its package); the directories
+    the processes write to (storage, locks)."""
+    files.copy(os.path.join(files.site_packages(lay.venv), 'ceilometer',
+                            'pipeline', 'data', 'event_definitions.yaml'),
+               lay.etc('ceilometer', 'event_definitions.yaml'))
     os.makedirs(lay.data('gnocchi'), exist_ok=True)
     for host in (L.COMPUTE_HOSTS if hosts is None else hosts):
         os.makedirs(lay.data('ceilometer', host, 'locks'), exist_ok=True)
+    return []
 
 
-# -- processes -------------------------------------------------------------
+# -- database and processes ------------------------------------------------
 GNOCCHI_CONF = ('--config-file', '{etc}/gnocchi/gnocchi.conf')
 # The API logs its whole configuration (the database URL with its password)
 # at INFO when it starts: it logs warnings only.
@@ -330,35 +384,47 @@ GNOCCHI_API_CONF = GNOCCHI_CONF + ('--config-file',
                                    '{etc}/gnocchi/api-quiet.conf')
 METER_CONF = ('--config-file', '{etc}/ceilometer/ceilometer.conf',
               '--config-file', '{etc}/ceilometer/meter.conf')
+DATABASES = (DATABASE,)
 # gnocchi-upgrade: the indexer schema and the file storage's layout.
-DBSYNC = (DATABASE, ((_tmpl_venv() + '/bin/gnocchi-upgrade',)
-                     + GNOCCHI_CONF,))
+DBSYNC = (
+    process.create_databases(*DATABASES),
+    (_tmpl_venv() + '/bin/gnocchi-upgrade',) + GNOCCHI_CONF,
+)
 # After gnocchi-api is up: Ceilometer's resource types (``instance`` with
 # ``server_group``) in Gnocchi.
 CEILOMETER_UPGRADE = ('{venv}/bin/ceilometer-upgrade', '--config-file',
                       '{etc}/ceilometer/ceilometer.conf', '--retry', '10')
+UPGRADED = 'ceilometer-upgrade'     # its stamp in the state file
+NOTIFICATION_AGENT = 'ceilometer.cmd.agent_notification:main'
 
 
 def control_services():
     """The root-namespace processes (stage 2)."""
-    from localcloud import checks
-    from localcloud import services
-    api = services.Service(
-        'gnocchi-api', 2,
-        (_tmpl_venv() + '/bin/python', '{runner}', '--name', 'gnocchi-api',
-         '--bind', '%s:%d' % (L.HOST, PORT),
-         '--app', 'gnocchi.wsgi.api:application', '--') + GNOCCHI_API_CONF,
-        checks.Http(gnocchi_url() + '/'), ports=(PORT,), project='gnocchi')
-    metricd = services.Service(
-        'gnocchi-metricd', 2,
-        (_tmpl_venv() + '/bin/gnocchi-metricd',) + GNOCCHI_CONF,
-        checks.LogLine(r'Joined coordination group'),
-        project='gnocchi')
-    meter = services.Service(
-        'ceilometer-meter', 2,
-        ('{venv}/bin/ceilometer-agent-notification',) + METER_CONF,
-        checks.Queue(SAMPLE_TOPIC + '.sample'), project='ceilometer')
-    return (api, metricd, meter)
+    return (
+        process.Service(
+            'ceilometer-notification', 2, process.in_process(
+                'ceilometer-agent-notification', (NOTIFICATION_AGENT,),
+                *process.conf('ceilometer')),
+            checks.Queue('notifications.info'), project='ceilometer'),
+        process.Service(
+            'gnocchi-api', 2,
+            (_tmpl_venv() + '/bin/python', '{runner}', '--name',
+             'gnocchi-api', '--bind', '%s:%d' % (L.HOST, PORT),
+             '--app', 'gnocchi.wsgi.api:application', '--')
+            + GNOCCHI_API_CONF,
+            checks.Http(gnocchi_url() + '/'), ports=(PORT,),
+            project='gnocchi'),
+        process.Service(
+            'gnocchi-metricd', 2,
+            (_tmpl_venv() + '/bin/gnocchi-metricd',) + GNOCCHI_CONF,
+            checks.LogLine(r'Joined coordination group'),
+            project='gnocchi'),
+        process.Service(
+            'ceilometer-meter', 2, process.in_process(
+                'ceilometer-agent-notification', (NOTIFICATION_AGENT,),
+                *METER_CONF),
+            checks.Queue(SAMPLE_TOPIC + '.sample'), project='ceilometer'),
+    )
 
 
 def polling_argv(host, wrap=()):
@@ -369,14 +435,17 @@ def polling_argv(host, wrap=()):
 
 def host_services(host, wrap=()):
     """The processes of compute host ``host`` (``wrap``: e.g. ip netns)."""
-    from localcloud import checks
-    from localcloud import services
-    return (services.Service(
+    return (process.Service(
         'ceilometer-polling-%s' % host, 2, polling_argv(host, wrap),
         # Logged once its pollsters are loaded (a host without servers
         # logs nothing more at INFO).
         checks.LogLine(r'dynamic pollsters|Polling pollster'),
         project='ceilometer', host=host),)
+
+
+def processes():
+    return control_services() + tuple(
+        s for h in hostnet.HOSTS for s in host_services(h.name, h.wrap(())))
 
 
 # -- install ---------------------------------------------------------------
@@ -398,7 +467,6 @@ def install(lay, log):
     Runs after ``install.venvs`` (uv and the main venv exist). A stamp in
     the state file makes a second run a no-op.
     """
-    from localcloud import state
     stamp = inst.lock_hash(SPEC) + '-' + _tree_hash(INSPECTOR_SRC)
     if state.load(lay).get('installed', {}).get(VENV) == stamp and all(
             os.path.exists(p) for p in (
@@ -414,8 +482,8 @@ def install(lay, log):
 
 def install_gnocchi(lay, log):
     """Gnocchi's own venv from the pins (no pip inside: uv from outside)."""
-    inst._ensure_venv(venv(lay), log)
-    inst._run(venv_argv(lay), log)
+    commands.ensure_venv(venv(lay), log)
+    commands.run(venv_argv(lay), log)
 
 
 def install_inspector(lay, log):
@@ -428,13 +496,12 @@ def install_inspector(lay, log):
     shutil.copytree(INSPECTOR_SRC, src, ignore=shutil.ignore_patterns(
         'build', '*.egg-info', '__pycache__'))
     try:
-        inst._run(inspector_argv(lay, src), log)
+        commands.run(inspector_argv(lay, src), log)
     finally:
         shutil.rmtree(src, ignore_errors=True)
 
 
 def _tree_hash(path):
-    import hashlib
     names = []
     for root, dirs, files in os.walk(path):
         dirs[:] = [d for d in dirs if d not in ('build', '__pycache__')
@@ -457,85 +524,40 @@ def lock(lay, log, upgrade=False):
             '-o', os.path.basename(SPEC['constraints'])]
     if upgrade:
         argv.append('--upgrade')
-    inst._run(argv, log, cwd=HERE)
+    commands.run(argv, log, cwd=HERE)
 
 
-# -- catalog ---------------------------------------------------------------
-def endpoints(controller=CONTROLLER):
-    """Gnocchi's endpoints: {interface: URL}."""
-    return {'public': gnocchi_url(), 'admin': gnocchi_url(),
-            'internal': gnocchi_url(controller)}
+# -- catalog, users, after start, tempest.conf ------------------------------
+USERS = ('ceilometer', SERVICE_USER)
+EXTRA_USERS = ()
+# The internal endpoint at the controller address, for symmetry with
+# compute's and image's (the samples reach Gnocchi through RabbitMQ and the
+# root-namespace meter agent, so a host never calls it).
+CATALOG = (('gnocchi', 'metric', {
+    'public': gnocchi_url(), 'admin': gnocchi_url(),
+    'internal': gnocchi_url(CONTROLLER)}),)
 
 
-def internal_url(url, controller=CONTROLLER):
-    """``url`` (a 127.0.0.1 endpoint) at the controller address."""
-    parts = urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit(parts._replace(
-        netloc='%s:%d' % (controller, parts.port)))
+def register(sess):
+    return []
 
 
-def register(sess, controller=CONTROLLER, retarget=('compute', 'image')):
-    """Gnocchi's user and catalog entry; the hosts' internal endpoints.
-
-    Idempotent. ``retarget``: catalog types whose existing internal endpoint
-    is moved to ``controller`` (see INTERNAL_SERVICES).
-    """
-    from localcloud import bootstrap as B
-    service = B._find(sess, 'projects', 'projects', name='service',
-                      domain_id='default')
-    roles = {r: B._find(sess, 'roles', 'roles', name=r)['id']
-             for r in ('admin', 'service')}
-    user = B._ensure(sess, 'users', 'users', {
-        'name': SERVICE_USER, 'password': L.PASSWORD,
-        'domain_id': 'default', 'default_project_id': service['id']},
-        name=SERVICE_USER, domain_id='default')
-    for role in roles.values():
-        B._grant(sess, service['id'], user['id'], role)
-    svc = B._ensure(sess, 'services', 'services',
-                    {'name': 'gnocchi', 'type': 'metric', 'enabled': True},
-                    type='metric')
-    changed = _set_endpoints(sess, svc['id'], endpoints(controller))
-    for stype in retarget:
-        found = B._find(sess, 'services', 'services', type=stype)
-        if not found:
-            continue
-        eps = sess.get('identity', '/endpoints' + B._q(
-            service_id=found['id'], interface='public'))['endpoints']
-        if eps:
-            changed += _set_endpoints(sess, found['id'], {
-                'internal': internal_url(eps[0]['url'], controller)})
-    return changed
+def after_start(lay, paths, sess):
+    """Ceilometer's resource types in Gnocchi (once gnocchi-api is up)."""
+    if state.load(lay).get('synced', {}).get(UPGRADED):
+        return 'Gnocchi resource types made before'
+    commands.run([a.format(**paths) for a in CEILOMETER_UPGRADE],
+                 lay.log('setup-' + UPGRADED))
+    state.update(lay, lambda data: data.setdefault(
+        'synced', {}).__setitem__(UPGRADED, True))
+    return 'Gnocchi resource types made'
 
 
-def _set_endpoints(sess, service_id, urls):
-    have = {e['interface']: e for e in sess.get(
-        'identity', '/endpoints?service_id=%s' % service_id)['endpoints']}
-    changed = []
-    for iface, url in urls.items():
-        ep = have.get(iface)
-        if ep is None:
-            sess.post('identity', '/endpoints', {'endpoint': {
-                'service_id': service_id, 'interface': iface, 'url': url,
-                'region_id': L.REGION, 'enabled': True}})
-        elif ep['url'] != url:
-            sess.request('PATCH', 'identity', '/endpoints/%s' % ep['id'],
-                         {'endpoint': {'url': url}})
-        else:
-            continue
-        changed.append('%s %s' % (iface, url))
-    return changed
-
-
-def unregister(sess):
-    """Remove what ``register`` added (Gnocchi's user and service)."""
-    from localcloud import bootstrap as B
-    svc = B._find(sess, 'services', 'services', type='metric')
-    if svc:
-        for ep in sess.get('identity', '/endpoints?service_id=%s'
-                           % svc['id'])['endpoints']:
-            sess.delete('identity', '/endpoints/%s' % ep['id'])
-        sess.delete('identity', '/services/%s' % svc['id'])
-    user = B._find(sess, 'users', 'users', name=SERVICE_USER,
-                   domain_id='default')
-    if user:
-        sess.delete('identity', '/users/%s' % user['id'])
+def tempest_conf(ctx):
+    return {
+        'service_available': {'ceilometer': True, 'gnocchi': True},
+        # Seed 003's sample alarms: Gnocchi's finest granularity, one
+        # evaluation period (Aodh evaluates every 10 s here).
+        'self_healing': {'sample_granularity_s': ARCHIVE_DEFINITION[0][0],
+                         'sample_evaluation_periods': 1},
+    }
