@@ -20,8 +20,8 @@ import os
 from localcloud import api
 from localcloud import identity as ks
 from localcloud import layout as L
-from localcloud import services
 from localcloud.lib import vitrage
+from localcloud import services
 
 SERVICE_PROJECT = 'service'
 # The monitor's user (Vitrage's basic auth): see lib/vitrage.py.
@@ -107,7 +107,8 @@ def rehash_passwords(sess, extra_users=()):
 
 def image(sess, lay):
     """A small public raw image (the fake driver never reads it)."""
-    found = sess.get('image', '/v2/images' + ks.query(name=IMAGE_NAME))['images']
+    found = sess.get('image', '/v2/images'
+                     + ks.query(name=IMAGE_NAME))['images']
     active = [i for i in found if i['status'] == 'active']
     if active:
         return active[0]['id']

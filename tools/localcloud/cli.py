@@ -23,11 +23,11 @@ from localcloud import hostnet
 from localcloud import install
 from localcloud import layout
 from localcloud import leaks
+from localcloud.lib import telemetry
 from localcloud import procs
 from localcloud import progress as progress_mod
 from localcloud import services
 from localcloud import tempestconf
-from localcloud.lib import telemetry
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -77,7 +77,8 @@ def cmd_status(args):
 
 def _services(names, say=print):
     """The processes named; a former process name stands for the process
-    that runs its work now (e.g. aodh-listener: aodh-alarming)."""
+    that runs its work now (e.g. aodh-listener: aodh-alarming).
+    """
     known = {s.name: s for s in services.SERVICES}
     found, unknown = [], []
     for n in names:

@@ -23,12 +23,12 @@ from localcloud import dbsync
 from localcloud import hostnet
 from localcloud import infra
 from localcloud import install
+from localcloud.lib import keystone
 from localcloud import process
 from localcloud import procs
 from localcloud import services
 from localcloud import state
 from localcloud import tempestconf
-from localcloud.lib import keystone
 
 START_TIMEOUT = 300
 

@@ -27,7 +27,8 @@ from localcloud import state
 
 def projects(first=False):
     """(name, commands) of the services whose processes start first
-    (stage 1: Keystone), or of every other service with commands."""
+    (stage 1: Keystone), or of every other service with commands.
+    """
     found = []
     for module in services.MODULES:
         is_first = any(p.stage == 1 for p in module.processes())

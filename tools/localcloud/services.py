@@ -34,7 +34,6 @@ devstack's lib/* have:
 The phase modules (configs, dbsync, bootstrap, tempestconf, cloud) loop
 over MODULES. Adding a service is one module in lib/ and one line here.
 """
-from localcloud import process
 from localcloud.lib import aodh
 from localcloud.lib import glance
 from localcloud.lib import heat
@@ -49,6 +48,7 @@ from localcloud.lib import placement
 from localcloud.lib import telemetry
 from localcloud.lib import vitrage
 from localcloud.lib import zaqar
+from localcloud import process
 
 MODULES = (
     infrastructure,

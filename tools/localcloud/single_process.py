@@ -100,16 +100,25 @@ def run_in_process(services, stop=None):
     return running
 
 
-def in_process_main(prog, targets, args):
+def collect(prog, targets, args):
+    """Run each script of ``targets`` (``module:func,...``) as ``prog ARGS``
+    with cotyledon's manager replaced; returns the services they added.
+    """
     import cotyledon
     cotyledon.ServiceManager = ServicesKept
-    sys.argv = [prog] + args
+    del ServicesKept.added[:]
+    sys.argv = [prog] + list(args)
     for target in targets.split(','):
         _entry(target)()
+    return list(ServicesKept.added)
+
+
+def in_process_main(prog, targets, args):
+    services = collect(prog, targets, args)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    run_in_process(list(ServicesKept.added), stop)
+    run_in_process(services, stop)
     return 0
 
 

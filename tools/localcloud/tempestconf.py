@@ -17,8 +17,8 @@ import subprocess
 from localcloud import hostnet
 from localcloud import ini
 from localcloud import layout as L
-from localcloud import services
 from localcloud.lib import keystone
+from localcloud import services
 
 TOOL = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -67,7 +67,8 @@ def host_options(base, key_file):
 
 def merge(sections, more):
     """``more``'s sections into ``sections`` (an option set twice is an
-    error naming it)."""
+    error naming it).
+    """
     for section, options in more.items():
         into = sections.setdefault(section, {})
         for option, value in options.items():

@@ -60,13 +60,12 @@ class TestRehashPasswords(testtools.TestCase):
 
     def test_every_user_of_the_tool_admin_last_then_a_working_token(self):
         users = dict(((name, 'default'), 'u-' + name)
-                     for name in bootstrap.SERVICE_USERS)
+                     for name in bootstrap.service_users())
         users[(bootstrap.MONITOR_USER, 'default')] = 'u-monitor'
-        users[('gnocchi', 'default')] = 'u-gnocchi'
         users[('heat_domain_admin', 'd-heat')] = 'u-hda'
         users[('admin', 'default')] = 'u-admin'
         sess = FakeKeystone(users)
-        done = bootstrap.rehash_passwords(sess, extra_users=('gnocchi',))
+        done = bootstrap.rehash_passwords(sess)
         self.assertEqual(len(users), len(done))
         self.assertEqual('admin', done[-1])
         self.assertEqual('/users/u-admin', sess.patched[-1][0])

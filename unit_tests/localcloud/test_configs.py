@@ -15,9 +15,13 @@ import re
 import testtools
 
 from localcloud import configs
+from localcloud import flows
 from localcloud import hostnet
 from localcloud import ini
 from localcloud import layout
+from localcloud.lib import aodh
+from localcloud.lib import monitor
+from localcloud import services
 
 
 class TestConfigs(testtools.TestCase):
@@ -48,7 +52,7 @@ class TestConfigs(testtools.TestCase):
         keys = {(layout.FLOW_TABLE['files'][r['file']]['service'],
                  r['section'], r['option']): flows.value_for(r, 'localcloud')
                 for r in flows.rows(layout.FLOW_TABLE, 'localcloud')}
-        shared = [t for t in layout.TUNABLES
+        shared = [t for t in services.TUNABLES
                   if (t.service, t.section, t.option) in keys]
         self.assertEqual(3, len(shared))
         for t in shared:
@@ -61,15 +65,15 @@ class TestConfigs(testtools.TestCase):
         self.assertNotIn('topics', aodh['oslo_messaging_notifications'])
 
     def test_a_placeholder_without_a_row_is_named(self):
-        err = self.assertRaises(KeyError, configs.with_flows,
+        err = self.assertRaises(KeyError, flows.with_flows,
                                 'aodh/aodh.conf',
-                                {'evaluator': {'nonexistent': configs.FLOW}})
+                                {'evaluator': {'nonexistent': flows.FLOW}})
         self.assertIn('aodh/aodh.conf [evaluator] nonexistent', str(err))
 
     def test_aodh_event_alarm_cache_is_the_local_tunable(self):
         ttl = self.conf('aodh/aodh.conf')['DEFAULT']['event_alarm_cache_ttl']
         self.assertEqual(
-            str(layout.tunable('aodh', 'DEFAULT', 'event_alarm_cache_ttl')),
+            str(services.tunable('aodh', 'DEFAULT', 'event_alarm_cache_ttl')),
             ttl)
         self.assertLessEqual(int(ttl), 5)
 
@@ -182,8 +186,8 @@ class TestConfigs(testtools.TestCase):
         self.assertIn('url: http://127.0.0.1:8999/v1/event', am)
         self.assertIn('send_resolved: true', am)
         mapping = self.files['vitrage/prometheus_conf.yaml']
-        self.assertIn('alertname: %s' % configs.HOST_ALERT, mapping)
-        self.assertIn(configs.HOST_ALERT, self.files['prometheus/rules.yml'])
+        self.assertIn('alertname: %s' % monitor.HOST_ALERT, mapping)
+        self.assertIn(monitor.HOST_ALERT, self.files['prometheus/rules.yml'])
 
     def test_every_database_is_local_mysql(self):
         seen = set()
@@ -192,7 +196,7 @@ class TestConfigs(testtools.TestCase):
                     r'mysql\+pymysql://os:[^@]+@127\.0\.0\.1/(\w+)', text):
                 seen.add(db)
         # nova_cell0 is passed to nova-manage, not written in a file.
-        self.assertEqual(set(layout.DATABASES) - {'nova_cell0'}, seen)
+        self.assertEqual(set(services.DATABASES) - {'nova_cell0'}, seen)
 
     def test_paths_stay_under_the_base_dir(self):
         for rel, text in self.files.items():
@@ -212,7 +216,7 @@ class TestAodhPaste(testtools.TestCase):
         'paste.filter_factory = oslo_middleware:RequestId.factory\n')
 
     def test_names_the_config_file_in_the_authtoken_filter(self):
-        out = configs.aodh_paste(self.UPSTREAM, '/b/etc/aodh/aodh.conf')
+        out = aodh.paste(self.UPSTREAM, '/b/etc/aodh/aodh.conf')
         sections = ini.parse(out)
         self.assertEqual('/b/etc/aodh/aodh.conf',
                          sections['filter:authtoken']['oslo_config_file'])
@@ -221,11 +225,11 @@ class TestAodhPaste(testtools.TestCase):
         self.assertNotIn('oslo_config_file', sections['filter:request_id'])
 
     def test_is_idempotent(self):
-        once = configs.aodh_paste(self.UPSTREAM, '/b/aodh.conf')
-        twice = configs.aodh_paste(once, '/b/aodh.conf')
+        once = aodh.paste(self.UPSTREAM, '/b/aodh.conf')
+        twice = aodh.paste(once, '/b/aodh.conf')
         self.assertEqual(once, twice)
         self.assertEqual(1, twice.count('oslo_config_file'))
 
     def test_refuses_a_file_without_the_filter(self):
-        self.assertRaises(ValueError, configs.aodh_paste,
+        self.assertRaises(ValueError, aodh.paste,
                           '[app:x]\nuse = y\n', '/b/aodh.conf')

@@ -18,6 +18,7 @@ import testtools
 
 from localcloud import hostnet
 from localcloud import layout
+from localcloud.lib import hosts
 from localcloud import nsproxy
 
 
@@ -58,9 +59,9 @@ class TestTopology(testtools.TestCase):
                           % (h.netns, h.mgmt_address), builds)
 
     def test_proxy_rules_hosts_reach_only_the_controller(self):
-        rules = hostnet.proxy_rules()
+        rules = hostnet.proxy_rules(hosts.CONTROLLER_PORTS)
         inbound = [r for r in rules if r[0] == hostnet.CONTROLLER_NS]
-        self.assertEqual(set(hostnet.CONTROLLER_PORTS),
+        self.assertEqual(set(hosts.CONTROLLER_PORTS),
                          {r[2] for r in inbound})
         for r in inbound:
             self.assertEqual((hostnet.CONTROLLER, '', '127.0.0.1'),
@@ -70,7 +71,7 @@ class TestTopology(testtools.TestCase):
             self.assertEqual('127.0.0.1', r[1])
             self.assertEqual(hostnet.CONTROLLER_NS, r[3])
         self.assertEqual(len(rules), len(
-            json.loads(hostnet.proxy_config())['rules']))
+            json.loads(hostnet.proxy_config(hosts.CONTROLLER_PORTS))['rules']))
 
     def test_sshd_listens_on_the_management_address_only(self):
         h = hostnet.host('host2')

@@ -11,12 +11,19 @@
 # under the License.
 
 import re
+import sys
+import threading
+import types
+from unittest import mock
 
 import testtools
 
 from localcloud import checks
+from localcloud import cli
 from localcloud import hostnet
 from localcloud import layout
+from localcloud.lib import hosts
+from localcloud import process
 from localcloud import services
 
 
@@ -24,8 +31,8 @@ class TestServiceTable(testtools.TestCase):
 
     def setUp(self):
         super().setUp()
-        self.paths = services.paths_for(layout.Layout('/srv/lc'),
-                                        '/srv/tools/localcloud')
+        self.paths = process.paths_for(layout.Layout('/srv/lc'),
+                                       '/srv/tools/localcloud')
 
     def test_names_unique(self):
         names = [s.name for s in services.SERVICES]
@@ -39,7 +46,7 @@ class TestServiceTable(testtools.TestCase):
     def test_ports_unique_and_known(self):
         ports = [p for s in services.SERVICES for p in s.ports]
         self.assertEqual(len(ports), len(set(ports)))
-        self.assertEqual(set(), set(ports) - set(layout.PORTS.values()))
+        self.assertEqual(set(), set(ports) - set(services.PORTS.values()))
 
     def test_everything_binds_to_loopback_or_its_hosts_namespace(self):
         for svc in services.SERVICES:
@@ -69,12 +76,15 @@ class TestServiceTable(testtools.TestCase):
                     self.assertIn(port, svc.ports, svc.name)
 
     def test_services_with_no_port_have_a_non_port_check(self):
-        proxied = {p for r in hostnet.proxy_rules() if not r[0]
+        proxied = {p for r in hostnet.proxy_rules(hosts.CONTROLLER_PORTS)
+                   if not r[0]
                    for p in (r[2],)}
         for svc in services.SERVICES:
             if svc.ports:
                 continue
-            if isinstance(svc.check, (checks.Queue, checks.LogLine)):
+            parts = getattr(svc.check, 'checks', (svc.check,))
+            if all(isinstance(c, (checks.Queue, checks.LogLine))
+                   for c in parts):
                 continue
             # A host's process, or the proxy itself: checked through the
             # proxy's ports on 127.0.0.1.
@@ -91,11 +101,11 @@ class TestServiceTable(testtools.TestCase):
             self.assertTrue(rendered[0].startswith('/'), svc.name)
 
     def test_stages_order_infra_then_keystone_then_the_rest(self):
-        hosts = {'%s-%s' % (kind, h) for h in layout.COMPUTE_HOSTS
-                 for kind in ('sshd', 'node-exporter')}
+        machines = {'%s-%s' % (kind, h) for h in layout.COMPUTE_HOSTS
+                    for kind in ('sshd', 'node-exporter')}
         self.assertEqual({'epmd', 'rabbitmq', 'mariadb', 'redis',
                           'memcached', 'nsproxy', 'prometheus',
-                          'alertmanager'} | hosts,
+                          'alertmanager'} | machines,
                          {s.name for s in services.stage(0)})
         self.assertEqual(['keystone'], [s.name for s in services.stage(1)])
         self.assertEqual(len(services.SERVICES),
@@ -130,6 +140,28 @@ class TestServiceTable(testtools.TestCase):
         self.assertEqual('2', services.by_name('keystone').render_env(
             self.paths)['MALLOC_ARENA_MAX'])
 
+    def test_the_former_process_names_act_on_their_process(self):
+        said = []
+        svcs = cli._services(['aodh-listener', 'aodh-notifier',
+                              'vitrage-persistor', 'keystone'], said.append)
+        self.assertEqual(['aodh-alarming', 'vitrage-notifier-persistor',
+                          'keystone'], [s.name for s in svcs])
+        self.assertIn('aodh-listener runs inside aodh-alarming now', said[0])
+        self.assertIn('aodh-evaluator', said[0])
+        err = self.assertRaises(RuntimeError, cli._services, ['aodh-x'])
+        self.assertIn('unknown service(s) aodh-x', str(err))
+
+    def test_alarm_services_run_in_one_process(self):
+        svc = services.by_name('aodh-alarming')
+        argv = svc.render_argv(self.paths)
+        self.assertEqual(['--in-process', 'aodh-alarming',
+                          'aodh.cmd.alarm:evaluator,aodh.cmd.alarm:listener,'
+                          'aodh.cmd.alarm:notifier'], argv[2:5])
+        self.assertEqual(
+            {'log line /evaluat/', 'consumer on queue alarm.all.sample',
+             'consumer on queue alarming.sample'},
+            {c.describe() for c in svc.check.checks})
+
     def test_mistral_runs_without_its_event_engine(self):
         argv = services.by_name('mistral').render_argv(self.paths)
         servers = argv[argv.index('--server') + 1].split(',')
@@ -151,8 +183,58 @@ class TestSingleProcess(testtools.TestCase):
         launch('conf', 'svc', 3)
         self.assertEqual([(1, True), (None, True), (3, None)], calls)
 
+    def test_scripts_services_are_collected_not_forked(self):
+        from localcloud import single_process
+        made = []
+
+        class Svc:
+            def __init__(self, worker_id, argv):
+                made.append((worker_id, argv))
+
+        def script():
+            import cotyledon
+            sm = cotyledon.ServiceManager()
+            sm.register_hooks(on_reload=None)
+            sm.add(Svc, workers=2, args=(sys.argv,))
+            sm.run()
+        fakes = {'cotyledon': types.ModuleType('cotyledon'),
+                 'lc_fake_script': types.ModuleType('lc_fake_script')}
+        fakes['lc_fake_script'].main = script
+        fakes['lc_fake_script'].other = script
+        with mock.patch.dict(sys.modules, fakes), \
+                mock.patch.object(sys, 'argv', list(sys.argv)):
+            added = single_process.collect(
+                'prog', 'lc_fake_script:main,lc_fake_script:other',
+                ['--config-file', 'x.conf'])
+        self.assertEqual([(Svc, (['prog', '--config-file', 'x.conf'],), {})]
+                         * 2, added)
+        self.assertEqual([], made)      # made only when run
+
+    def test_services_run_in_this_process_until_stopped(self):
+        from localcloud import single_process
+        events, ran = [], threading.Event()
+
+        class Svc:
+            def __init__(self, worker_id, name):
+                self.name = name
+                events.append(('made', worker_id, name))
+
+            def run(self):
+                if self.name == 'b':
+                    ran.set()
+
+            def terminate(self):
+                events.append(('terminated', self.name))
+        stop = threading.Event()
+        stop.set()
+        single_process.run_in_process(
+            [(Svc, ('a',), {}), (Svc, ('b',), {})], stop)
+        self.assertEqual([('made', 0, 'a'), ('made', 0, 'b'),
+                          ('terminated', 'b'), ('terminated', 'a')], events)
+        self.assertTrue(ran.wait(10), 'b.run() never ran')
+
     def test_rpc_services_use_it(self):
-        paths = services.paths_for(layout.Layout('/srv/lc'), '/t')
+        paths = process.paths_for(layout.Layout('/srv/lc'), '/t')
         for name in ('nova-conductor', 'nova-scheduler'):
             argv = services.by_name(name).render_argv(paths)
             self.assertEqual(['/srv/lc/venv/bin/python',

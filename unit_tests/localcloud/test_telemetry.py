@@ -19,12 +19,13 @@ import urllib.parse
 
 import testtools
 
+from localcloud import bootstrap
 from localcloud import ini
 from localcloud import layout
-from localcloud import services
-from localcloud import telemetry
+from localcloud.lib import telemetry
+from localcloud import process
 
-HERE = os.path.dirname(telemetry.__file__)
+HERE = telemetry.HERE
 sys.path.insert(0, os.path.join(HERE, 'fake_inspector'))
 from localcloud_fake_inspector import stats  # noqa: E402
 
@@ -42,7 +43,8 @@ class TestRender(testtools.TestCase):
     def test_every_file_and_one_polling_conf_per_host(self):
         self.assertEqual(
             {'gnocchi/gnocchi.conf', 'gnocchi/api-paste.ini',
-             'gnocchi/api-quiet.conf',
+             'gnocchi/api-quiet.conf', 'ceilometer/ceilometer.conf',
+             'ceilometer/event_pipeline.yaml',
              'ceilometer/meter.conf', 'ceilometer/pipeline.yaml',
              'ceilometer/gnocchi_resources.yaml', 'ceilometer/polling.yaml'}
             | {'ceilometer/polling-%s.conf' % h
@@ -180,12 +182,13 @@ class TestProcesses(testtools.TestCase):
     def setUp(self):
         super().setUp()
         self.lay = layout.Layout('/srv/lc')
-        self.paths = services.paths_for(self.lay, '/srv/tools/localcloud')
+        self.paths = process.paths_for(self.lay, '/srv/tools/localcloud')
         self.by_name = {s.name: s for s in telemetry.control_services()}
 
     def test_control_services(self):
-        self.assertEqual(['gnocchi-api', 'gnocchi-metricd',
-                          'ceilometer-meter'], list(self.by_name))
+        self.assertEqual(['ceilometer-notification', 'gnocchi-api',
+                          'gnocchi-metricd', 'ceilometer-meter'],
+                         list(self.by_name))
         for svc in self.by_name.values():
             self.assertEqual(2, svc.stage)
             self.assertEqual('', svc.host)
@@ -209,11 +212,19 @@ class TestProcesses(testtools.TestCase):
             ['/srv/lc/venv-gnocchi/bin/gnocchi-metricd', '--config-file',
              '/srv/lc/etc/gnocchi/gnocchi.conf'],
             self.by_name['gnocchi-metricd'].render_argv(self.paths))
+        # Both notification agents run without their cotyledon parent.
         self.assertEqual(
-            ['/srv/lc/venv/bin/ceilometer-agent-notification',
+            ['/srv/lc/venv/bin/python',
+             '/srv/tools/localcloud/single_process.py', '--in-process',
+             'ceilometer-agent-notification',
+             'ceilometer.cmd.agent_notification:main',
              '--config-file', '/srv/lc/etc/ceilometer/ceilometer.conf',
              '--config-file', '/srv/lc/etc/ceilometer/meter.conf'],
             self.by_name['ceilometer-meter'].render_argv(self.paths))
+        self.assertEqual(
+            self.by_name['ceilometer-meter'].render_argv(self.paths)[:5]
+            + ['--config-file', '/srv/lc/etc/ceilometer/ceilometer.conf'],
+            self.by_name['ceilometer-notification'].render_argv(self.paths))
         self.assertEqual(
             'consumer on queue %s.sample' % telemetry.SAMPLE_TOPIC,
             self.by_name['ceilometer-meter'].check.describe())
@@ -238,12 +249,13 @@ class TestProcesses(testtools.TestCase):
                          svc.render_argv(self.paths)[0])
 
     def test_dbsync_and_upgrade_argv(self):
-        project, commands = telemetry.DBSYNC
-        self.assertEqual(telemetry.DATABASE, project)
+        self.assertEqual((telemetry.DATABASE,), telemetry.DATABASES)
+        create, upgrade = telemetry.DBSYNC
+        self.assertIn('CREATE DATABASE IF NOT EXISTS `gnocchi`', create[-1])
         self.assertEqual(
-            [['/srv/lc/venv-gnocchi/bin/gnocchi-upgrade', '--config-file',
-              '/srv/lc/etc/gnocchi/gnocchi.conf']],
-            [[a.format(**self.paths) for a in c] for c in commands])
+            ['/srv/lc/venv-gnocchi/bin/gnocchi-upgrade', '--config-file',
+             '/srv/lc/etc/gnocchi/gnocchi.conf'],
+            [a.format(**self.paths) for a in upgrade])
         self.assertEqual(
             '/srv/lc/venv/bin/ceilometer-upgrade',
             telemetry.CEILOMETER_UPGRADE[0].format(**self.paths))
@@ -307,7 +319,7 @@ class FakeSession:
                           'domain_id': 'default'}],
             'roles': [{'id': 'r-admin', 'name': 'admin'},
                       {'id': 'r-service', 'name': 'service'}],
-            'users': [], 'services': [
+            'users': [], 'domains': [], 'services': [
                 {'id': 's-compute', 'type': 'compute', 'name': 'nova'}],
             'endpoints': [
                 {'id': 'e%d' % i, 'service_id': 's-compute',
@@ -352,47 +364,37 @@ class FakeSession:
 
 
 class TestRegister(testtools.TestCase):
+    """The catalog bootstrap makes from the service modules' CATALOG."""
 
-    def test_gnocchi_endpoints_and_internal_retarget(self):
+    def endpoints(self, sess):
+        return {(e['service_id'], e['interface']): e['url']
+                for e in sess.data['endpoints']}
+
+    def test_gnocchi_endpoints_and_the_hosts_internal_ones(self):
         sess = FakeSession()
-        telemetry.register(sess, controller='10.77.0.1')
+        bootstrap.identity(sess)
         metric = [s for s in sess.data['services'] if s['type'] == 'metric']
         self.assertEqual('gnocchi', metric[0]['name'])
-        urls = {(e['service_id'], e['interface']): e['url']
-                for e in sess.data['endpoints']}
+        urls = self.endpoints(sess)
         sid = metric[0]['id']
         self.assertEqual('http://127.0.0.1:8041', urls[(sid, 'public')])
         self.assertEqual('http://10.77.0.1:8041', urls[(sid, 'internal')])
+        # compute's endpoint existed: its internal one is moved, in place.
         self.assertEqual('http://10.77.0.1:8774/v2.1',
                          urls[('s-compute', 'internal')])
         self.assertEqual('http://127.0.0.1:8774/v2.1',
                          urls[('s-compute', 'public')])
-        self.assertEqual(['gnocchi'],
-                         [u['name'] for u in sess.data['users']])
-        self.assertEqual(2, len(sess.grants))
+        (image,) = [s for s in sess.data['services'] if s['type'] == 'image']
+        self.assertEqual('http://10.77.0.1:9292', urls[(image['id'],
+                                                        'internal')])
+        self.assertIn('gnocchi', [u['name'] for u in sess.data['users']])
 
     def test_idempotent(self):
         sess = FakeSession()
-        self.assertTrue(telemetry.register(sess))
+        self.assertTrue(bootstrap.identity(sess)['changed'])
         before = len(sess.writes)
-        self.assertEqual([], telemetry.register(sess))
+        self.assertEqual([], bootstrap.identity(sess)['changed'])
         self.assertEqual(before, len(sess.writes))
-
-    def test_unregister(self):
-        sess = FakeSession()
-        telemetry.register(sess, retarget=())
-        telemetry.unregister(sess)
-        self.assertEqual(['compute'],
-                         [s['type'] for s in sess.data['services']])
-        self.assertEqual([], sess.data['users'])
-        self.assertEqual(3, len(sess.data['endpoints']))
-
-    def test_internal_url(self):
-        self.assertEqual('http://10.77.0.1:9292',
-                         telemetry.internal_url('http://127.0.0.1:9292'))
-        self.assertEqual(
-            'http://10.77.0.1:8004/v1/%(tenant_id)s',
-            telemetry.internal_url('http://127.0.0.1:8004/v1/%(tenant_id)s'))
 
 
 class Server:

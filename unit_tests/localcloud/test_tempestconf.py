@@ -14,6 +14,7 @@ import testtools
 
 from localcloud import ini
 from localcloud import layout
+from localcloud import services
 from localcloud import tempestconf
 
 
@@ -55,7 +56,7 @@ class TestTempestConf(testtools.TestCase):
         self.assertEqual('2.37', sh['compute_microversion'])
         self.assertEqual(','.join(layout.COMPUTE_HOSTS), sh['compute_hosts'])
         self.assertEqual(
-            str(layout.tunable('aodh', 'DEFAULT', 'event_alarm_cache_ttl')),
+            str(services.tunable('aodh', 'DEFAULT', 'event_alarm_cache_ttl')),
             sh['event_alarm_cache_ttl_s'])
         self.assertEqual('/srv/lc/tempest/timelines', sh['timeline_dir'])
         feats = self.conf['self_healing_feature_enabled']

@@ -23,8 +23,8 @@ from localcloud import files
 from localcloud import flows
 from localcloud import identity
 from localcloud import layout as L
-from localcloud import process
 from localcloud.lib import keystone
+from localcloud import process
 
 PORT = 8004
 URL = L.url(PORT, '/v1/%(tenant_id)s')

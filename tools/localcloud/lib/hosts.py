@@ -22,13 +22,13 @@ ports a host needs to the control plane on 127.0.0.1.
 from localcloud import checks
 from localcloud import hostnet
 from localcloud import layout as L
-from localcloud import process
 from localcloud.lib import glance
 from localcloud.lib import keystone
 from localcloud.lib import neutron
 from localcloud.lib import nova
 from localcloud.lib import placement
 from localcloud.lib import telemetry
+from localcloud import process
 
 PORTS = {}
 PACKAGES = ()

@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Mistral: the workflows the flows run (``mistral-server --server api,engine``).
+"""Mistral: the flows' workflows (``mistral-server --server api,engine``).
 
 The event-engine of mistral-server spins a core: not started. The executor
 is of type local (actions run inside the engine process), so no separate

@@ -30,11 +30,11 @@ from localcloud import flows
 from localcloud import hostnet
 from localcloud import ini
 from localcloud import layout as L
-from localcloud import process
 from localcloud.lib import glance
 from localcloud.lib import keystone
 from localcloud.lib import neutron
 from localcloud.lib import placement
+from localcloud import process
 
 PORT = 8774
 URL = L.url(PORT, '/v2.1')
@@ -154,7 +154,8 @@ def compute_host_conf(lay, host):
 def prepare(lay):
     """The paste file, and a stable node identity per compute host (so a
     host restarts: ``fake.FakeDriver`` cannot, "No local node identity
-    found")."""
+    found").
+    """
     files.copy(os.path.join(lay.venv, 'etc', 'nova', 'api-paste.ini'),
                lay.etc('nova', 'api-paste.ini'))
     for host in L.COMPUTE_HOSTS:

@@ -79,10 +79,10 @@ from localcloud import hostnet
 from localcloud import ini
 from localcloud import install as inst
 from localcloud import layout as L
-from localcloud import process
-from localcloud import state
 from localcloud.lib import aodh
 from localcloud.lib import keystone
+from localcloud import process
+from localcloud import state
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONTROLLER = hostnet.CONTROLLER
@@ -366,7 +366,8 @@ def render(lay, controller=CONTROLLER, hosts=None):
 
 def prepare(lay, hosts=None):
     """Ceilometer's event definitions (from its package); the directories
-    the processes write to (storage, locks)."""
+    the processes write to (storage, locks).
+    """
     files.copy(os.path.join(files.site_packages(lay.venv), 'ceilometer',
                             'pipeline', 'data', 'event_definitions.yaml'),
                lay.etc('ceilometer', 'event_definitions.yaml'))
@@ -503,11 +504,11 @@ def install_inspector(lay, log):
 
 def _tree_hash(path):
     names = []
-    for root, dirs, files in os.walk(path):
+    for root, dirs, found in os.walk(path):
         dirs[:] = [d for d in dirs if d not in ('build', '__pycache__')
                    and not d.endswith('.egg-info')]
         names += [os.path.relpath(os.path.join(root, f), path)
-                  for f in files]
+                  for f in found]
     h = hashlib.sha256()
     for name in sorted(names):
         h.update(name.encode())

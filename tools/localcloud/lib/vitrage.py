@@ -30,8 +30,8 @@ from localcloud import files
 from localcloud import flows
 from localcloud import identity
 from localcloud import layout as L
-from localcloud import process
 from localcloud.lib import monitor
+from localcloud import process
 
 PORT = 8999
 URL = L.url(PORT)
@@ -107,7 +107,8 @@ def render(lay):
             },
             'prometheus': {
                 'config_file': lay.etc('vitrage', 'prometheus_conf.yaml'),
-                'alertmanager_url': monitor.ALERTMANAGER_URL + '/api/v2/alerts',
+                'alertmanager_url':
+                    monitor.ALERTMANAGER_URL + '/api/v2/alerts',
                 'receiver': flows.FLOW},
             'api': {'paste_config': lay.etc('vitrage', 'api-paste.ini'),
                     'auth_mode': 'keystone', 'host': L.HOST,
@@ -135,7 +136,8 @@ def render(lay):
 def prepare(lay):
     """Datasource value files (Vitrage's wheel ships them only as test
     data), template directories, and the API's ~/.vitrage/vitrage.conf
-    (its basic-auth filter, Alertmanager's login, reads it)."""
+    (its basic-auth filter, Alertmanager's login, reads it).
+    """
     vsite = files.site_packages(lay.vitrage_venv)
     files.copy(os.path.join(vsite, 'vitrage', 'tests', 'resources',
                             'datasources_values'),
