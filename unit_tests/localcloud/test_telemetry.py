@@ -209,8 +209,10 @@ class TestProcesses(testtools.TestCase):
 
     def test_metricd_and_meter_agent(self):
         self.assertEqual(
-            ['/srv/lc/venv-gnocchi/bin/gnocchi-metricd', '--config-file',
-             '/srv/lc/etc/gnocchi/gnocchi.conf'],
+            ['/srv/lc/venv-gnocchi/bin/python',
+             '/srv/tools/localcloud/single_process.py', '--in-process',
+             'gnocchi-metricd', 'gnocchi.cli.metricd:metricd',
+             '--config-file', '/srv/lc/etc/gnocchi/gnocchi.conf'],
             self.by_name['gnocchi-metricd'].render_argv(self.paths))
         # Both notification agents run without their cotyledon parent.
         self.assertEqual(

@@ -415,9 +415,11 @@ def control_services():
             + GNOCCHI_API_CONF,
             checks.Http(gnocchi_url() + '/'), ports=(PORT,),
             project='gnocchi'),
+        # Its processor and janitor: cotyledon services of one script.
         process.Service(
-            'gnocchi-metricd', 2,
-            (_tmpl_venv() + '/bin/gnocchi-metricd',) + GNOCCHI_CONF,
+            'gnocchi-metricd', 2, process.in_process(
+                'gnocchi-metricd', ('gnocchi.cli.metricd:metricd',),
+                *GNOCCHI_CONF, venv=_tmpl_venv()),
             checks.LogLine(r'Joined coordination group'),
             project='gnocchi'),
         process.Service(
