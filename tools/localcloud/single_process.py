@@ -32,13 +32,13 @@ The second form is for cotyledon scripts (Aodh's evaluator, listener and
 notifier; Vitrage's notifier and persistor; Ceilometer's notification
 agent; gnocchi-metricd's processor and janitor). Each script would be a
 supervising parent plus a worker per service, each a full copy of the
-project. (A script's own subclass of the manager, as gnocchi-metricd's,
-inherits the stand-in: the patch comes before the script's import.) Here each script's own entry
-point runs in turn, with cotyledon's ``ServiceManager`` replaced by one
-that keeps what the script adds; then every service is made and run in
-this process, as cotyledon's worker would (its ``run`` in a thread of its
-own), and ``terminate``\\ d on SIGTERM or SIGINT. Each script parses the
-same command line (``ARGS``).
+project. Here each script's own entry point runs in turn, with cotyledon's
+``ServiceManager`` replaced by one that keeps what the script adds (a
+script's own subclass of the manager, as gnocchi-metricd's, inherits the
+stand-in: the patch comes before the script's import); then every service
+is made and run in this process, as cotyledon's worker would (its ``run``
+in a thread of its own), and terminated on SIGTERM or SIGINT. Each script
+parses the same command line (``ARGS``).
 """
 import importlib
 import signal
