@@ -96,7 +96,8 @@ def run_in_process(services, stop=None):
                                   daemon=True)
         thread.start()
         running.append(svc)
-    stop.wait()
+    while not stop.wait(1):
+        pass
     for svc in reversed(running):
         svc.terminate()
     return running
