@@ -111,7 +111,14 @@ def collect(prog, targets, args):
     cotyledon.ServiceManager = ServicesKept
     del ServicesKept.added[:]
     sys.argv = [prog] + list(args)
-    for target in targets.split(','):
+    for n, target in enumerate(targets.split(',')):
+        if n and 'oslo_config.cfg' in sys.modules:
+            # A script that parses the global config (Vitrage's) parses it
+            # again in the next one: oslo.config refuses to register
+            # command line options on a parsed config. clear() forgets the
+            # parse, not the options; the next script parses the same
+            # command line.
+            sys.modules['oslo_config.cfg'].CONF.clear()
         _entry(target)()
     return list(ServicesKept.added)
 
