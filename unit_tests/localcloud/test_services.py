@@ -210,6 +210,22 @@ class TestSingleProcess(testtools.TestCase):
                          * 2, added)
         self.assertEqual([], made)      # made only when run
 
+    def test_the_global_config_is_cleared_before_each_next_script(self):
+        from localcloud import single_process
+        calls = []
+        conf = types.SimpleNamespace(clear=lambda: calls.append('clear'))
+        script = types.ModuleType('lc_fake_script')
+        script.main = lambda: calls.append('script')
+        fakes = {'cotyledon': types.ModuleType('cotyledon'),
+                 'oslo_config.cfg': types.SimpleNamespace(CONF=conf),
+                 'lc_fake_script': script}
+        with mock.patch.dict(sys.modules, fakes), \
+                mock.patch.object(sys, 'argv', list(sys.argv)):
+            single_process.collect(
+                'prog', 'lc_fake_script:main,lc_fake_script:main', [])
+        # Never after the last: its services read the config it parsed.
+        self.assertEqual(['script', 'clear', 'script'], calls)
+
     def test_services_run_in_this_process_until_stopped(self):
         from localcloud import single_process
         events, ran = [], threading.Event()
