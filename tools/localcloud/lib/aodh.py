@@ -28,6 +28,7 @@ import re
 
 from localcloud import authconf
 from localcloud import checks
+from localcloud import entrypoints
 from localcloud import files
 from localcloud import flows
 from localcloud import layout as L
@@ -51,9 +52,7 @@ EVENT_TOPIC = L.flow_value('aodh.conf', 'listener', 'event_alarm_topic')
 ALARMING = 'aodh-alarming'
 ALARM_SCRIPTS = ('aodh-evaluator', 'aodh-listener', 'aodh-notifier')
 
-
-def install(lay, log):
-    return None
+install = entrypoints.nothing
 
 
 def render(lay):
@@ -127,13 +126,8 @@ USERS = ('aodh',)
 EXTRA_USERS = ()
 CATALOG = (('aodh', 'alarming', URL),)
 
-
-def register(sess):
-    return []
-
-
-def after_start(lay, paths, sess):
-    return None
+register = entrypoints.no_changes
+after_start = entrypoints.nothing
 
 
 def tempest_conf(ctx):

@@ -14,6 +14,7 @@
 import os
 
 from localcloud import authconf
+from localcloud import entrypoints
 from localcloud import files
 from localcloud import hostnet
 from localcloud import ini
@@ -26,9 +27,7 @@ PORTS = {'glance': PORT}
 PACKAGES = ('glance',)
 TUNABLES = ()
 
-
-def install(lay, log):
-    return None
+install = entrypoints.nothing
 
 
 def render(lay):
@@ -76,12 +75,8 @@ CATALOG = (('glance', 'image', {
     'internal': hostnet.controller_url(PORT)}),)
 
 
-def register(sess):
-    return []
-
-
-def after_start(lay, paths, sess):
-    return None
+register = entrypoints.no_changes
+after_start = entrypoints.nothing
 
 
 def tempest_conf(ctx):

@@ -19,6 +19,7 @@ import os
 
 from localcloud import authconf
 from localcloud import checks
+from localcloud import entrypoints
 from localcloud import files
 from localcloud import flows
 from localcloud import identity
@@ -37,9 +38,7 @@ TUNABLES = (
 STACK_DOMAIN = 'heat'
 STACK_DOMAIN_ADMIN = 'heat_domain_admin'
 
-
-def install(lay, log):
-    return None
+install = entrypoints.nothing
 
 
 def render(lay):
@@ -121,8 +120,7 @@ def register(sess):
     return []
 
 
-def after_start(lay, paths, sess):
-    return None
+after_start = entrypoints.nothing
 
 
 def tempest_conf(ctx):

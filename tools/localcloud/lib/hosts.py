@@ -20,6 +20,7 @@ agent: in their own modules, with ``host`` set). ``nsproxy`` forwards the
 ports a host needs to the control plane on 127.0.0.1.
 """
 from localcloud import checks
+from localcloud import entrypoints
 from localcloud import hostnet
 from localcloud import layout as L
 from localcloud.lib import glance
@@ -41,8 +42,7 @@ CONTROLLER_PORTS = (L.PORTS['rabbitmq'], keystone.PORT, nova.PORT,
                     telemetry.PORT)
 
 
-def install(lay, log):
-    return None
+install = entrypoints.nothing
 
 
 def render(lay):
@@ -95,14 +95,6 @@ USERS = ()
 EXTRA_USERS = ()
 CATALOG = ()
 
-
-def register(sess):
-    return []
-
-
-def after_start(lay, paths, sess):
-    return None
-
-
-def tempest_conf(ctx):
-    return {}
+register = entrypoints.no_changes
+after_start = entrypoints.nothing
+tempest_conf = entrypoints.no_options

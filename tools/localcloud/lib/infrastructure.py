@@ -18,6 +18,7 @@ loopback under the tool's pid files (stage 0). Their ports are
 layout.PORTS.
 """
 from localcloud import checks
+from localcloud import entrypoints
 from localcloud import layout as L
 from localcloud import process
 
@@ -25,17 +26,9 @@ PORTS = dict(L.PORTS)
 PACKAGES = ()       # install.APT_PACKAGES
 TUNABLES = ()
 
-
-def install(lay, log):
-    return None
-
-
-def render(lay):
-    return {}
-
-
-def prepare(lay):
-    return []
+install = entrypoints.nothing
+render = entrypoints.no_files
+prepare = entrypoints.no_changes
 
 
 DATABASES = ()
@@ -104,14 +97,6 @@ USERS = ()
 EXTRA_USERS = ()
 CATALOG = ()
 
-
-def register(sess):
-    return []
-
-
-def after_start(lay, paths, sess):
-    return None
-
-
-def tempest_conf(ctx):
-    return {}
+register = entrypoints.no_changes
+after_start = entrypoints.nothing
+tempest_conf = entrypoints.no_options

@@ -19,6 +19,7 @@ every other service.
 import dataclasses
 import os
 
+from localcloud import entrypoints
 from localcloud import ini
 from localcloud import layout as L
 from localcloud import process
@@ -30,9 +31,7 @@ PORTS = {'keystone': PORT}
 
 PACKAGES = ('keystone',)
 
-
-def install(lay, log):
-    return None
+install = entrypoints.nothing
 
 
 TUNABLES = (
@@ -58,8 +57,7 @@ def render(lay):
     })}
 
 
-def prepare(lay):
-    return []
+prepare = entrypoints.no_changes
 
 
 DATABASES = ('keystone',)
@@ -90,13 +88,8 @@ USERS = ()
 EXTRA_USERS = ()
 CATALOG = ()        # keystone-manage bootstrap registers the identity API
 
-
-def register(sess):
-    return []
-
-
-def after_start(lay, paths, sess):
-    return None
+register = entrypoints.no_changes
+after_start = entrypoints.nothing
 
 
 def tempest_conf(ctx):

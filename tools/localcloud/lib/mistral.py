@@ -20,6 +20,7 @@ list if a flow needs it).
 """
 from localcloud import authconf
 from localcloud import checks
+from localcloud import entrypoints
 from localcloud import flows
 from localcloud import layout as L
 from localcloud import process
@@ -36,9 +37,7 @@ TUNABLES = (
 )
 _TUN = {t.option: t.local for t in TUNABLES}
 
-
-def install(lay, log):
-    return None
+install = entrypoints.nothing
 
 
 def render(lay):
@@ -66,8 +65,7 @@ def render(lay):
     })}
 
 
-def prepare(lay):
-    return []
+prepare = entrypoints.no_changes
 
 
 DATABASES = ('mistral',)
@@ -92,13 +90,8 @@ USERS = ('mistral',)
 EXTRA_USERS = ()
 CATALOG = (('mistral', 'workflowv2', URL),)
 
-
-def register(sess):
-    return []
-
-
-def after_start(lay, paths, sess):
-    return None
+register = entrypoints.no_changes
+after_start = entrypoints.nothing
 
 
 def tempest_conf(ctx):

@@ -19,6 +19,7 @@ it, Vitrage's event API, is Vitrage's part: lib/vitrage.py renders
 alertmanager.yml and makes the monitor's user.
 """
 from localcloud import checks
+from localcloud import entrypoints
 from localcloud import hostnet
 from localcloud import layout as L
 from localcloud import process
@@ -42,8 +43,7 @@ TUNABLES = (
 )
 
 
-def install(lay, log):
-    return None
+install = entrypoints.nothing
 
 
 def render(lay):
@@ -58,8 +58,7 @@ def render(lay):
     }
 
 
-def prepare(lay):
-    return []
+prepare = entrypoints.no_changes
 
 
 DATABASES = ()
@@ -90,14 +89,6 @@ USERS = ()
 EXTRA_USERS = ()
 CATALOG = ()
 
-
-def register(sess):
-    return []
-
-
-def after_start(lay, paths, sess):
-    return None
-
-
-def tempest_conf(ctx):
-    return {}
+register = entrypoints.no_changes
+after_start = entrypoints.nothing
+tempest_conf = entrypoints.no_options

@@ -18,6 +18,7 @@ for ports and security groups.
 import os
 
 from localcloud import authconf
+from localcloud import entrypoints
 from localcloud import files
 from localcloud import flows
 from localcloud import layout as L
@@ -33,8 +34,7 @@ TUNABLES = (
 )
 
 
-def install(lay, log):
-    return None
+install = entrypoints.nothing
 
 
 def render(lay):
@@ -85,13 +85,8 @@ USERS = ('neutron',)
 EXTRA_USERS = ()
 CATALOG = (('neutron', 'network', URL),)
 
-
-def register(sess):
-    return []
-
-
-def after_start(lay, paths, sess):
-    return None
+register = entrypoints.no_changes
+after_start = entrypoints.nothing
 
 
 def tempest_conf(ctx):

@@ -25,6 +25,7 @@ import uuid
 from localcloud import api
 from localcloud import authconf
 from localcloud import checks
+from localcloud import entrypoints
 from localcloud import files
 from localcloud import flows
 from localcloud import hostnet
@@ -56,9 +57,7 @@ _TUN = {t.option: t.local for t in TUNABLES}
 # controller address, which the machine's namespace cannot reach).
 NOVA_GLANCE = {'valid_interfaces': 'public'}
 
-
-def install(lay, log):
-    return None
+install = entrypoints.nothing
 
 
 # Nova's notifications (format, topics) are rows of the flow-settings
@@ -215,8 +214,7 @@ CATALOG = (('nova', 'compute', {
     'internal': hostnet.controller_url(PORT, '/v2.1')}),)
 
 
-def register(sess):
-    return []
+register = entrypoints.no_changes
 
 
 def hypervisors_up(sess, hosts):

@@ -12,6 +12,7 @@
 
 """Placement: the resource providers the scheduler picks compute hosts from."""
 from localcloud import authconf
+from localcloud import entrypoints
 from localcloud import ini
 from localcloud import layout as L
 from localcloud import process
@@ -22,9 +23,7 @@ PORTS = {'placement': PORT}
 PACKAGES = ('openstack-placement',)
 TUNABLES = ()
 
-
-def install(lay, log):
-    return None
+install = entrypoints.nothing
 
 
 def render(lay):
@@ -35,8 +34,7 @@ def render(lay):
     })}
 
 
-def prepare(lay):
-    return []
+prepare = entrypoints.no_changes
 
 
 DATABASES = ('placement',)
@@ -57,14 +55,6 @@ USERS = ('placement',)
 EXTRA_USERS = ()
 CATALOG = (('placement', 'placement', URL),)
 
-
-def register(sess):
-    return []
-
-
-def after_start(lay, paths, sess):
-    return None
-
-
-def tempest_conf(ctx):
-    return {}
+register = entrypoints.no_changes
+after_start = entrypoints.nothing
+tempest_conf = entrypoints.no_options

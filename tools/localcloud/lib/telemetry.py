@@ -73,6 +73,7 @@ import urllib.parse
 from localcloud import authconf
 from localcloud import checks
 from localcloud import commands
+from localcloud import entrypoints
 from localcloud import files
 from localcloud import flows
 from localcloud import hostnet
@@ -541,8 +542,7 @@ CATALOG = (('gnocchi', 'metric', {
     'internal': gnocchi_url(CONTROLLER)}),)
 
 
-def register(sess):
-    return []
+register = entrypoints.no_changes
 
 
 def after_start(lay, paths, sess):

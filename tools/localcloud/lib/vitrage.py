@@ -26,6 +26,7 @@ import shutil
 
 from localcloud import authconf
 from localcloud import checks
+from localcloud import entrypoints
 from localcloud import files
 from localcloud import flows
 from localcloud import identity
@@ -56,9 +57,7 @@ MONITOR_USER = 'alertmanager'
 MONITOR_ROLE = 'admin'
 SERVICE_PROJECT = 'service'
 
-
-def install(lay, log):
-    return None
+install = entrypoints.nothing
 
 
 def api_paste(conf):
@@ -201,8 +200,7 @@ def register(sess):
     return []
 
 
-def after_start(lay, paths, sess):
-    return None
+after_start = entrypoints.nothing
 
 
 def tempest_conf(ctx):

@@ -13,6 +13,7 @@
 """Zaqar: the queues a flow's alarm posts to (Redis message store)."""
 from localcloud import authconf
 from localcloud import checks
+from localcloud import entrypoints
 from localcloud import flows
 from localcloud import layout as L
 from localcloud import process
@@ -23,9 +24,7 @@ PORTS = {'zaqar': PORT}
 PACKAGES = ('zaqar',)
 TUNABLES = ()
 
-
-def install(lay, log):
-    return None
+install = entrypoints.nothing
 
 
 def render(lay):
@@ -47,8 +46,7 @@ def render(lay):
     })}
 
 
-def prepare(lay):
-    return []
+prepare = entrypoints.no_changes
 
 
 DATABASES = ('zaqar',)
@@ -69,13 +67,8 @@ USERS = ('zaqar',)
 EXTRA_USERS = ()
 CATALOG = (('zaqar', 'messaging', URL),)
 
-
-def register(sess):
-    return []
-
-
-def after_start(lay, paths, sess):
-    return None
+register = entrypoints.no_changes
+after_start = entrypoints.nothing
 
 
 def tempest_conf(ctx):
