@@ -145,11 +145,14 @@ def cmd_host(args):
 
 def cmd_logs(args):
     c = _cloud(args)
-    names = [args.service] if args.service else [
-        s.name for s in services.SERVICES]
-    if args.service and args.service not in [s.name for s in
-                                             services.SERVICES]:
-        names = [args.service]      # e.g. setup-nova
+    names = [s.name for s in services.SERVICES]
+    if args.service:
+        # A setup step's log (e.g. setup-nova) is not a service's.
+        moved = services.replaced_by(args.service)
+        if moved:
+            print('%s runs inside %s now: its log' % (args.service,
+                                                      moved.name))
+        names = [moved.name if moved else args.service]
     for name in names:
         print(c.log_tail(name, args.lines))
     return 0
