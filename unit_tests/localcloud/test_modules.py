@@ -21,11 +21,16 @@ import ast
 import os
 import subprocess
 import sys
+import types
+from unittest import mock
 
 import testtools
 
+from localcloud import configs
 from localcloud import install
+from localcloud import layout
 from localcloud import services
+from localcloud import tempestconf
 
 TOOLS = os.path.dirname(os.path.dirname(services.__file__))
 PACKAGE = os.path.join(TOOLS, 'localcloud')
@@ -227,3 +232,20 @@ class TestServiceModules(testtools.TestCase):
     def test_speed_settings_name_their_service(self):
         names = [(t.service, t.section, t.option) for t in services.TUNABLES]
         self.assertEqual(len(names), len(set(names)))
+
+    def test_two_services_rendering_one_file_is_an_error(self):
+        twin = types.SimpleNamespace(
+            __name__='localcloud.lib.twin',
+            render=lambda lay: {'nova/nova.conf': ''})
+        with mock.patch.object(services, 'MODULES',
+                               services.MODULES + (twin,)):
+            err = self.assertRaises(KeyError, configs.render_all,
+                                    layout.Layout('/srv/lc'))
+        self.assertIn('nova/nova.conf is rendered by two services (twin)',
+                      str(err))
+
+    def test_a_tempest_option_set_by_two_services_is_an_error(self):
+        sections = tempestconf.merge({}, {'compute': {'region': 'A'}})
+        err = self.assertRaises(KeyError, tempestconf.merge, sections,
+                                {'compute': {'region': 'B'}})
+        self.assertIn('[compute] region: set twice', str(err))
