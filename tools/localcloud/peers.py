@@ -57,7 +57,7 @@ FAILED = ('fail', 'failure', 'error')
 SKIPPED = ('skip',)
 
 
-class ExpectedFileError(ValueError):
+class ExpectedFileError(RuntimeError):
     """The expected-failures file is malformed; the message says where."""
 
 
@@ -416,11 +416,16 @@ def _next_stream(workspace):
 def last_results(lay, env):
     """The newest stestr run of the workspace, as Results."""
     stream = subprocess.run([lay.bin('stestr'), 'last', '--subunit'],
-                            cwd=lay.workspace, env=env, capture_output=True,
-                            check=True).stdout
-    csv_text = subprocess.run([lay.bin('subunit2csv')], input=stream,
-                              capture_output=True, check=True).stdout
-    return parse_csv(csv_text.decode())
+                            cwd=lay.workspace, env=env, capture_output=True)
+    if stream.returncode not in (0, 1):     # 1: the run had failures
+        raise RuntimeError('stestr last --subunit exited %d in %s: %s' % (
+            stream.returncode, lay.workspace, stream.stderr.decode()[-500:]))
+    rows = subprocess.run([lay.bin('subunit2csv')], input=stream.stdout,
+                          capture_output=True)
+    if rows.returncode:
+        raise RuntimeError('subunit2csv exited %d: %s' % (
+            rows.returncode, rows.stderr.decode()[-500:]))
+    return parse_csv(rows.stdout.decode())
 
 
 def run(c, run_bounded, timeout_s=TIMEOUT_S, concurrency=1):
@@ -432,6 +437,10 @@ def run(c, run_bounded, timeout_s=TIMEOUT_S, concurrency=1):
     with step('install Tempest\'s peers (%s)' % os.path.basename(
             REQUIREMENTS)):
         install_peers(lay, lay.log('setup-peers'))
+    # Tempest's discovery loads every installed plugin: this checkout's
+    # must import (as `job` installs it).
+    with step('install the plugin from %s' % L.REPO):
+        install.install_plugin(lay, L.REPO, lay.log('setup-plugin'))
     with step('demo project and user %s (heat-tempest-plugin)' % DEMO_USER):
         ensure_demo(api.Session())
     with step('the peers\' tempest.conf') as r:
