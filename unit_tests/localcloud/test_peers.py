@@ -33,10 +33,11 @@ ALARM = ('telemetry_tempest_plugin.aodh.api.test_alarming_api.'
 
 
 def csv_text(*rows):
+    """subunit2csv's output; test i runs from 10:00:0i for 2.5 s."""
     lines = ['test,status,start_time,stop_time']
-    for test, status in rows:
-        lines.append('"%s",%s,2026-12-01 10:00:00+00:00,'
-                     '2026-12-01 10:00:02.5+00:00' % (test, status))
+    for i, (test, status) in enumerate(rows):
+        lines.append('"%s",%s,2026-12-01 10:00:0%d+00:00,'
+                     '2026-12-01 10:00:0%d.5+00:00' % (test, status, i, i + 2))
     return '\n'.join(lines) + '\n'
 
 
@@ -159,10 +160,19 @@ class TestJudge(testtools.TestCase):
         self.assertTrue(verdict.ok, peers.verdict_lines(verdict))
         self.assertEqual(
             'tempest smoke (identity, image, compute): 1 passed, 0 skipped, '
-            '1 failed (1 expected), 5 s of tests', verdict.counts[0].line())
+            '1 failed (1 expected), 4 s', verdict.counts[0].line())
         self.assertEqual((0, 1, 0), (verdict.counts[2].passed,
                                      verdict.counts[2].skipped,
                                      verdict.counts[2].failed))
+
+    def test_tests_sharing_a_name_count_each(self):
+        # gabbi names a test by its YAML entry; ids differ in [id-...]
+        verdict = peers.judge(peers.parse_csv(csv_text(
+            (ADDRESSES + '[id-6,smoke]', 'fail'),
+            (STACKS + '[id-1]', 'success'), (STACKS + '[id-2]', 'success'),
+            (ALARM + '[id-3]', 'success'))), self.expected)
+        self.assertEqual(2, verdict.counts[1].passed)
+        self.assertTrue(verdict.ok, peers.verdict_lines(verdict))
 
     def test_a_new_failure_fails_the_run_by_name(self):
         verdict = peers.judge(peers.parse_csv(csv_text(
