@@ -49,8 +49,8 @@ EXPECTED = os.path.join(HERE, 'conformance-expected.yaml')
 DEMO_USER = 'conformance-demo'
 DEMO_PROJECT = 'conformance-demo'
 DEMO_ROLE = 'member'
-# The three suites take about 4 min here; a run still going after this is
-# stuck (it is stopped, and the command fails).
+# The three suites take 2-3 min here (one worker); a run still going after
+# this is stuck: it is stopped, and the command fails.
 TIMEOUT_S = 900
 CONF_NAME = 'tempest-conformance.conf'
 FAILED = ('fail', 'failure', 'error')
