@@ -476,9 +476,14 @@ def run(c, run_bounded, timeout_s=TIMEOUT_S, concurrency=1):
         print('conformance: tempest run exited %d and recorded no run '
               '(see %s)' % (rc, os.path.join(lay.workspace, 'logs')))
         return rc or 1
-    verdict = judge(last_results(lay, env), expected)
+    results = last_results(lay, env)
+    verdict = judge(results, expected)
     print('\n'.join(verdict_lines(verdict)))
     wall = time.monotonic() - started
+    if rc and not any(r.status in FAILED for r in results):
+        print('conformance FAILED: tempest run exited %d with no failed '
+              'test (see its output above), %.0f s wall time' % (rc, wall))
+        return rc
     if verdict.ok:
         print('conformance: as expected (%d expected failure(s) listed in '
               '%s), %.0f s wall time' % (len(expected),
