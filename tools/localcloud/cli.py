@@ -24,6 +24,7 @@ from localcloud import install
 from localcloud import layout
 from localcloud import leaks
 from localcloud.lib import telemetry
+from localcloud import peers
 from localcloud import procs
 from localcloud import progress as progress_mod
 from localcloud import services
@@ -252,6 +253,15 @@ def cmd_smoke(args):
                      vitrage=args.vitrage)
 
 
+def cmd_conformance(args):
+    if args.lock:
+        lay = layout.Layout(args.base)
+        print('wrote %s' % peers.lock(lay, lay.log('setup-lock')))
+        return 0
+    return peers.run(_cloud(args), run_bounded, timeout_s=args.timeout_s,
+                     concurrency=args.concurrency)
+
+
 def cmd_lock(args):
     lay = layout.Layout(args.base)
     install.lock(lay, lay.log('setup-lock'), upgrade=args.upgrade)
@@ -334,6 +344,17 @@ def build_parser():
                     help='also run a Doctor host-down event through Vitrage '
                          'to a Mistral workflow')
     sm.set_defaults(func=cmd_smoke)
+    cf = sub.add_parser('conformance', help='Tempest\'s peers judge the '
+                        'cloud: tempest smoke, heat-tempest-plugin and '
+                        'Aodh API tests, against %s'
+                        % os.path.basename(peers.EXPECTED))
+    cf.add_argument('--concurrency', type=int, default=1)
+    cf.add_argument('--timeout-s', type=int, default=peers.TIMEOUT_S,
+                    help='stop a run that has not ended by then (default '
+                    '%(default)s s)')
+    cf.add_argument('--lock', action='store_true', help='re-resolve '
+                    'constraints-peers.txt instead')
+    cf.set_defaults(func=cmd_conformance)
     lk = sub.add_parser('lock', help='re-resolve the pinned package sets')
     lk.add_argument('--upgrade', action='store_true')
     lk.set_defaults(func=cmd_lock)
