@@ -39,7 +39,8 @@ from localcloud import api
 from localcloud import ini
 from localcloud import install
 from localcloud import layout as L
-from localcloud import telemetry
+from localcloud.lib import keystone
+from localcloud.lib import telemetry
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REQUIREMENTS = os.path.join(HERE, 'requirements-peers.in')
@@ -178,7 +179,7 @@ def peer_sections(cloud):
     auth = cloud.get('auth', {})
     return {
         'heat_plugin': {
-            'auth_url': L.url('keystone', '/v3'),
+            'auth_url': keystone.V3,
             'region': L.REGION,
             'username': DEMO_USER,
             'password': L.PASSWORD,
