@@ -131,12 +131,13 @@ class Cloud:
         state.mark(lay, 'ready', False)
         setup_log = lay.log('setup-install')
         os.makedirs(lay.path('logs'), exist_ok=True)
-        with step('Debian packages') as r:
-            r['note'] = install.apt(setup_log)
+        apt = install.apt_beside(lay.log('setup-apt'))
         with step('Python venvs (uv, pinned)') as r:
             r['note'] = install.venvs(lay, setup_log)
         with step('Gnocchi venv and the fake hypervisor inspector') as r:
             r['note'] = telemetry.install(lay, setup_log)
+        with step('Debian packages (apt, beside the venvs)') as r:
+            r['note'] = apt.result()
         with step('configuration files') as r:
             changed = configs.write_all(lay)
             self.compute_ids()
