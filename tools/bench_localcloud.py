@@ -13,11 +13,11 @@
 
 """Benchmark of the local cloud: each figure of its speed and memory.
 
-    python3 tools/bench_localcloud.py                 # down, then up (data kept)
-    python3 tools/bench_localcloud.py --scratch       # fresh: delete the base dir
-    python3 tools/bench_localcloud.py --scratch --kept    # and then down + up again
-    python3 tools/bench_localcloud.py --suite 1 --suite 2 # the suite, 1 and 2 workers
-    python3 tools/bench_localcloud.py --uv-cache /tmp/empty   # venvs from a cold cache
+    bench_localcloud.py                      # down, then up (data kept)
+    bench_localcloud.py --scratch            # fresh: delete the base dir
+    bench_localcloud.py --scratch --kept     # and then down + up again
+    bench_localcloud.py --suite 1 --suite 2  # the suite, 1 and 2 workers
+    bench_localcloud.py --uv-cache /tmp/x    # venvs from a cold uv cache
 
 It prints: ``down``; ``up`` with its per-step breakdown (each step's seconds
 and how busy the CPUs were meanwhile: ``cpu 190%`` on 2 cores is a step
