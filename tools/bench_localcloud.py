@@ -31,7 +31,8 @@ packages are not installed yet (``--scratch`` keeps them).
 Memory is measured as ``free`` used before (cloud down) vs after (cloud up
 and settled, and after each suite), and as the sum of RSS and PSS over every
 process the tool started (its sessions and anything carrying its owner
-mark).
+mark); beside each service, the CPU-seconds its processes used so far
+(after an ``up``: what starting it cost).
 """
 import argparse
 import json
@@ -62,6 +63,17 @@ def free_used_mib():
     return (info['MemTotal'] - info['MemAvailable']) // 1024
 
 
+def cpu_s(pid):
+    """CPU-seconds (user + system) a live process has used so far."""
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            fields = f.read().rsplit(')', 1)[1].split()
+    except OSError:
+        return 0.0
+    # fields[0] is field 3 of proc(5): utime is 14, stime 15
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
 def memory(lay):
     sessions = [p for p in (procs.read_pid(lay.pidfile(s.name))
                             for s in services.SERVICES) if p]
@@ -74,11 +86,13 @@ def memory(lay):
             'processes': len(members),
             'rss_mib': sum(procs.rss_kib(p) for p in members) // 1024,
             'pss_mib': sum(procs.pss_kib(p) for p in members) // 1024,
+            'cpu_s': round(sum(cpu_s(p) for p in members), 1),
         }
     return {
         'processes': len(pids),
         'rss_mib': sum(procs.rss_kib(p) for p in pids) // 1024,
         'pss_mib': sum(procs.pss_kib(p) for p in pids) // 1024,
+        'cpu_s': round(sum(cpu_s(p) for p in pids)),
         'per_service': per_service,
     }
 
@@ -123,9 +137,9 @@ def print_up(title, up):
 def print_memory(title, before, after, mem):
     print('%-34s %d / %d MiB (%+d MiB)' % (
         'free used ' + title, before, after, after - before))
-    print('%-34s %d processes, RSS %d MiB, PSS %d MiB' % (
+    print('%-34s %d processes, RSS %d MiB, PSS %d MiB, CPU %d s so far' % (
         'services ' + title, mem['processes'], mem['rss_mib'],
-        mem['pss_mib']))
+        mem['pss_mib'], mem['cpu_s']))
 
 
 def main():
@@ -192,8 +206,9 @@ def main():
                  result['free_used_after_mib'], result['memory'])
     for name, row in sorted(result['memory']['per_service'].items(),
                             key=lambda kv: -kv[1]['pss_mib']):
-        print('  %-26s %2d proc  RSS %4d  PSS %4d MiB' % (
-            name, row['processes'], row['rss_mib'], row['pss_mib']))
+        print('  %-26s %2d proc  RSS %4d  PSS %4d MiB  CPU %5.1f s' % (
+            name, row['processes'], row['rss_mib'], row['pss_mib'],
+            row['cpu_s']))
     for suite in result['suites']:
         print('suite, %d worker(s)                 %6.1f s (exit %d, '
               'job %.1f s, CPU %d s)' % (
