@@ -157,9 +157,11 @@ def main():
     p.add_argument('--settle', type=int, default=30,
                    help='seconds to let services settle before measuring')
     p.add_argument('--json', help='also write the results here')
+    p.add_argument('--log', default='/tmp/bench-localcloud.log',
+                   help="the tool's output (appended)")
     opts = p.parse_args()
     lay = layout.Layout()
-    log = os.path.join('/tmp', 'bench-localcloud.log')
+    log = opts.log
     env = dict(os.environ, UV_CACHE_DIR=opts.uv_cache) if opts.uv_cache \
         else None
     result = {'base': lay.base}
