@@ -321,7 +321,7 @@ def build_parser():
     job = sub.add_parser('job', help='up, install the plugin, run the suite')
     job.add_argument('--repo', default=REPO)
     job.add_argument('--regex', default=SUITE_REGEX)
-    job.add_argument('--concurrency', type=int, default=1)
+    job.add_argument('--concurrency', type=int, default=2)
     job.add_argument('--timeout-s', type=int, default=0,
                      help='stop a run that has not ended by then, print what '
                      'the services were doing (default %d s, negative %d s)'

@@ -129,13 +129,14 @@ class Cloud:
         state.mark(lay, 'ready', False)
         setup_log = lay.log('setup-install')
         os.makedirs(lay.path('logs'), exist_ok=True)
-        with step('Debian packages') as r:
-            r['note'] = install.apt(setup_log)
+        apt = install.apt_beside(lay.log('setup-apt'))
         with step('Python venvs (uv, pinned)') as r:
             r['note'] = install.venvs(lay, setup_log)
         with step('what the services install beyond the venvs') as r:
             r['note'] = '; '.join(filter(None, (
                 m.install(lay, setup_log) for m in services.MODULES)))
+        with step('Debian packages (apt, beside the venvs)') as r:
+            r['note'] = apt.result()
         with step('configuration files, compute hosts\' namespaces') as r:
             r['note'] = '%d changed' % len(configs.write_all(lay))
         with step('infrastructure (RabbitMQ, MariaDB, Redis, memcached), '
@@ -145,9 +146,10 @@ class Cloud:
             infra.create_databases(lay, lay.log('setup-infra'))
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
             # The other schemas are made while Keystone's is, and while
-            # Keystone starts: they need neither.
+            # Keystone starts: they need neither. Niced: Keystone's chain
+            # (sync, bootstrap, start, catalog) is the critical path.
             syncs = pool.submit(dbsync.run, lay, self.paths,
-                                dbsync.projects())
+                                dbsync.projects(), niceness=10)
             with step('Keystone database and bootstrap') as r:
                 done = dbsync.run(lay, self.paths, dbsync.projects(first=True))
                 r['note'] = ' '.join(done) or 'done before'

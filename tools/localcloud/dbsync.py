@@ -37,11 +37,13 @@ def projects(first=False):
     return found
 
 
-def _run_project(lay, paths, project, commands):
+def _run_project(lay, paths, project, commands, niceness=0):
     log = lay.log('setup-' + project)
     with open(log, 'ab') as out:
         for cmd in commands:
             argv = [a.format(**paths) for a in cmd]
+            if niceness:
+                argv = ['nice', '-n', str(niceness)] + argv
             out.write(('\n$ %s\n' % ' '.join(argv)).encode())
             out.flush()
             rc = subprocess.call(argv, stdout=out, stderr=subprocess.STDOUT,
@@ -52,13 +54,17 @@ def _run_project(lay, paths, project, commands):
     return None
 
 
-def run(lay, paths, projects):
-    """Run the setup of ``projects`` [(name, commands)] not yet done."""
+def run(lay, paths, projects, niceness=0):
+    """Run the setup of ``projects`` [(name, commands)] not yet done.
+
+    ``niceness`` > 0 runs them at a lower CPU priority: on 2 cores, work
+    done beside a critical path (Keystone's) must not slow it down.
+    """
     synced = state.load(lay).get('synced', {})
     todo = [(p, c) for p, c in projects if not synced.get(p)]
     errors = []
     with concurrent.futures.ThreadPoolExecutor(max(1, len(todo))) as pool:
-        futures = {pool.submit(_run_project, lay, paths, p, c): p
+        futures = {pool.submit(_run_project, lay, paths, p, c, niceness): p
                    for p, c in todo}
         for fut in concurrent.futures.as_completed(futures):
             err = fut.result()

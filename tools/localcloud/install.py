@@ -10,19 +10,26 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Install what the cloud runs: Debian servers, then two venvs with uv.
+"""Install what the cloud runs: Debian servers and the venvs, side by side.
 
 The Python packages come from the pins committed beside this file:
 ``constraints.txt`` for the main venv (every service but Vitrage, plus the
 clients and Tempest) and ``constraints-vitrage.txt`` (+ overrides) for
 Vitrage's own venv. A stamp in the state file (hash of the pin files)
 makes a second install a no-op.
+
+uv compiles every venv's bytecode at install (``UV_COMPILE_BYTECODE``):
+the environment may set ``PYTHONDONTWRITEBYTECODE``, and then every service
+process, schema sync and ``*-manage`` call would compile its imports anew
+at each start; compiled once, they only read them.
 """
+import concurrent.futures
 import hashlib
 import os
 import shutil
 import subprocess
 import sys
+import time
 
 from localcloud import state
 
@@ -52,6 +59,8 @@ class InstallError(RuntimeError):
 
 
 def _run(argv, log, env=None, cwd=None):
+    # Read by uv only: every venv it installs into gets its bytecode.
+    env = dict(os.environ if env is None else env, UV_COMPILE_BYTECODE='1')
     with open(log, 'ab') as out:
         out.write(('\n$ %s\n' % ' '.join(argv)).encode())
         out.flush()
@@ -92,12 +101,36 @@ def apt(log):
     env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
     try:
         _run(['apt-get', 'update', '-q'], log, env)
-        _run(['apt-get', 'install', '-y', '-q', '--no-install-recommends']
-             + missing, log, env)
+        _run(apt_install_argv(missing), log, env)
     finally:
         if added_policy:
             os.unlink(POLICY_RC_D)
     return 'installed ' + ' '.join(missing)
+
+
+def apt_install_argv(packages):
+    # dpkg without an fsync per unpacked file: a crash mid-install is
+    # redone by the next run (the packages are still missing then).
+    return ['apt-get', 'install', '-y', '-q', '--no-install-recommends',
+            '-o', 'Dpkg::Options::=--force-unsafe-io'] + list(packages)
+
+
+def apt_beside(log):
+    """Start ``apt`` in a thread, so that the venvs install meanwhile.
+
+    The venvs need nothing apt installs (the machine's own Python and uv
+    from PyPI). Returns a future whose result is apt's note with the
+    seconds it took on its own; the caller waits for it before anything
+    that runs a Debian server.
+    """
+    def timed():
+        t0 = time.monotonic()
+        note = apt(log)
+        return '%s (%.1fs beside the venvs)' % (note, time.monotonic() - t0)
+    pool = concurrent.futures.ThreadPoolExecutor(1)
+    future = pool.submit(timed)
+    pool.shutdown(wait=False)
+    return future
 
 
 def lock_hash(spec):
