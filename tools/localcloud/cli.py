@@ -18,6 +18,7 @@ import subprocess
 import sys
 
 from localcloud import cloud as cloud_mod
+from localcloud import commands
 from localcloud import diagnose
 from localcloud import hostnet
 from localcloud import install
@@ -365,7 +366,7 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (cloud_mod.CloudError, install.InstallError, RuntimeError,
+    except (cloud_mod.CloudError, commands.CommandError, RuntimeError,
             TimeoutError, KeyError) as e:
         print('localcloud %s failed: %s' % (args.command, e), file=sys.stderr)
         return 1

@@ -25,7 +25,14 @@ class CommandError(RuntimeError):
 
 
 def run(argv, log, env=None, cwd=None):
-    """Run ``argv`` with its output appended to ``log``; raise if it fails."""
+    """Run ``argv`` with its output appended to ``log``; raise if it fails.
+
+    UV_COMPILE_BYTECODE is read by uv only: every venv it installs into
+    gets its bytecode once, at install (the environment sets
+    PYTHONDONTWRITEBYTECODE, so a process would compile its imports anew
+    at each start).
+    """
+    env = dict(os.environ if env is None else env, UV_COMPILE_BYTECODE='1')
     with open(log, 'ab') as out:
         out.write(('\n$ %s\n' % ' '.join(argv)).encode())
         out.flush()

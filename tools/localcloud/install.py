@@ -31,6 +31,7 @@ import subprocess
 import sys
 import time
 
+from localcloud import commands
 from localcloud import state
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -52,23 +53,6 @@ VITRAGE = {
     'constraints': os.path.join(HERE, 'constraints-vitrage.txt'),
     'overrides': os.path.join(HERE, 'overrides-vitrage.txt'),
 }
-
-
-class InstallError(RuntimeError):
-    pass
-
-
-def _run(argv, log, env=None, cwd=None):
-    # Read by uv only: every venv it installs into gets its bytecode.
-    env = dict(os.environ if env is None else env, UV_COMPILE_BYTECODE='1')
-    with open(log, 'ab') as out:
-        out.write(('\n$ %s\n' % ' '.join(argv)).encode())
-        out.flush()
-        rc = subprocess.call(argv, stdout=out, stderr=subprocess.STDOUT,
-                             stdin=subprocess.DEVNULL, env=env, cwd=cwd)
-    if rc:
-        raise InstallError('%s failed (exit %d); see %s'
-                           % (' '.join(argv[:4]), rc, log))
 
 
 def missing_apt_packages(packages=APT_PACKAGES):
@@ -100,8 +84,8 @@ def apt(log):
         added_policy = True
     env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
     try:
-        _run(['apt-get', 'update', '-q'], log, env)
-        _run(apt_install_argv(missing), log, env)
+        commands.run(['apt-get', 'update', '-q'], log, env)
+        commands.run(apt_install_argv(missing), log, env)
     finally:
         if added_policy:
             os.unlink(POLICY_RC_D)
@@ -150,22 +134,16 @@ def uv_install_argv(uv, python, spec, extra=()):
     return argv + list(extra)
 
 
-def _ensure_venv(path, log):
-    # No pip inside: uv installs into the venv from outside (ensurepip alone
-    # would cost seconds per venv).
-    if not os.path.exists(os.path.join(path, 'bin', 'python')):
-        _run([sys.executable, '-m', 'venv', '--without-pip', path], log)
-
-
 def uv_path(lay):
     return lay.bin('uv')
 
 
 def _ensure_uv(lay, log):
-    _ensure_venv(lay.venv, log)
+    commands.ensure_venv(lay.venv, log)
     if not os.path.exists(uv_path(lay)):
-        _run([sys.executable, '-m', 'pip', '--python', lay.bin('python'),
-              'install', '-q', 'uv==%s' % UV_VERSION], log)
+        commands.run([sys.executable, '-m', 'pip', '--python',
+                      lay.bin('python'), 'install', '-q',
+                      'uv==%s' % UV_VERSION], log)
 
 
 def venvs(lay, log):
@@ -179,9 +157,9 @@ def venvs(lay, log):
         if st.get('installed', {}).get(key) == stamp and os.path.exists(
                 os.path.join(venv, 'bin', 'python')):
             continue
-        _ensure_venv(venv, log)
-        _run(uv_install_argv(uv_path(lay), os.path.join(venv, 'bin', 'python'),
-                             spec), log)
+        commands.ensure_venv(venv, log)
+        commands.run(uv_install_argv(
+            uv_path(lay), os.path.join(venv, 'bin', 'python'), spec), log)
         state.update(lay, lambda data: data.setdefault(
             'installed', {}).__setitem__(key, stamp))
         done.append(key)
@@ -190,8 +168,9 @@ def venvs(lay, log):
 
 def install_plugin(lay, repo, log):
     """Install the plugin from a checkout into the main venv (editable)."""
-    _run([uv_path(lay), 'pip', 'install', '--python', lay.bin('python'),
-          '-c', MAIN['constraints'], '-e', repo], log)
+    commands.run([uv_path(lay), 'pip', 'install', '--python',
+                  lay.bin('python'), '-c', MAIN['constraints'], '-e', repo],
+                 log)
 
 
 def lock(lay, log, upgrade=False):
@@ -201,7 +180,8 @@ def lock(lay, log, upgrade=False):
               '--no-header', '--annotation-style', 'line']
     if upgrade:
         common.append('--upgrade')
-    _run(common + [MAIN['requirements'], '-o', MAIN['constraints']], log)
+    commands.run(common + [MAIN['requirements'], '-o', MAIN['constraints']],
+                 log)
     # Vitrage's venv shares every pin it can with the main venv.
     shared = os.path.join(lay.path('run'), 'shared-pins.txt')
     os.makedirs(os.path.dirname(shared), exist_ok=True)
@@ -211,8 +191,9 @@ def lock(lay, log, upgrade=False):
             if line[:1].isalnum() and name not in ('networkx',
                                                    'python-mistralclient'):
                 dst.write(line)
-    _run(common + [VITRAGE['requirements'], '-c', shared, '--override',
-                   VITRAGE['overrides'], '-o', VITRAGE['constraints']], log)
+    commands.run(common + [VITRAGE['requirements'], '-c', shared,
+                           '--override', VITRAGE['overrides'], '-o',
+                           VITRAGE['constraints']], log)
     with open(VITRAGE['constraints']) as f:
         text = f.read().replace(shared, 'constraints.txt')
     with open(VITRAGE['constraints'], 'w') as f:

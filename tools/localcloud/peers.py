@@ -36,6 +36,7 @@ import tempfile
 import time
 
 from localcloud import api
+from localcloud import commands
 from localcloud import ini
 from localcloud import install
 from localcloud import layout as L
@@ -102,7 +103,7 @@ def _logged(argv, log):
         rc = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL).returncode
     if rc:
-        raise install.InstallError('%s exited %d; see %s'
+        raise commands.CommandError('%s exited %d; see %s'
                                    % (' '.join(argv[:3]), rc, log))
 
 

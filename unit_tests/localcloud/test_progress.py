@@ -18,6 +18,7 @@ import tempfile
 
 import testtools
 
+from localcloud import commands
 from localcloud import install
 from localcloud import progress
 
@@ -74,7 +75,7 @@ class TestInstallSpeed(testtools.TestCase):
     def test_uv_compiles_bytecode_at_install(self):
         log = os.path.join(tempfile.mkdtemp(), 'log')
         self.addCleanup(subprocess.call, ['rm', '-rf', os.path.dirname(log)])
-        install._run(['sh', '-c', 'echo "compile=$UV_COMPILE_BYTECODE"'],
+        commands.run(['sh', '-c', 'echo "compile=$UV_COMPILE_BYTECODE"'],
                      log, env={'PATH': os.environ['PATH']})
         with open(log) as f:
             self.assertIn('compile=1', f.read())
