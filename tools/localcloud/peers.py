@@ -96,20 +96,9 @@ def install_argv(uv, python):
         install.MAIN, requirements=REQUIREMENTS), extra=('-c', CONSTRAINTS))
 
 
-def _logged(argv, log):
-    with open(log, 'ab') as out:
-        out.write(('\n$ %s\n' % ' '.join(argv)).encode())
-        out.flush()
-        rc = subprocess.run(argv, stdout=out, stderr=subprocess.STDOUT,
-                            stdin=subprocess.DEVNULL).returncode
-    if rc:
-        raise commands.CommandError('%s exited %d; see %s'
-                                   % (' '.join(argv[:3]), rc, log))
-
-
 def install_peers(lay, log):
     """Install the pinned peers into the cloud's venv (a no-op when in)."""
-    _logged(install_argv(install.uv_path(lay), lay.bin('python')), log)
+    commands.run(install_argv(install.uv_path(lay), lay.bin('python')), log)
 
 
 def peer_pins(compiled, cloud_pins):
@@ -126,7 +115,7 @@ def lock(lay, log):
     """Re-resolve constraints-peers.txt against the cloud's pins."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, 'compiled.txt')
-        _logged([install.uv_path(lay), 'pip', 'compile', '--python-version',
+        commands.run([install.uv_path(lay), 'pip', 'compile', '--python-version',
                  '3.11', '--no-header', '--annotation-style', 'line',
                  REQUIREMENTS, '-c', install.MAIN['constraints'], '-o', out],
                 log)
