@@ -115,10 +115,10 @@ def lock(lay, log):
     """Re-resolve constraints-peers.txt against the cloud's pins."""
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, 'compiled.txt')
-        commands.run([install.uv_path(lay), 'pip', 'compile', '--python-version',
-                 '3.11', '--no-header', '--annotation-style', 'line',
-                 REQUIREMENTS, '-c', install.MAIN['constraints'], '-o', out],
-                log)
+        commands.run([install.uv_path(lay), 'pip', 'compile',
+                      '--python-version', '3.11', '--no-header',
+                      '--annotation-style', 'line', REQUIREMENTS, '-c',
+                      install.MAIN['constraints'], '-o', out], log)
         with open(out) as f, open(install.MAIN['constraints']) as cloud:
             lines = peer_pins(f.read(), cloud.read())
     with open(CONSTRAINTS, 'w') as f:
