@@ -516,7 +516,7 @@ def vitrage_prometheus_conf():
         '  resource: {id: hostname, vitrage_type: vitrage_type}', ''])
 
 
-# The monitor's speed, on devstack and on the local cloud (layout.TUNABLES).
+# The monitor's speed, on devstack and on the local cloud (services.TUNABLES).
 MONITOR_SCRAPE_INTERVAL_S = 2
 MONITOR_ALERT_FOR_S = 4
 

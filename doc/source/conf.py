@@ -28,7 +28,7 @@ extensions = [
 ]
 
 # -- the project's own extensions -------------------------------------------
-# The table of what each flow needs from the services (CONTRACTS.md §1);
+# The table of what each flow needs from the services (devstack/flow-settings.yaml);
 # SELF_HEALING_FLOW_SETTINGS names another file (relative to the checkout).
 flow_settings_file = os.path.join(ROOT, os.environ.get(
     'SELF_HEALING_FLOW_SETTINGS',

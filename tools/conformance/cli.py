@@ -67,7 +67,7 @@ def load_table(root):
     if not isinstance(table.get('files'), dict) or not isinstance(
             table.get('settings'), list):
         raise SetupError('%s: needs a files: mapping and a settings: list '
-                         '(CONTRACTS.md section 1)' % path)
+                         '(devstack/flow_settings.py)' % path)
     return table
 
 
