@@ -10,71 +10,62 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Base class of every self-healing scenario test.
+"""Base class of every generated self-healing scenario test.
 
-It follows Tempest's staged setup. A test class says which services and
-which [self_healing_feature_enabled] switches it needs; skip_checks turns
-them into skips with a reason, from config alone, so listing the tests
-never calls a cloud.
+It follows Tempest's staged setup. A generated class names its flow
+(``flow``, a key of ``harness/registry.FLOWS``); skip_checks turns the
+flow's services and microversions into skips with a reason, from config
+alone, so listing the tests never calls a cloud. Each scenario's own
+features are checked by its test (``harness/scenario``). The flow runner
+(``flows/``) does the rest with this test's clients, cleanups and waiter.
 """
 
-from tempest.common import credentials_factory as common_creds
 from tempest import config
+from tempest.lib.common import api_version_utils
 from tempest.lib.common.utils import test_utils
 import tempest.test
 
 from self_healing_tempest_plugin.common import waiters
-from self_healing_tempest_plugin.harness import deadlines as dl
-from self_healing_tempest_plugin.harness import run
-from self_healing_tempest_plugin.harness import sampler as sp
+from self_healing_tempest_plugin.flows import base as flows
 
 CONF = config.CONF
-# The status of a server Nova calls ACTIVE on a host whose compute service
-# is down: it does not run.
-HOST_DOWN = 'HOST_DOWN'
-
-
-def server_member(server_id, server, down_hosts=()):
-    """A ``sampler.Member`` of a server as Nova lists it (None: gone)."""
-    if server is None:
-        return sp.Member(server_id, sp.GONE)
-    host = server.get('OS-EXT-SRV-ATTR:host')
-    status = server['status']
-    if status == 'ACTIVE' and host in down_hosts:
-        status = HOST_DOWN
-    return sp.Member(server_id, status, host=host)
+# The upper end of a flow's microversion range (tempest's ScenarioTest).
+LATEST_MICROVERSION = 'latest'
 
 
 class BaseSelfHealingTest(tempest.test.BaseTestCase):
+    """Tempest's admin check comes with the 'admin' credentials."""
 
     credentials = ['primary', 'admin']
     # The credentials that own the flow's resources (a scenario's owner):
     # the project clients below are theirs.
     owner = 'primary'
+    # The registered flow whose scenarios the class runs.
+    flow = None
 
-    # [service_available] names the class needs.
-    required_services = ()
-    # [self_healing_feature_enabled] names the class needs.
-    required_features = ()
+    @classmethod
+    def flow_class(cls):
+        """The class's ``flows.base.FlowRunner`` subclass."""
+        return flows.flow_class(cls.flow)
 
     @classmethod
     def skip_checks(cls):
         super(BaseSelfHealingTest, cls).skip_checks()
-        for service in cls.required_services:
+        runner = cls.flow_class()
+        for service in runner.required_services:
             if not getattr(CONF.service_available, service, False):
                 raise cls.skipException(
                     '%s needs the %s service: [service_available] %s is '
                     'false' % (cls.__name__, service, service))
-        for feature in cls.required_features:
-            if not getattr(CONF.self_healing_feature_enabled, feature, False):
-                raise cls.skipException(
-                    '%s needs [self_healing_feature_enabled] %s = true'
-                    % (cls.__name__, feature))
-        if not common_creds.is_admin_available(
-                identity_version=CONF.identity.auth_version):
-            raise cls.skipException(
-                '%s needs admin credentials (admin or dynamic '
-                'credentials in [auth])' % cls.__name__)
+        api_version_utils.check_skip_with_microversion(
+            runner.compute_min_microversion, LATEST_MICROVERSION,
+            CONF.compute.min_microversion, CONF.compute.max_microversion)
+        # devstack sets [placement] max_microversion; a tempest.conf
+        # without it (tempest's default) does not limit placement.
+        api_version_utils.check_skip_with_microversion(
+            runner.placement_min_microversion, LATEST_MICROVERSION,
+            CONF.placement.min_microversion,
+            CONF.placement.max_microversion or LATEST_MICROVERSION)
 
     @classmethod
     def setup_credentials(cls):
@@ -83,8 +74,13 @@ class BaseSelfHealingTest(tempest.test.BaseTestCase):
 
     @classmethod
     def setup_clients(cls):
+        """The owner's project clients and the admin's, per service.
+
+        A client of a service the cloud does not run is not built.
+        """
         super(BaseSelfHealingTest, cls).setup_clients()
         primary, admin = cls.owner_manager(), cls.os_admin
+        available = CONF.service_available
         cls.servers_client = primary.servers_client
         cls.admin_servers_client = admin.servers_client
         cls.admin_services_client = admin.services_client
@@ -96,7 +92,13 @@ class BaseSelfHealingTest(tempest.test.BaseTestCase):
         cls.workflow_client = primary.self_healing_workflow.WorkflowClient()
         cls.admin_workflow_client = (
             admin.self_healing_workflow.WorkflowClient())
-        cls.admin_rca_client = admin.self_healing_rca.RcaClient()
+        cls.admin_rca_client = (admin.self_healing_rca.RcaClient()
+                                if getattr(available, 'vitrage', False)
+                                else None)
+        # Gnocchi's measures: read by the per-VM critical path only.
+        cls.admin_metric_client = (admin.self_healing_metric.MetricClient()
+                                   if getattr(available, 'gnocchi', False)
+                                   else None)
 
     @classmethod
     def owner_manager(cls):
@@ -108,57 +110,19 @@ class BaseSelfHealingTest(tempest.test.BaseTestCase):
         """A waiter polling at [self_healing] poll_interval_s."""
         return waiters.Waiter(CONF.self_healing.poll_interval_s, timeout_s)
 
-    def down_hosts(self):
-        """Hosts whose nova-compute service Nova reports down."""
-        return set(s['host'] for s in self.admin_services_client.
-                   list_services(binary='nova-compute')['services']
-                   if s['state'] != 'up')
-
-    def healing_run(self, scenario, fault, cluster_state, detect, act,
-                    cluster_calls, critical_path=None):
-        """The scenario's healing run (deadlines, invariants, window).
-
-        ``cluster_state`` makes ``cluster_calls`` requests; the run spaces
-        its polls to one request per [self_healing] poll_interval_s.
-        ``critical_path`` reads the flow's hops once the test is over
-        (harness/critical_path.py).
-        """
-        conf = CONF.self_healing
-        return run.HealingRun(
-            self, fault, cluster_state, detect=detect, act=act,
-            invariants=scenario.invariants(conf),
-            deadlines=scenario.deadlines(conf),
-            steady_window_s=scenario.steady_window_s(conf),
-            poll_interval_s=conf.poll_interval_s,
-            cluster_calls=cluster_calls,
-            scenario_name=scenario.name,
-            expect_missed_phase=scenario.expect_missed_phase,
-            critical_path=critical_path)
-
-    def wait_executions_succeeded(self, executions):
-        """Each (workflow client, execution id) ends SUCCESS, or fails."""
-        for client, execution_id in executions:
-            self.waiter(CONF.self_healing.act_timeout_s).until(
-                lambda: client.show_execution(execution_id),
-                lambda e: e['state'] == 'SUCCESS',
-                'mistral execution %s' % execution_id, 'SUCCESS',
-                failed=lambda e: (e.get('state_info') or 'failed'
-                                  if e['state'] == 'ERROR' else None),
-                describe=lambda e: e['state'])
-
     def add_cleanup_ignoring_not_found(self, func, *args, **kwargs):
         """Cleanups must tolerate a resource that is already gone."""
         self.addCleanup(test_utils.call_and_ignore_notfound_exc,
                         func, *args, **kwargs)
 
-    def run_negative_scenario(self, scenario):
-        """The flow without its trigger must miss a deadline, by name.
+    def flow_runner(self):
+        """A runner of the class's flow, holding this test."""
+        return self.flow_class()(self)
 
-        ``self.heal(scenario)`` (the runner's) deploys and faults it.
-        """
-        error = self.assertRaises(dl.DeadlineMissed, self.heal, scenario)
-        expected = scenario.expect_missed_phase
-        self.assertEqual(expected, error.phase, 'the failure named phase '
-                         '%r, expected %r: %s' % (error.phase, expected,
-                                                  error))
-        self.assertIn(expected, str(error))
+    def run_positive(self, scenario):
+        """The scenario heals; the flow's promises hold (a test body)."""
+        return self.flow_runner().run_positive(scenario)
+
+    def run_negative(self, scenario):
+        """The flow without its trigger misses its phase (a test body)."""
+        return self.flow_runner().run_negative(scenario)
