@@ -162,9 +162,9 @@ class EventAlarmGroupFlow(base.FlowRunner):
         self.stacks = heat_stack.HeatGroupDeployer(test)
 
     def deploy(self, scenario):
-        invariants = scenario.invariants(self.conf)
+        bounds, target = self.cluster_rules(scenario)
         stack, members = self.stacks.deploy(
-            scenario, self.stacks.offered_parameters(invariants))
+            scenario, self.stacks.offered_parameters(bounds, target))
         workflows = set(self.stacks.physical_ids(
             stack, heat_stack.WORKFLOW_TYPE))
         self.test.addCleanup(mistral.delete_executions,
@@ -247,6 +247,3 @@ class EventAlarmGroupFlow(base.FlowRunner):
 @registry.FLOWS.register('autoheal_group', feature='autoheal_flow')
 class AutoHealGroupFlow(EventAlarmGroupFlow):
     """Seed 000: a failed member is replaced by a stack update."""
-
-    name = 'autoheal_group'
-    feature = 'autoheal_flow'

@@ -101,9 +101,13 @@ class Deployment(object):
             found |= fault.affected(self.healthy)
         return found
 
+    def instance_ids(self):
+        """The faulted instances (what a Vitrage observer waits for)."""
+        return self.affected()
+
     def __repr__(self):
-        return 'Deployment of flow %s: %s' % (self.flow, ', '.join(
-            sorted(k for k in self.__dict__ if k != 'flow')))
+        names = sorted(k for k in vars(self) if k != 'flow')
+        return 'Deployment of flow %s: %s' % (self.flow, ', '.join(names))
 
 
 class HealingResult(object):
@@ -135,12 +139,15 @@ class FlowRunner(abc.ABC):
         clients, ``addCleanup``, assertions and ``waiter``.
     """
 
-    # The registry key (``flow:`` in a scenario file).
+    # The registry key (``flow:`` in a scenario file), set by the
+    # registration, which also holds the flow's feature flag:
+    # @registry.FLOWS.register('<name>', feature='<flag>').
     name = None
     # [service_available] names the flow needs.
     required_services = ()
-    # The [self_healing_feature_enabled] flag of the flow.
-    feature = None
+    # The Tempest credentials that may own the flow's resources (a
+    # scenario's ``owner``): the generated classes get them all.
+    owners = ('primary',)
     # The phases the flow's observers see, in order (recover is judged
     # from the cluster state).
     default_phases = (dl.DETECT, dl.ACT)
@@ -199,14 +206,23 @@ class FlowRunner(abc.ABC):
             alarming_client=test.alarming_client)
 
     # -- the run ------------------------------------------------------
+    def cluster_rules(self, scenario):
+        """(sampler.Bounds, sampler.RecoveryTarget) of the scenario."""
+        return scenario.cluster_rules(self.conf)
+
     def phases(self, scenario, deployment, since):
-        """The run's phases: defaults, then the scenario's overrides."""
+        """The run's phases, in the scenario's order (``phase_names``).
+
+        The flow's default observers, each overridden or extended by the
+        scenario's ``observers:`` (a registered observer built from the
+        Deployment); each phase's deadline is the scenario's.
+        """
         chosen = dict(self.observers(deployment, since))
         for phase, spec in sorted(scenario.observers_spec.items()):
-            chosen[phase] = obs.build(spec, deployment, since, self.name)
-        deadlines = scenario.deadlines(self.conf)
+            chosen[phase] = obs.build(phase, spec, deployment, since,
+                                      self.name)
         return [run.Phase(phase, chosen[phase],
-                          deadlines.for_phase(phase))
+                          scenario.phase_deadline_s(phase, self.conf))
                 for phase in scenario.phase_names if phase in chosen]
 
     def heal(self, scenario):
@@ -215,6 +231,7 @@ class FlowRunner(abc.ABC):
         Raises a ``HealingFailure`` naming what went wrong (a missed
         deadline names its phase).
         """
+        self.test.use_owner(scenario.owner)
         deployment = self.deploy(scenario)
         cluster_state = self.cluster_state(deployment)
         deployment.healthy = healthy = cluster_state()
@@ -226,15 +243,14 @@ class FlowRunner(abc.ABC):
         def since():
             return min(f.t_fault for f in deployment.faults
                        if f.t_fault is not None)
-        conf = self.conf
+        bounds, target = self.cluster_rules(scenario)
+        judgement = run.Judgement(
+            bounds, target, self.phases(scenario, deployment, since),
+            recover_s=scenario.phase_deadline_s(dl.RECOVER, self.conf))
         timeline = run.HealingRun(
-            self.test, scheduled, cluster_state,
-            self.phases(scenario, deployment, since),
-            invariants=scenario.invariants(conf),
-            recover_s=scenario.deadlines(conf).recover_s,
-            steady_window_s=scenario.steady_window_s(conf),
-            poll_interval_s=conf.poll_interval_s,
+            self.test, scheduled, cluster_state, judgement,
             cluster_calls=self.cluster_calls,
+            poll_interval_s=self.conf.poll_interval_s,
             scenario_name=scenario.name,
             expect_missed_phase=scenario.expect_missed_phase,
             critical_path=self.critical_path(deployment)).run()
@@ -265,7 +281,7 @@ def flow_class(name):
     return registry.FLOWS.get(name).cls
 
 
-def assert_health_bands(test, timeline, invariants):
+def assert_health_bands(test, timeline, bounds):
     """Green -> Yellow (-> Red below the floor) -> Green.
 
     A host flow's cluster must leave GREEN once its host is cut off:
@@ -273,7 +289,7 @@ def assert_health_bands(test, timeline, invariants):
     """
     bands = timeline.bands()
     degraded = bands[1:-1]
-    allowed = ({tl.YELLOW, tl.RED} if invariants.allow_red
+    allowed = ({tl.YELLOW, tl.RED} if bounds.allow_red
                else {tl.YELLOW})
     test.assertTrue(
         len(bands) >= 3 and bands[0] == bands[-1] == tl.GREEN and

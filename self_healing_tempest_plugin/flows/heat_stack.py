@@ -116,7 +116,11 @@ class HeatGroupDeployer(object):
 
     def __init__(self, test):
         self.test = test
-        self.client = test.orchestration_client
+
+    @property
+    def client(self):
+        """The owner's Heat client (read when used: the owner may change)."""
+        return self.test.orchestration_client
 
     # -- deployment -----------------------------------------------------
     def parameters(self, scenario, template, offered):
@@ -132,15 +136,15 @@ class HeatGroupDeployer(object):
         return parameters
 
     @staticmethod
-    def offered_parameters(invariants, flavor=None):
+    def offered_parameters(bounds, target, flavor=None):
         """Image, flavor and the group's sizes."""
         conf = CONF.self_healing
         return {
             'image': conf.image_ref or CONF.compute.image_ref,
             'flavor': flavor or conf.flavor_ref or CONF.compute.flavor_ref,
-            'min_size': invariants.min_size,
-            'desired_size': invariants.desired,
-            'max_size': invariants.max_size,
+            'min_size': target.min_size,
+            'desired_size': target.desired,
+            'max_size': bounds.max_size,
         }
 
     def deploy(self, scenario, offered):

@@ -123,7 +123,8 @@ class PinnedFlavor(object):
         conf = CONF.self_healing
         trait = 'CUSTOM_SELF_HEALING_%s' % data_utils.rand_uuid_hex()[
             :12].upper()
-        with microversion.placement(TRAITS_MICROVERSION):
+        with microversion.requests_at(microversion.PLACEMENT,
+                                      TRAITS_MICROVERSION):
             self.placement.create_trait(trait)
             self.test.add_cleanup_ignoring_not_found(self.delete_trait,
                                                      trait)
@@ -155,7 +156,8 @@ class PinnedFlavor(object):
         self.flavors.unset_flavor_extra_spec(flavor_id, 'trait:%s' % trait)
 
     def delete_trait(self, trait):
-        with microversion.placement(TRAITS_MICROVERSION):
+        with microversion.requests_at(microversion.PLACEMENT,
+                                      TRAITS_MICROVERSION):
             self.placement.delete_trait(trait)
 
     def set_provider_trait(self, provider, trait, present):
@@ -165,7 +167,8 @@ class PinnedFlavor(object):
         read the traits and their generation again, then write.
         """
         def attempt():
-            with microversion.placement(TRAITS_MICROVERSION):
+            with microversion.requests_at(microversion.PLACEMENT,
+                                          TRAITS_MICROVERSION):
                 try:
                     body = self.providers.list_resource_provider_traits(
                         provider)
@@ -203,8 +206,6 @@ def assert_on_host(state, host):
 class IntegratedFlow(base.FlowRunner):
     """A Heat group healed through Vitrage, its queue and its workflow."""
 
-    name = 'integrated'
-    feature = 'integrated_flow'
     required_services = ('nova', 'heat', 'zaqar', 'mistral', 'vitrage')
     compute_min_microversion = faults.SERVICE_UPDATE_MICROVERSION
     placement_min_microversion = TRAITS_MICROVERSION
@@ -229,12 +230,12 @@ class IntegratedFlow(base.FlowRunner):
                                   queue)
 
     def deploy(self, scenario):
-        invariants = scenario.invariants(self.conf)
+        bounds, target = self.cluster_rules(scenario)
         host = self.hosts.target_host()
         project_id = self.test.owner_manager().credentials.project_id
         flavor, trait = self.pinning.pin(host)
         stack, members = self.stacks.deploy(
-            scenario, self.stacks.offered_parameters(invariants,
+            scenario, self.stacks.offered_parameters(bounds, target,
                                                      flavor=flavor))
         self.pinning.unpin(flavor, trait)
         workflows = set(self.stacks.physical_ids(
@@ -251,7 +252,7 @@ class IntegratedFlow(base.FlowRunner):
         deployment = base.Deployment(
             self.name, stack=stack, members=members, host=host,
             workflows=workflows, relay=relay, alarm_name=alarm_name,
-            invariants=invariants, replace=True,
+            bounds=bounds, replace=True,
             queues=self.stacks.physical_ids(stack, heat_stack.QUEUE_TYPE),
             rca_client=self.test.admin_rca_client,
             workflow_client=self.test.workflow_client,
@@ -299,13 +300,15 @@ class IntegratedFlow(base.FlowRunner):
 
     # -- after the healing ----------------------------------------------
     def verify(self, result):
-        """Bands, alarms, the stack updated, the group off the host, and
-        one post per member whose every run succeeded."""
+        """Bands, alarms, the stack updated, the group off the host.
+
+        And one post per member, whose every run succeeded.
+        """
         deployment, timeline = result.deployment, result.timeline
         host, stack = deployment.host, deployment.stack
         affected = result.affected()
         base.assert_health_bands(self.test, timeline,
-                                 deployment.invariants)
+                                 deployment.bounds)
         self.vitrage.assert_saw(timeline, affected, host)
         final = self.stacks.status(stack)
         self.test.assertEqual('UPDATE_COMPLETE', final, 'stack %s ended %s, '

@@ -101,8 +101,6 @@ def mark_replacement(timeline, healthy, desired):
 class PerVmGroupFlow(base.FlowRunner):
     """Per-VM groups healed by their sample alarms' scalings."""
 
-    name = 'per_vm_group'
-    feature = 'per_vm_group_flow'
     required_services = ('nova', 'heat', 'aodh', 'ceilometer', 'gnocchi')
     # One resource list, one admin server list, one service list.
     cluster_calls = 3
@@ -112,10 +110,10 @@ class PerVmGroupFlow(base.FlowRunner):
         self.stacks = heat_stack.HeatGroupDeployer(test)
 
     # -- deployment -----------------------------------------------------
-    def offered_parameters(self, invariants):
+    def offered_parameters(self, bounds, target):
         """The group's, and the per-VM alarms' tuning."""
         conf = self.conf
-        offered = self.stacks.offered_parameters(invariants)
+        offered = self.stacks.offered_parameters(bounds, target)
         offered.update({
             'granularity': conf.sample_granularity_s,
             'evaluation_periods': conf.sample_evaluation_periods,
@@ -157,19 +155,19 @@ class PerVmGroupFlow(base.FlowRunner):
             describe=lambda current: '; '.join(wrong(current)))
 
     def deploy(self, scenario):
-        invariants = scenario.invariants(self.conf)
-        stack, _ = self.stacks.deploy(scenario,
-                                      self.offered_parameters(invariants))
+        bounds, target = self.cluster_rules(scenario)
+        stack, _ = self.stacks.deploy(
+            scenario, self.offered_parameters(bounds, target))
         alarms = self.stack_alarms(stack)
         self.wait_samples(alarms)
         healing_alarms = dict((i, ACTING_STATE[name])
                               for i, name in alarms.items()
                               if name != BACK_TO_NORMAL)
         return base.Deployment(
-            self.name, stack=stack, invariants=invariants,
-            healing_alarms=healing_alarms,
-            alarm_ids=sorted(healing_alarms),
-            steady_window_s=scenario.steady_window_s(self.conf),
+            self.name, stack=stack, bounds=bounds, target=target,
+            healing_alarms=healing_alarms, alarm_states=healing_alarms,
+            alarm_ids=sorted(healing_alarms), signal_resources=[SCALE_UP],
+            steady_window_s=target.steady_window_s,
             alarming_client=self.test.alarming_client,
             orchestration_client=self.test.orchestration_client)
 
@@ -302,12 +300,14 @@ class PerVmGroupFlow(base.FlowRunner):
 
     # -- after the healing ----------------------------------------------
     def verify(self, result):
-        """A scale-down removed the extra servers; one server per group,
-        none of the faulted ones."""
+        """A scale-down removed the extras; one server per group again.
+
+        None of the faulted servers is left in a group.
+        """
         deployment, timeline = result.deployment, result.timeline
-        invariants = deployment.invariants
+        desired = deployment.target.desired
         affected = deployment.affected()
-        mark_replacement(timeline, result.baseline, invariants.desired)
+        mark_replacement(timeline, result.baseline, desired)
         since = lambda: min(f.t_fault for f in result.faults)  # noqa: E731
         removed = observers.heat_signal(
             self.test.orchestration_client, deployment.stack, [SCALE_DOWN],
@@ -320,7 +320,7 @@ class PerVmGroupFlow(base.FlowRunner):
         timeline.phase(EXTRA_REMOVED).detail.update(removed.detail)
         groups = self.group_servers(deployment.stack)[0]
         self.test.assertEqual(
-            [1] * invariants.desired, [len(g) for g in groups.values()],
+            [1] * desired, [len(g) for g in groups.values()],
             'each per-VM group must hold one server again: %s' % groups)
         replaced = sorted(affected & set(
             s for g in groups.values() for s in g))
@@ -342,8 +342,8 @@ class PerVmGroupFlow(base.FlowRunner):
 
     def assert_holds(self, cluster_state, result, window_s):
         """The recovered cluster holds for ``window_s`` once polled."""
-        judge = sp.ClusterJudge(result.deployment.invariants,
-                                cluster_state(),
+        judge = sp.ClusterJudge(result.deployment.bounds,
+                                result.deployment.target, cluster_state(),
                                 faulted_ids=result.deployment.affected())
         held = {}
 

@@ -24,7 +24,10 @@ from self_healing_tempest_plugin.harness import registry
 
 @registry.FLOWS.register('recovery_policy', feature='recovery_policy_flows')
 class RecoveryPolicyFlow(autoheal_group.EventAlarmGroupFlow):
-    """Seed 004: the member's workflow keeps its server."""
+    """Seed 004: the member's workflow keeps its server.
 
-    name = 'recovery_policy'
-    feature = 'recovery_policy_flows'
+    Nova lets a project manager migrate: a policy scenario may be owned
+    by one (``owner: project_manager``).
+    """
+
+    owners = ('primary', 'project_manager')

@@ -47,8 +47,6 @@ CONF = config.CONF
 class VitrageHostFlow(base.FlowRunner):
     """Instances of a failed host evacuated by Vitrage's workflow."""
 
-    name = 'vitrage_host'
-    feature = 'vitrage_flow'
     required_services = ('nova', 'mistral', 'vitrage')
     compute_min_microversion = faults.SERVICE_UPDATE_MICROVERSION
     # One admin server list, one compute service list.
@@ -64,7 +62,8 @@ class VitrageHostFlow(base.FlowRunner):
         """``count`` servers pinned to ``host`` (admin: zone:host)."""
         client = self.test.admin_servers_client
         ids = []
-        with microversion.compute(self.conf.compute_microversion):
+        with microversion.requests_at(microversion.COMPUTE,
+                                      self.conf.compute_microversion):
             for _ in range(count):
                 server = client.create_server(
                     name=data_utils.rand_name('sh-host-flow'),
@@ -84,9 +83,9 @@ class VitrageHostFlow(base.FlowRunner):
         return ids
 
     def deploy(self, scenario):
-        invariants = scenario.invariants(self.conf)
+        bounds, target = self.cluster_rules(scenario)
         host = self.hosts.target_host()
-        server_ids = self.boot_servers(invariants.desired, host)
+        server_ids = self.boot_servers(target.desired, host)
         workflow = self.vitrage.deploy_workflow(scenario)
         # The servers are the admin's (booted pinned to the host).
         template = self.vitrage.load_template(
@@ -98,7 +97,8 @@ class VitrageHostFlow(base.FlowRunner):
         self.test.addCleanup(self.hosts.restore, host)
         return base.Deployment(
             self.name, host=host, server_ids=server_ids, workflow=workflow,
-            alarm_name=alarm_name, invariants=invariants,
+            alarm_name=alarm_name, bounds=bounds, workflows={workflow},
+            execution_filters={'all_projects': True},
             manual=scenario.trigger == sc.MANUAL,
             rca_client=self.test.admin_rca_client,
             workflow_client=self.test.admin_workflow_client)
@@ -172,7 +172,7 @@ class VitrageHostFlow(base.FlowRunner):
         deployment = result.deployment
         affected = result.affected()
         base.assert_health_bands(self.test, result.timeline,
-                                 deployment.invariants)
+                                 deployment.bounds)
         self.vitrage.assert_saw(result.timeline, affected, deployment.host)
         ours = self.vitrage.assert_ran_once_each(
             deployment.workflow, affected, deployment.host)

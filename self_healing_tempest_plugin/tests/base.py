@@ -12,12 +12,14 @@
 
 """Base class of every generated self-healing scenario test.
 
-It follows Tempest's staged setup. A generated class names its flow
-(``flow``, a key of ``harness/registry.FLOWS``); skip_checks turns the
-flow's services and microversions into skips with a reason, from config
-alone, so listing the tests never calls a cloud. Each scenario's own
-features are checked by its test (``harness/scenario``). The flow runner
-(``flows/``) does the rest with this test's clients, cleanups and waiter.
+It follows Tempest's staged setup. A generated class
+(``harness/scenario.generate_tests``) names its flow (``flow``, a key of
+``harness/registry.FLOWS``) and the services and
+[self_healing_feature_enabled] switches it needs; skip_checks turns them,
+and the flow's microversions, into skips with a reason, from config alone,
+so listing the tests never calls a cloud. Each scenario's own features
+are checked by its test. The flow runner (``flows/``) does the rest with
+this test's clients, cleanups and waiter.
 """
 
 from tempest import config
@@ -33,15 +35,41 @@ CONF = config.CONF
 LATEST_MICROVERSION = 'latest'
 
 
+def project_clients(manager):
+    """{attribute: client} of the clients acting as a flow's owner."""
+    return {
+        'servers_client': manager.servers_client,
+        'orchestration_client':
+            manager.self_healing_orchestration.OrchestrationClient(),
+        'alarming_client': manager.self_healing_alarming.AlarmingClient(),
+        'messaging_client':
+            manager.self_healing_messaging.MessagingClient(),
+        'workflow_client': manager.self_healing_workflow.WorkflowClient(),
+    }
+
+
 class BaseSelfHealingTest(tempest.test.BaseTestCase):
     """Tempest's admin check comes with the 'admin' credentials."""
 
     credentials = ['primary', 'admin']
-    # The credentials that own the flow's resources (a scenario's owner):
-    # the project clients below are theirs.
+    # The credentials that own the flow's resources: the project clients
+    # are theirs. A scenario's ``owner`` may name another of the flow's
+    # ``owners`` (use_owner).
     owner = 'primary'
-    # The registered flow whose scenarios the class runs.
+    # The registered flow whose scenarios the class runs, and what the
+    # generated class needs: [service_available] and
+    # [self_healing_feature_enabled] names.
     flow = None
+    required_services = ()
+    required_features = ()
+
+    def __init_subclass__(cls, **kwargs):
+        """A flow's class holds the credentials of each of its owners."""
+        super().__init_subclass__(**kwargs)
+        if cls.flow is not None:
+            owners = [o for o in cls.flow_class().owners
+                      if o not in cls.credentials]
+            cls.credentials = list(cls.credentials) + owners
 
     @classmethod
     def flow_class(cls):
@@ -51,12 +79,17 @@ class BaseSelfHealingTest(tempest.test.BaseTestCase):
     @classmethod
     def skip_checks(cls):
         super(BaseSelfHealingTest, cls).skip_checks()
-        runner = cls.flow_class()
-        for service in runner.required_services:
+        for service in cls.required_services:
             if not getattr(CONF.service_available, service, False):
                 raise cls.skipException(
                     '%s needs the %s service: [service_available] %s is '
                     'false' % (cls.__name__, service, service))
+        for feature in cls.required_features:
+            if not getattr(CONF.self_healing_feature_enabled, feature, False):
+                raise cls.skipException(
+                    '%s needs [self_healing_feature_enabled] %s = true'
+                    % (cls.__name__, feature))
+        runner = cls.flow_class()
         api_version_utils.check_skip_with_microversion(
             runner.compute_min_microversion, LATEST_MICROVERSION,
             CONF.compute.min_microversion, CONF.compute.max_microversion)
@@ -79,17 +112,13 @@ class BaseSelfHealingTest(tempest.test.BaseTestCase):
         A client of a service the cloud does not run is not built.
         """
         super(BaseSelfHealingTest, cls).setup_clients()
-        primary, admin = cls.owner_manager(), cls.os_admin
+        admin = cls.os_admin
         available = CONF.service_available
-        cls.servers_client = primary.servers_client
+        for name, client in project_clients(
+                getattr(cls, 'os_%s' % cls.owner)).items():
+            setattr(cls, name, client)
         cls.admin_servers_client = admin.servers_client
         cls.admin_services_client = admin.services_client
-        cls.orchestration_client = (
-            primary.self_healing_orchestration.OrchestrationClient())
-        cls.alarming_client = primary.self_healing_alarming.AlarmingClient()
-        cls.messaging_client = (
-            primary.self_healing_messaging.MessagingClient())
-        cls.workflow_client = primary.self_healing_workflow.WorkflowClient()
         cls.admin_workflow_client = (
             admin.self_healing_workflow.WorkflowClient())
         cls.admin_rca_client = (admin.self_healing_rca.RcaClient()
@@ -100,10 +129,24 @@ class BaseSelfHealingTest(tempest.test.BaseTestCase):
                                    if getattr(available, 'gnocchi', False)
                                    else None)
 
-    @classmethod
-    def owner_manager(cls):
+    def owner_manager(self):
         """The client manager of the credentials owning the flow."""
-        return getattr(cls, 'os_%s' % cls.owner)
+        return getattr(self, 'os_%s' % self.owner)
+
+    def use_owner(self, owner):
+        """This test's project clients act as ``owner`` from now on.
+
+        ``owner`` is one of the flow's ``owners`` (a scenario's owner).
+        """
+        if owner == self.owner:
+            return
+        if owner not in self.credentials:
+            raise ValueError('%s has no %s credentials; its flow %s takes '
+                             'owners %s' % (type(self).__name__, owner,
+                                            self.flow, self.credentials))
+        self.owner = owner
+        for name, client in project_clients(self.owner_manager()).items():
+            setattr(self, name, client)
 
     @classmethod
     def waiter(cls, timeout_s):
@@ -114,15 +157,3 @@ class BaseSelfHealingTest(tempest.test.BaseTestCase):
         """Cleanups must tolerate a resource that is already gone."""
         self.addCleanup(test_utils.call_and_ignore_notfound_exc,
                         func, *args, **kwargs)
-
-    def flow_runner(self):
-        """A runner of the class's flow, holding this test."""
-        return self.flow_class()(self)
-
-    def run_positive(self, scenario):
-        """The scenario heals; the flow's promises hold (a test body)."""
-        return self.flow_runner().run_positive(scenario)
-
-    def run_negative(self, scenario):
-        """The flow without its trigger misses its phase (a test body)."""
-        return self.flow_runner().run_negative(scenario)

@@ -17,8 +17,8 @@ import os
 import testtools
 import yaml
 
-from self_healing_tempest_plugin.harness import scenario as sc
 from self_healing_tempest_plugin.flows import integrated
+from self_healing_tempest_plugin.harness import scenario as sc
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -37,8 +37,7 @@ def _template(name):
 class SignedQueueInputTest(testtools.TestCase):
 
     def test_headers_and_url(self):
-        given = integrated.signed_queue_input('http://zaqar:8888/',
-                                                   QUEUE)
+        given = integrated.signed_queue_input('http://zaqar:8888/', QUEUE)
         self.assertEqual({
             'queue_url': 'http://zaqar:8888/v2/queues/q1/messages',
             'url_signature': 'abc123', 'url_expires': '2026-11-23T07:00:00',

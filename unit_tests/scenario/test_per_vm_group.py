@@ -14,10 +14,10 @@
 
 import testtools
 
-from self_healing_tempest_plugin.harness import sampler as sp
-from self_healing_tempest_plugin.harness import timeline as tl
 from self_healing_tempest_plugin.flows import base
 from self_healing_tempest_plugin.flows import per_vm_group as pv
+from self_healing_tempest_plugin.harness import sampler as sp
+from self_healing_tempest_plugin.harness import timeline as tl
 
 
 def _m(server_id, status='ACTIVE', host='host2'):

@@ -95,7 +95,8 @@ class TargetHostTest(testtools.TestCase):
     def test_waits_for_a_host_coming_back(self):
         self.replies = [self._services(host1='down', host2='up')] * 3 + [
             self._services(host1='up', host2='up')]
-        self.assertEqual('host1', host_repair.HostRepair(self.test).target_host())
+        self.assertEqual('host1',
+                         host_repair.HostRepair(self.test).target_host())
         self.assertEqual(3.0, self.clock.now)
 
     def test_fails_naming_what_it_saw(self):
