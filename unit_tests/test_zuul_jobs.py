@@ -30,6 +30,7 @@ import testtools
 import yaml
 
 from self_healing_tempest_plugin import config as sh_config
+from self_healing_tempest_plugin.harness import registry
 from self_healing_tempest_plugin.harness import scenario as sc
 # unit_tests.conformance puts tools/ on sys.path: the tenant's limits and
 # Zuul's variable merge are the conformance check's, not written here again.
@@ -204,11 +205,15 @@ def worst_case_test_s(cls, scenario, conf):
                2 * poll)
     stack, service = conf['stack_timeout_s'], conf['service_timeout_s']
     ssh = conf['host_ssh_timeout_s']
-    faults = len(scenario.faults)
-    inject = faults * ssh           # each fault's command over SSH
-    undo = faults * max(            # each fault's undo
-        ssh + 2 * service,                                # host stop
-        max(f.get('duration_s', 0) for f in scenario.faults) + ssh + poll)
+    # Each host or service fault's command, and its undo: a host stop's
+    # start and waits, a NIC's duration, a service's return. A member
+    # fault is one request each way.
+    remote = [f for f, entry in zip(scenario.faults, scenario.fault_kinds)
+              if entry.target != registry.MEMBER]
+    inject = len(remote) * ssh
+    undo = sum(max(ssh + 2 * service, f.get('duration_s', 0) + ssh + poll,
+                   conf.get('service_fault_timeout_s', 0) + ssh)
+               for f in remote)
     restore = ssh + 2 * service
     vitrage_setup = 3 * service     # a host up, template ACTIVE, seen
     if cls.flow == 'integrated':
