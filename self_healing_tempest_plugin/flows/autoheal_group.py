@@ -157,8 +157,8 @@ class EventAlarmGroupFlow(base.FlowRunner):
     required_services = ('heat', 'aodh', 'ceilometer', 'zaqar', 'mistral')
     default_phases = (dl.DETECT, dl.ACT)
 
-    def __init__(self, test):
-        super(EventAlarmGroupFlow, self).__init__(test)
+    def __init__(self, test, **kwargs):
+        super(EventAlarmGroupFlow, self).__init__(test, **kwargs)
         self.stacks = heat_stack.HeatGroupDeployer(test)
 
     def deploy(self, scenario):

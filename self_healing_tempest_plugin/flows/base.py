@@ -28,11 +28,13 @@ they both hold (``heat_stack.HeatGroupDeployer``, ``vitrage.VitrageBinder``,
 """
 
 import abc
+import time
 
 from tempest import config
 from tempest.lib import exceptions as lib_exc
 
 from self_healing_tempest_plugin.harness import deadlines as dl
+from self_healing_tempest_plugin.harness import failures
 from self_healing_tempest_plugin.harness import faults
 from self_healing_tempest_plugin.harness import observers as obs
 from self_healing_tempest_plugin.harness import registry
@@ -137,6 +139,9 @@ class FlowRunner(abc.ABC):
 
     :param test: the running ``tests/base.BaseSelfHealingTest``: its
         clients, ``addCleanup``, assertions and ``waiter``.
+    :param conf: [self_healing] (default: tempest's).
+    :param clock: epoch seconds, for the faults and the engine.
+    :param sleep: the engine's and the faults' sleep.
     """
 
     # The registry key (``flow:`` in a scenario file), set by the
@@ -159,9 +164,11 @@ class FlowRunner(abc.ABC):
     compute_min_microversion = None
     placement_min_microversion = None
 
-    def __init__(self, test):
+    def __init__(self, test, conf=None, clock=time.time, sleep=time.sleep):
         self.test = test
-        self.conf = CONF.self_healing
+        self.conf = conf or CONF.self_healing
+        self.clock = clock
+        self.sleep = sleep
 
     # -- what each flow provides -------------------------------------
     @abc.abstractmethod
@@ -203,7 +210,8 @@ class FlowRunner(abc.ABC):
             admin_servers_client=test.admin_servers_client,
             services_client=test.admin_services_client,
             rca_client=test.admin_rca_client,
-            alarming_client=test.alarming_client)
+            alarming_client=test.alarming_client, clock=self.clock,
+            sleep=self.sleep)
 
     # -- the run ------------------------------------------------------
     def cluster_rules(self, scenario):
@@ -250,7 +258,8 @@ class FlowRunner(abc.ABC):
         timeline = run.HealingRun(
             self.test, scheduled, cluster_state, judgement,
             cluster_calls=self.cluster_calls,
-            poll_interval_s=self.conf.poll_interval_s,
+            poll_interval_s=self.conf.poll_interval_s, conf=self.conf,
+            clock=self.clock, sleep=self.sleep,
             scenario_name=scenario.name,
             expect_missed_phase=scenario.expect_missed_phase,
             critical_path=self.critical_path(deployment)).run()
@@ -266,7 +275,7 @@ class FlowRunner(abc.ABC):
 
     def run_negative(self, scenario):
         """The flow without its trigger must miss a deadline, by name."""
-        error = self.test.assertRaises(dl.DeadlineMissed, self.heal,
+        error = self.test.assertRaises(failures.DeadlineMissed, self.heal,
                                        scenario)
         expected = scenario.expect_missed_phase
         self.test.assertEqual(

@@ -210,8 +210,8 @@ class IntegratedFlow(base.FlowRunner):
     compute_min_microversion = faults.SERVICE_UPDATE_MICROVERSION
     placement_min_microversion = TRAITS_MICROVERSION
 
-    def __init__(self, test):
-        super(IntegratedFlow, self).__init__(test)
+    def __init__(self, test, **kwargs):
+        super(IntegratedFlow, self).__init__(test, **kwargs)
         self.stacks = heat_stack.HeatGroupDeployer(test)
         self.vitrage = vitrage.VitrageBinder(test)
         self.hosts = host_repair.HostRepair(test)

@@ -105,8 +105,8 @@ class PerVmGroupFlow(base.FlowRunner):
     # One resource list, one admin server list, one service list.
     cluster_calls = 3
 
-    def __init__(self, test):
-        super(PerVmGroupFlow, self).__init__(test)
+    def __init__(self, test, **kwargs):
+        super(PerVmGroupFlow, self).__init__(test, **kwargs)
         self.stacks = heat_stack.HeatGroupDeployer(test)
 
     # -- deployment -----------------------------------------------------

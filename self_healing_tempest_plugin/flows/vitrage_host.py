@@ -52,8 +52,8 @@ class VitrageHostFlow(base.FlowRunner):
     # One admin server list, one compute service list.
     cluster_calls = 2
 
-    def __init__(self, test):
-        super(VitrageHostFlow, self).__init__(test)
+    def __init__(self, test, **kwargs):
+        super(VitrageHostFlow, self).__init__(test, **kwargs)
         self.hosts = host_repair.HostRepair(test)
         self.vitrage = vitrage.VitrageBinder(test)
 
