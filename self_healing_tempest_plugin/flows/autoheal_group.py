@@ -210,8 +210,7 @@ class EventAlarmGroupFlow(base.FlowRunner):
         last Nova action on the kept one.
         """
         since = cp.fault_time(timeline)
-        faulted = timeline.phase(tl.FAULT_INJECTED).detail.get(
-            'affected_members') or []
+        faulted = cp.faulted_members(timeline)
         test = self.test
         return [
             cp.Reader('nova.fault', 'nova', lambda: cp.nova_action_hops(

@@ -266,8 +266,7 @@ class PerVmGroupFlow(base.FlowRunner):
         recovered: the scale-down's signal (the old server removed).
         """
         since = cp.fault_time(timeline)
-        faulted = timeline.phase(tl.FAULT_INJECTED).detail.get(
-            'affected_members') or []
+        faulted = cp.faulted_members(timeline)
         test, stack = self.test, deployment.stack
         return [
             cp.Reader('gnocchi.last_sample', 'gnocchi',

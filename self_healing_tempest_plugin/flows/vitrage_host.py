@@ -149,8 +149,7 @@ class VitrageHostFlow(base.FlowRunner):
         operator's); recovered: the end of the last evacuation.
         """
         since = cp.fault_time(timeline)
-        faulted = timeline.phase(tl.FAULT_INJECTED).detail.get(
-            'affected_members') or []
+        faulted = cp.faulted_members(timeline)
         return [
             self.vitrage.reader(timeline, deployment.host,
                                 deployment.alarm_name),

@@ -44,8 +44,9 @@ def deployment(**attributes):
 
 def timeline():
     result = tl.Timeline('t')
-    result.mark(tl.FAULT_INJECTED, at=100.0,
-                detail={'affected_members': ['a']})
+    record = {'kind': 'instance_delete', 't_fault': 100.0,
+              'affected_members': ['a']}
+    result.mark(result.add_fault(record), at=100.0, detail=record)
     return result
 
 
