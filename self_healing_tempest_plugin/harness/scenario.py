@@ -294,6 +294,9 @@ def _expected(schema_):
     """What ``schema_`` expects, in words."""
     if 'message' in schema_:
         return schema_['message']
+    if 'enum' in schema_ and not schema_['enum']:
+        return ('a registered name, but none is registered: no module of '
+                'registry.REGISTERING_MODULES registers one')
     if 'enum' in schema_:
         return 'one of %s' % ', '.join(str(v) for v in schema_['enum'])
     if 'const' in schema_:
@@ -435,6 +438,12 @@ def _check_faults(data):
         found.append((['faults'], 'expected exactly one of fault (a '
                                   'mapping) or faults (a list), got %s'
                       % ('both' if 'fault' in data else 'neither')))
+    entries = [e for e in fault_entries(data) if isinstance(e, dict)]
+    if entries and all('on' in e or (_number(e.get('at_s')) and e['at_s'] > 0)
+                       for e in entries):
+        found.append((_entry_parts(data, 0), 'expected a fault that starts '
+                      'the run (neither on nor at_s > 0): the deadlines '
+                      'count from it'))
     phases = observed_phases(data)
     for index, entry in enumerate(fault_entries(data)):
         if not isinstance(entry, dict):

@@ -278,6 +278,13 @@ class MalformedScenarioTest(testtools.TestCase):
                          'integrated, per_vm_group, recovery_policy, '
                          'vitrage_host', self._set('flow', KeyError))
 
+    def test_no_flow_registered_says_so(self):
+        self.useFixture(fixtures.MockPatchObject(registry.FLOWS, '_entries',
+                                                 {}))
+        self._assert_one('flow', 'none is registered: no module of '
+                         'registry.REGISTERING_MODULES registers one',
+                         lambda d: None)
+
     def test_unknown_flow(self):
         self._assert_one('flow', "got 'masakari'",
                          self._set('flow', 'masakari'))
@@ -342,15 +349,26 @@ class MalformedScenarioTest(testtools.TestCase):
                                        'target': 'member', 'at_s': -5}))
 
     def test_at_s_and_on_not_both(self):
-        self._assert_one('faults[0].on', 'expected at_s or on, not both',
+        self._assert_one('faults[1].on', 'expected at_s or on, not both',
                          self._faults({'kind': 'server_stop',
+                                       'target': 'member'},
+                                      {'kind': 'server_stop',
                                        'target': 'member', 'at_s': 5,
                                        'on': 'detect'}))
 
+    def test_some_fault_starts_the_run(self):
+        self._assert_one('faults[0]', 'expected a fault that starts the run',
+                         self._faults({'kind': 'server_stop',
+                                       'target': 'member', 'at_s': 5},
+                                      {'kind': 'server_error',
+                                       'target': 'member', 'on': 'act'}))
+
     def test_on_a_phase_not_observed(self):
-        self._assert_one('faults[0].on', 'expected a phase this scenario '
+        self._assert_one('faults[1].on', 'expected a phase this scenario '
                          "observes (detect, act), got 'fenced'",
                          self._faults({'kind': 'server_stop',
+                                       'target': 'member'},
+                                      {'kind': 'server_stop',
                                        'target': 'member', 'on': 'fenced'}))
 
     def test_unknown_observer(self):
