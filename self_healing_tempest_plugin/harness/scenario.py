@@ -184,27 +184,21 @@ def _fault_schema(entry):
             'additionalProperties': False, 'x-fault-kind': entry.name}
 
 
-def _fault_entry_schema():
-    kinds = registry.FAULTS.entries()
+def _named_by(key, entries, schema_of):
+    """A mapping whose ``key`` names an entry, checked by its schema."""
     return {
-        'type': 'object', 'required': ['kind'],
-        'properties': {'kind': {'enum': [e.name for e in kinds]}},
-        'allOf': [{'if': {'properties': {'kind': {'const': e.name}},
-                          'required': ['kind']},
-                   'then': _fault_schema(e)} for e in kinds]}
+        'type': 'object', 'required': [key],
+        'properties': {key: {'enum': [e.name for e in entries]}},
+        'allOf': [{'if': {'properties': {key: {'const': e.name}},
+                          'required': [key]},
+                   'then': schema_of(e)} for e in entries]}
 
 
-def _observer_schema():
-    entries = registry.OBSERVERS.entries()
-    return {
-        'type': 'object', 'required': ['observer'],
-        'properties': {'observer': {'enum': [e.name for e in entries]}},
-        'allOf': [{'if': {'properties': {'observer': {'const': e.name}},
-                          'required': ['observer']},
-                   'then': {'type': 'object', 'additionalProperties': False,
-                            'properties': dict(
-                                {'observer': {'const': e.name}},
-                                **e.schema)}} for e in entries]}
+def _observer_params_schema(entry):
+    properties = {'observer': {'const': entry.name}}
+    properties.update(entry.schema)
+    return {'type': 'object', 'properties': properties,
+            'additionalProperties': False}
 
 
 def _mapping(properties, required=(), **extra):
@@ -230,7 +224,7 @@ def schema():
     """The jsonschema (Draft 7) of a scenario file, from the registries."""
     registry.load()
     integer = {'type': 'integer'}
-    fault = _fault_entry_schema()
+    fault = _named_by('kind', registry.FAULTS.entries(), _fault_schema)
     return _mapping({
         'name': {'type': 'string', 'pattern': _NAME_RE,
                  'message': 'lower case letters, digits and _ starting '
@@ -260,7 +254,9 @@ def schema():
         'faults': {'type': 'array', 'items': fault, 'minItems': 1,
                    'message': 'a list of fault entries'},
         'observers': {'type': 'object', 'propertyNames': _phase_name(),
-                      'additionalProperties': _observer_schema()},
+                      'additionalProperties': _named_by(
+                          'observer', registry.OBSERVERS.entries(),
+                          _observer_params_schema)},
         'recovery': _mapping({
             'identity': {'enum': [sp.REPLACE, sp.KEEP]},
             'host_change': {'type': ['boolean', 'null'],
