@@ -184,13 +184,13 @@ def _fault_schema(entry):
             'additionalProperties': False, 'x-fault-kind': entry.name}
 
 
-def _named_by(key, entries, schema_of):
+def _named_by(key, entries, schema_of, message):
     """A mapping whose ``key`` names an entry, checked by its schema."""
     return {
-        'type': 'object', 'required': [key],
+        'type': 'object', 'required': [key], 'message': message,
         'properties': {key: {'enum': [e.name for e in entries]}},
-        'allOf': [{'if': {'properties': {key: {'const': e.name}},
-                          'required': [key]},
+        'allOf': [{'if': {'type': 'object', 'required': [key],
+                          'properties': {key: {'const': e.name}}},
                    'then': schema_of(e)} for e in entries]}
 
 
@@ -224,7 +224,8 @@ def schema():
     """The jsonschema (Draft 7) of a scenario file, from the registries."""
     registry.load()
     integer = {'type': 'integer'}
-    fault = _named_by('kind', registry.FAULTS.entries(), _fault_schema)
+    fault = _named_by('kind', registry.FAULTS.entries(), _fault_schema,
+                      'a fault entry (a mapping with kind and target)')
     return _mapping({
         'name': {'type': 'string', 'pattern': _NAME_RE,
                  'message': 'lower case letters, digits and _ starting '
@@ -256,7 +257,8 @@ def schema():
         'observers': {'type': 'object', 'propertyNames': _phase_name(),
                       'additionalProperties': _named_by(
                           'observer', registry.OBSERVERS.entries(),
-                          _observer_params_schema)},
+                          _observer_params_schema,
+                          'an observer name, or a mapping with observer')},
         'recovery': _mapping({
             'identity': {'enum': [sp.REPLACE, sp.KEEP]},
             'host_change': {'type': ['boolean', 'null'],

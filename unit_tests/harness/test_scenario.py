@@ -389,6 +389,16 @@ class MalformedScenarioTest(testtools.TestCase):
                          "'alarm'", self._set('observers', {'detect': {
                              'observer': 'alarm_fired', 'states': 'alarm'}}))
 
+    def test_observer_neither_a_name_nor_a_mapping(self):
+        self._assert_one('observers.detect', 'expected an observer name, or '
+                         'a mapping with observer, got 3',
+                         self._set('observers', {'detect': 3}))
+
+    def test_fault_entry_not_a_mapping(self):
+        self._assert_one('faults[0]', 'expected a fault entry (a mapping '
+                         "with kind and target), got 'delete'",
+                         self._faults('delete'))
+
     def test_observer_phase_not_a_name(self):
         self._assert_one('observers.Fenced', 'expected a phase name',
                          self._set('observers', {'Fenced': 'alarm_fired'}))
