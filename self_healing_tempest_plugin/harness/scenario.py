@@ -130,6 +130,29 @@ _TOP = ('(file)', 'name', 'id', 'description', 'flow', 'owner', 'services',
         'invariants', 'deadlines', 'expect', 'score')
 
 
+class ScenarioLoader(yaml.SafeLoader):
+    """YAML with the booleans of YAML 1.2: true and false only.
+
+    YAML 1.1 (PyYAML's default) reads ``on``, ``off``, ``yes`` and ``no``
+    as booleans, so a fault entry's ``on: detect`` would come out as
+    ``{True: 'detect'}``.
+    """
+
+
+ScenarioLoader.yaml_implicit_resolvers = dict(
+    (first, [(tag, regexp) for tag, regexp in resolvers
+             if tag != 'tag:yaml.org,2002:bool'])
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items())
+ScenarioLoader.add_implicit_resolver(
+    'tag:yaml.org,2002:bool',
+    re.compile(r'^(?:true|True|TRUE|false|False|FALSE)$'), list('tTfF'))
+
+
+def parse(stream):
+    """The data of a scenario file (``ScenarioLoader``)."""
+    return yaml.load(stream, Loader=ScenarioLoader)  # nosec: a SafeLoader
+
+
 class ScenarioError(ValueError):
     """Every problem of one or more scenario files."""
 
@@ -345,9 +368,12 @@ def _messages(error):
             if key in allowed:
                 continue
             takers = _kinds_taking(key) if kind else []
-            if takers:
+            if len(takers) == 1:
                 message = 'only a %s fault takes it, not %s' % (
-                    ' or '.join(takers), kind)
+                    takers[0], kind)
+            elif takers:
+                message = 'only the %s faults take it, not %s' % (
+                    ', '.join(takers), kind)
             else:
                 message = 'unknown field; expected one of: %s' % (
                     ', '.join(allowed))
@@ -735,7 +761,7 @@ def load(path):
     """A validated ``Scenario`` from ``path``, or ScenarioError."""
     try:
         with open(path) as stream:
-            data = yaml.safe_load(stream)
+            data = parse(stream)
     except (OSError, yaml.YAMLError) as exc:
         raise ScenarioError([(path, '(file)', 'expected readable YAML: %s'
                               % exc)])

@@ -35,7 +35,7 @@ EXAMPLE = os.path.join(FIXTURES, 'example.yaml')
 
 def _example():
     with open(EXAMPLE) as stream:
-        return yaml.safe_load(stream)
+        return sc.parse(stream)
 
 
 class ValidScenarioTest(testtools.TestCase):
@@ -127,6 +127,14 @@ class ValidScenarioTest(testtools.TestCase):
             {'kind': 'server_error', 'target': 'member', 'on': 'act'}]
         self.assertEqual([], sc.validate(EXAMPLE, data))
         self.assertEqual(3, len(sc.Scenario(EXAMPLE, data).faults))
+
+    def test_on_is_a_key_not_a_boolean(self):
+        data = sc.parse('faults:\n- {kind: server_stop, on: detect}\n'
+                        'a: on\nb: yes\nc: true\nd: False\n')
+        self.assertEqual({'faults': [{'kind': 'server_stop',
+                                      'on': 'detect'}],
+                          'a': 'on', 'b': 'yes', 'c': True, 'd': False},
+                         data)
 
     def test_members_output_is_read(self):
         data = _example()
@@ -331,8 +339,8 @@ class MalformedScenarioTest(testtools.TestCase):
                          d.pop('fault'))
 
     def test_count_only_on_member_kinds(self):
-        self._assert_one('faults[0].count', 'only a instance_delete or '
-                         'server_error or server_stop fault takes it, not '
+        self._assert_one('faults[0].count', 'only the instance_delete, '
+                         'server_error, server_stop faults take it, not '
                          'host_stop', self._faults(
                              {'kind': 'host_stop', 'target': 'host:c1',
                               'count': 2}))
