@@ -200,7 +200,7 @@ def _fault_schema(entry):
     properties['at_s'] = {'type': 'number', 'minimum': 0}
     properties['on'] = _phase_name()
     properties.update(entry.schema)
-    required = ['kind', 'target']
+    required = ['kind', 'target'] + list(entry.required)
     if entry.duration == 'required':
         required.append('duration_s')
     return {'type': 'object', 'properties': properties, 'required': required,

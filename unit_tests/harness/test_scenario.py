@@ -438,21 +438,25 @@ class MalformedScenarioTest(testtools.TestCase):
                          'it, not instance_delete',
                          self._set('fault.duration_s', 30))
 
-    def test_duration_a_kind_requires(self):
+    def test_duration_and_keys_a_kind_requires(self):
         class Freeze(object):
             @classmethod
             def spec_errors(cls, spec):
                 return []
         self.useFixture(fixtures.MockPatchObject(
             registry.FAULTS, '_entries', dict(registry.FAULTS._entries)))
-        registry.FAULTS.register('freeze', target=registry.SERVICE,
-                                 feature='service_fault',
-                                 duration='required')(Freeze)
+        registry.FAULTS.register(
+            'freeze', target=registry.SERVICE, feature='service_fault',
+            duration='required', required=('via',),
+            schema={'via': {'enum': ['a', 'b']}})(Freeze)
 
         def change(data):
             data['fault'] = {'kind': 'freeze', 'target': 'service:x'}
-        self._assert_one('fault.duration_s', 'missing; expected a number '
-                         '>= 1', change)
+        errors = self._errors(change)
+        self.assertEqual({'fault.duration_s': 'missing; expected a number '
+                                              '>= 1',
+                          'fault.via': 'missing; expected one of a, b'},
+                         errors)
 
     def test_nic_name_empty(self):
         def change(data):
