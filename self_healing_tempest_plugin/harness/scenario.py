@@ -44,7 +44,7 @@ A scenario file is a YAML mapping at the top of the scenario directory
                           # at_s: 30, seconds after the first fault
     observers:            # optional: override or add phases
       detect: alarm_fired                 # a registered observer
-      fenced: {observer: nova_service_forced_down}
+      notified: {observer: alarm_fired, states: [alarm]}   # its params
     recovery:
       identity: replace       # | keep
       host_change: null       # keep only: true | false | null

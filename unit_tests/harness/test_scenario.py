@@ -16,6 +16,7 @@
 import os
 import shutil
 import sys
+import textwrap
 import unittest
 from unittest import mock
 import uuid
@@ -127,6 +128,15 @@ class ValidScenarioTest(testtools.TestCase):
             {'kind': 'server_error', 'target': 'member', 'on': 'act'}]
         self.assertEqual([], sc.validate(EXAMPLE, data))
         self.assertEqual(3, len(sc.Scenario(EXAMPLE, data).faults))
+
+    def test_the_documented_example_is_valid_but_its_files(self):
+        block = sc.__doc__.split('::\n\n', 1)[1].split('\n\nThe schema')[0]
+        data = sc.parse(textwrap.dedent(block))
+        self.assertEqual(
+            ['artifacts.heat_template.path', 'artifacts.mistral_workflow',
+             'artifacts.vitrage_template'],
+            [field for _, field, _ in sc.validate(EXAMPLE, data)])
+        self.assertEqual(2, len(data['faults']))
 
     def test_on_is_a_key_not_a_boolean(self):
         data = sc.parse('faults:\n- {kind: server_stop, on: detect}\n'
