@@ -719,6 +719,16 @@ class GeneratedTestsTest(testtools.TestCase):
         self.assertEqual([('positive', 'example_delete_member'),
                           ('negative', 'neg')], self.ran)
 
+    def test_the_directory_is_parsed_once_until_a_file_changes(self):
+        self._write('one.yaml')
+        first = sc._load_all_once(self.dir)
+        self.assertIs(first, sc._load_all_once(self.dir))
+        self._write('two.yaml', lambda d: d.update(name='two',
+                                                   id=str(uuid.uuid4())))
+        again = sc._load_all_once(self.dir)
+        self.assertEqual(['example_delete_member', 'two'],
+                         sorted(s.name for s in again[0]))
+
     def test_class_names_from_the_flow(self):
         self.assertEqual('PerVmGroupSerialNegativeTest',
                          sc.class_name('per_vm_group', serial=True,
