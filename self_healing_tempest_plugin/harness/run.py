@@ -173,8 +173,15 @@ class Judgement(object):
         self.phases = list(phases)
         self.recover_s = recover_s
         names = [p.name for p in self.phases]
-        if len(set(names)) != len(names):
-            raise ValueError('phases named twice: %s' % ', '.join(names))
+        marks = [p.mark for p in self.phases]
+        if len(set(names)) != len(names) or len(set(marks)) != len(marks):
+            raise ValueError('phases named twice: %s (marks %s)' % (
+                ', '.join(names), ', '.join(marks)))
+        reserved = [m for m in marks if m == tl.RECOVERED or
+                    m.startswith(tl.FAULT_INJECTED)]
+        if reserved:
+            raise ValueError('phase marks %s are the engine\'s own (faults '
+                             'and recovery)' % ', '.join(reserved))
 
     def phase(self, name):
         for phase in self.phases:

@@ -15,7 +15,8 @@
 A cell lists the scenario files of that flow and fault kind (from the
 scenario directory), how many of them ran in this run, how many passed,
 and which are negative checks (a flow deployed without its trigger that
-must miss a deadline). A cell without a scenario is a gap (``-``).
+must miss a deadline). A scenario of several faults counts in the cell
+of each of its kinds. A cell without a scenario is a gap (``-``).
 
 The flow of a scenario is the test class family that runs it, derived
 from its features as tests/scenario/test_*.py select them (``flow_of``);
@@ -40,6 +41,15 @@ TEST_MODULES = {'test_autoheal': AUTOHEAL,
                 'test_per_vm_groups': PER_VM}
 
 GAP = '-'
+
+
+def fault_kinds(scenario):
+    """The kinds of a scenario's faults, each once, in order."""
+    kinds = []
+    for fault in getattr(scenario, 'faults', None) or [scenario.fault]:
+        if fault['kind'] not in kinds:
+            kinds.append(fault['kind'])
+    return kinds
 
 
 def flow_of(scenario):
@@ -134,9 +144,10 @@ class Matrix(object):
                 self.without_flow.append(scenario.name)
                 continue
             by_name[scenario.name] = scenario
-            cell = self.cells[flow][scenario.fault['kind']]
-            (cell.negatives if scenario.expect_missed_phase
-             else cell.scenarios).append(scenario.name)
+            for kind in fault_kinds(scenario):
+                cell = self.cells[flow][kind]
+                (cell.negatives if scenario.expect_missed_phase
+                 else cell.scenarios).append(scenario.name)
         self.not_in_files = []
         for entry in entries:
             scenario = by_name.get(entry.name)
@@ -144,16 +155,17 @@ class Matrix(object):
                 if entry.name not in self.not_in_files:
                     self.not_in_files.append(entry.name)
                 continue
-            cell = self.cells[flow_of(scenario)][scenario.fault['kind']]
             if table.is_interrupted(entry):
                 continue        # ran, but measured nothing
-            cell.ran.add(entry.name)
-            if entry.passed:
-                if entry.name not in cell.failed:
-                    cell.passed.add(entry.name)
-            else:
-                cell.failed.add(entry.name)
-                cell.passed.discard(entry.name)
+            for kind in fault_kinds(scenario):
+                cell = self.cells[flow_of(scenario)][kind]
+                cell.ran.add(entry.name)
+                if entry.passed:
+                    if entry.name not in cell.failed:
+                        cell.passed.add(entry.name)
+                else:
+                    cell.failed.add(entry.name)
+                    cell.passed.discard(entry.name)
 
     def cell(self, flow, kind):
         return self.cells[flow][kind]

@@ -640,6 +640,17 @@ class PhasesTest(RunFixtures):
         error = self.assertRaises(ValueError, hrun.Judgement, bounds,
                                   target, [phase, phase], 60)
         self.assertIn('phases named twice: fenced, fenced', str(error))
+        error = self.assertRaises(ValueError, hrun.Judgement, bounds,
+                                  target, [hrun.Phase(
+                                      'detect', self.fenced, 10), hrun.Phase(
+                                      'detected', self.fenced, 10)], 60)
+        self.assertIn('phases named twice: detect, detected (marks '
+                      'DETECTED, DETECTED)', str(error))
+        error = self.assertRaises(ValueError, hrun.Judgement, bounds,
+                                  target, [hrun.Phase(
+                                      'recovered', self.fenced, 10)], 60)
+        self.assertIn("phase marks RECOVERED are the engine's own",
+                      str(error))
         self.assertRaises(ValueError, hrun.Judgement, bounds, target, (),
                           None)
 
@@ -660,6 +671,10 @@ class DeadlinesTest(testtools.TestCase):
                                      recover_s=200)
         self.assertEqual({'fenced_s': 45, 'recover_s': 200}, d.to_dict())
         self.assertEqual(200, d.recover_s)
+        # Recover named among the phases is still overridden once.
+        d = dl.Deadlines.from_config(self.conf, phases=[dl.RECOVER],
+                                     recover_s=200, act_s=None)
+        self.assertEqual({'recover_s': 200}, d.to_dict())
 
     def test_bad_deadlines_are_named(self):
         error = self.assertRaises(ValueError, dl.Deadlines,
@@ -667,8 +682,7 @@ class DeadlinesTest(testtools.TestCase):
         self.assertIn('detect_s must be > 0, got 0', str(error))
         error = self.assertRaises(ValueError, dl.Deadlines.from_config,
                                   self.conf, phases=[dl.DETECT],
-                                  notified_s=10)
-        self.assertIn('deadlines of phases not observed: notified_s',
-                      str(error))
+                                  notified=10)
+        self.assertIn('a deadline is <phase>_s, got notified', str(error))
         error = self.assertRaises(ValueError, dl.Deadlines, {'detect': 5})
         self.assertIn('the deadlines need recover_s', str(error))
