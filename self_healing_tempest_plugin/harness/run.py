@@ -279,7 +279,6 @@ class HealingRun(object):
         self._pending = list(self.scheduled)
         self._injected = []
         self._not_before = {}
-        self._waiter = None
 
     # -- set-up ---------------------------------------------------------
     def _check_schedule(self):
@@ -470,7 +469,6 @@ class HealingRun(object):
         self._undo_expired()
         self._observe_next_phase()
         self._inject_due()
-        self._waiter.interval_s = self._interval()
         state, t = self._sample()
         elapsed = t - self.t0
         if self.judge.breaches:
@@ -563,10 +561,10 @@ class HealingRun(object):
             self._inject(scheduled, baseline)
         first = self._interval()
         window = judgement.target.steady_window_s
-        self._waiter = waiters.Waiter(
-            first, judgement.recover_s + window + 2 * first,
+        waiter = waiters.Waiter(
+            self._interval, judgement.recover_s + window + 2 * first,
             clock=self.clock, sleep=self.sleep)
-        self._waiter.until(
+        waiter.until(
             self._step, bool, 'healing of %s' % self.timeline.scenario[
                 'fault'], 'recovered and steady for %s s' % window,
             describe=lambda done: self._last_state())
