@@ -28,6 +28,15 @@ from self_healing_tempest_plugin.harness import timeline as tl
 from unit_tests.harness import fakes
 
 HEALTHY = [('a', 'ACTIVE', 'c1'), ('b', 'ACTIVE', 'c2')]
+
+
+class Seen(object):
+    """An observation as the engine reads one (observers.Observation)."""
+
+    def __init__(self, cloud_time=None, source=None, **detail):
+        self.cloud_time, self.source, self.detail = cloud_time, source, detail
+
+
 DEGRADED = [('b', 'ACTIVE', 'c2')]
 HEALED = [('b', 'ACTIVE', 'c2'), ('n', 'ACTIVE', 'c1')]
 
@@ -58,8 +67,8 @@ class Cloud(object):
         self.calls.append(('act', self.clock()))
         since = self.since()
         if self.act_at is not None and since >= self.act_at:
-            return hrun.Observation(cloud_time=self.t_fault + self.act_at,
-                                    source='mistral', execution='e-1')
+            return Seen(cloud_time=self.t_fault + self.act_at,
+                        source='mistral', execution='e-1')
         return None
 
     def state(self):
@@ -575,8 +584,8 @@ class PhasesTest(RunFixtures):
     def fenced(self):
         since = self.cloud.since()
         if since is not None and since >= self.fenced_at:
-            return hrun.Observation(cloud_time=self.cloud.t_fault + 5.5,
-                                    source='nova service')
+            return Seen(cloud_time=self.cloud.t_fault + 5.5,
+                        source='nova service')
         return None
 
     def _observers(self):
