@@ -349,6 +349,32 @@ class CriticalPathOfARunTest(RunFixtures):
                          data['scenario']['critical_path_error'])
         self.assertEqual('passed', data['verdict'])
 
+    def test_a_broken_run_and_an_interrupted_one_are_told_apart(self):
+        states = iter([self.cloud.state()])
+
+        def state():
+            # The second poll: the job is stopped (SIGINT).
+            return next(states)
+        self.cloud.state = lambda: state()
+        self.assertRaises(StopIteration, self._run().run)
+        data = self._written()
+        self.assertEqual(('failed', 'error'), (data['verdict'],
+                                               data['failed_by']))
+
+        self.test = fakes.FakeTest()
+        self.fault = faults.InstanceDelete(self.compute, 'a',
+                                           clock=self.clock)
+        run = self._run()
+
+        def interrupt():
+            raise KeyboardInterrupt()
+        run.cluster_state = interrupt
+        self.assertRaises(KeyboardInterrupt, run.run)
+        data = self._written()
+        self.assertEqual(('interrupted', None), (data['verdict'],
+                                                 data['failed_by']))
+        self.assertEqual('interrupted: KeyboardInterrupt', data['result'])
+
     def test_a_check_failing_after_the_healing_fails_the_verdict(self):
         handlers = []
         self.test.addOnException = handlers.append
