@@ -28,11 +28,11 @@ back (each registers its undo as a cleanup before it acts, so the test's
 cleanups undo them in reverse order on every exit path), then polls
 through one Waiter. Each poll:
 
-- injects the faults whose offset (``at_s`` from the first fault) has
-  passed; a fault ``on_phase`` is injected as soon as that phase is
-  marked; a fault that is not self-undoing is undone once its
-  ``expires_at`` has passed (its record says so);
+- undoes a fault that is not self-undoing once its ``expires_at`` has
+  passed (its record says so);
 - polls the observer of the next unseen phase (phases in order);
+- injects the faults due: their offset (``at_s`` from the first fault)
+  has passed, or their ``on_phase`` has just been marked;
 - samples the cluster, marks as HOST_DOWN every healthy member on a host
   an active fault cuts off (the one truthful state), and has the
   ``sampler.ClusterJudge`` judge that state: band, bounds, recovery.
