@@ -112,7 +112,8 @@ class ExtraPhaseTest(testtools.TestCase):
         self.assertNotIn('act_s', props)
         page = htmlpage.page('t', [self.entry])
         self.assertIn('<th>fenced</th>', page)
-        self.assertIn('service_restart on detect', page)
+        self.assertIn('<p>Faults: host_stop at 0.0 s: stopped compute1; '
+                      'service_restart on detect at 4.0 s</p>', page)
 
     def test_an_extra_phase_weighs_one_by_default(self):
         late = fenced_run()
