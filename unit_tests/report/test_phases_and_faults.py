@@ -110,6 +110,9 @@ class ExtraPhaseTest(testtools.TestCase):
         self.assertEqual('9.000', props['fenced_s'])
         self.assertEqual('90.000', props['fenced_deadline_s'])
         self.assertNotIn('act_s', props)
+        self.assertEqual('host_stop at 0.0 s: stopped compute1; '
+                         'service_restart on detect at 4.0 s',
+                         props['faults'])
         page = htmlpage.page('t', [self.entry])
         self.assertIn('<th>fenced</th>', page)
         self.assertIn('<p>Faults: host_stop at 0.0 s: stopped compute1; '
