@@ -17,11 +17,16 @@ phases; every fault is shown; the verdict and the missed phase are the
 timeline's fields.
 """
 
+import os
+from unittest import mock
 from xml.etree import ElementTree
 
 import fixtures
 import testtools
 
+from self_healing_tempest_plugin.harness import deadlines as dl
+from self_healing_tempest_plugin.harness import run as hrun
+from self_healing_tempest_plugin.harness import sampler as sp
 from self_healing_tempest_plugin.harness import timeline as tl
 from self_healing_tempest_plugin.report import htmlpage
 from self_healing_tempest_plugin.report import junit
@@ -30,6 +35,8 @@ from self_healing_tempest_plugin.report import score
 from self_healing_tempest_plugin.report import table
 from self_healing_tempest_plugin.report import timelines as tls
 from self_healing_tempest_plugin.report import trend
+from unit_tests.harness import fakes
+from unit_tests.harness import test_run
 
 T0 = 1795308840.0
 TEST_ID = ('self_healing_tempest_plugin.tests.scenario.test_vitrage_flows.'
@@ -166,3 +173,46 @@ class MissedExtraPhaseTest(testtools.TestCase):
         entry = tls.Entry('x.json', timeline)
         self.assertEqual(tls.INTERRUPTED, entry.verdict)
         self.assertEqual(tls.INTERRUPTED, table.verdict_text(entry))
+
+
+class EngineFileTest(testtools.TestCase):
+    """The engine's own file of two faults and an extra phase, reported."""
+
+    def test_written_by_the_engine_read_by_the_report(self):
+        directory = self.useFixture(fixtures.TempDir()).path
+        clock = fakes.FakeClock()
+        cloud = test_run.Cloud(clock, heal_at=25)
+        test = fakes.FakeTest()
+        conf = mock.Mock(detect_timeout_s=30, act_timeout_s=60,
+                         recover_timeout_s=120, phase_timeout_s=45,
+                         steady_window_s=5, poll_interval_s=1.0,
+                         cluster_desired_size=2, cluster_max_size=3,
+                         cluster_floor=1, cluster_min_size=1)
+        first = test_run.FakeFault(clock, 'instance_delete', hits={'a'},
+                                   cloud=cloud)
+        second = test_run.FakeFault(clock, 'service_restart', cloud=cloud)
+
+        def fenced():
+            # True: seen, the cloud recorded no time for it.
+            return True if (cloud.since() or 0) >= 9 else None
+        deadlines = dl.Deadlines.from_config(
+            conf, phases=[dl.DETECT, 'fenced'])
+        bounds, target = sp.cluster_rules(conf)
+        judgement = hrun.Judgement(bounds, target, hrun.phases(
+            {dl.DETECT: cloud.detect, 'fenced': fenced}, deadlines),
+            deadlines.recover_s)
+        hrun.HealingRun(test, [first, test_run.Scheduled(
+            second, on_phase=dl.DETECT)], cloud.state, judgement,
+            conf=conf, clock=clock, sleep=clock.sleep,
+            timeline_dir=directory, scenario_name='two_faults').run()
+        self.assertEqual([], test.run_cleanups())
+        entry = tls.read_file(os.path.join(directory, os.listdir(
+            directory)[0]))
+        self.assertEqual(['detect', 'fenced', 'recover'], entry.phase_names)
+        self.assertEqual((tls.PASS, 'instance_delete, service_restart'),
+                         (entry.verdict, entry.fault))
+        self.assertEqual(['instance_delete', 'service_restart'],
+                         [f['kind'] for f in entry.faults])
+        self.assertTrue(all('undone_at' in f for f in entry.faults))
+        self.assertEqual(45, entry.phase('fenced').deadline)
+        self.assertEqual(tls.OK, entry.phase('fenced').status)
