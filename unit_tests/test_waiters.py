@@ -69,6 +69,15 @@ class WaiterTest(testtools.TestCase):
              'after 4.0 s of waiting for ACTIVE'], lines)
         self.assertNotIn('s3cret', log.output)
 
+    def test_an_interval_asked_after_each_poll(self):
+        clock = FakeClock()
+        fetch = clock.fetcher(['BUILD', 'BUILD', 'BUILD', 'ACTIVE'])
+        intervals = iter([3.0, 1.0, 2.0])
+        waiters.Waiter(lambda: next(intervals), 10.0, clock=clock,
+                       sleep=clock.sleep).until(
+            fetch, lambda v: v == 'ACTIVE', 'x', 'ACTIVE')
+        self.assertEqual([3.0, 1.0, 2.0], clock.sleeps)
+
     def test_never_polls_faster_than_the_interval(self):
         clock = FakeClock(poll_cost_s=0.5)
         fetch = clock.fetcher(['BUILD', 'BUILD', 'ACTIVE'])

@@ -35,11 +35,15 @@ class UnexpectedStateError(lib_exc.TempestException):
 
 
 class Waiter(object):
-    """Polls with a fixed interval; the clock and sleep are injectable."""
+    """Polls at an interval; the clock and sleep are injectable.
+
+    ``interval_s`` is seconds, or a callable asked after each poll (a poll
+    whose next one makes more requests waits longer).
+    """
 
     def __init__(self, interval_s, timeout_s, clock=time.monotonic,
                  sleep=time.sleep):
-        if interval_s <= 0:
+        if not callable(interval_s) and interval_s <= 0:
             raise ValueError('interval_s must be > 0, got %r' % interval_s)
         if timeout_s < 0:
             raise ValueError('timeout_s must be >= 0, got %r' % timeout_s)
@@ -86,8 +90,13 @@ class Waiter(object):
                     'seen: %s' % (test_utils.find_test_caller(), what,
                                   expected, elapsed, self.timeout_s, now))
             spent = self.clock() - polled
-            self.sleep(max(0.0, min(self.interval_s - spent,
+            self.sleep(max(0.0, min(self._interval() - spent,
                                     self.timeout_s - elapsed)))
+
+    def _interval(self):
+        if callable(self.interval_s):
+            return self.interval_s()
+        return self.interval_s
 
     def for_status(self, show, resource_id, key, target, root_tag=None,
                    error_values=('ERROR',), what=None, reason_key=None):

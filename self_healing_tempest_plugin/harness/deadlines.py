@@ -51,20 +51,20 @@ class Deadlines(object):
         """Each of ``phases`` and recover: ``<phase>_s`` else config.
 
         A built-in phase defaults to its [self_healing] *_timeout_s, any
-        other to [self_healing] phase_timeout_s.
+        other to [self_healing] phase_timeout_s. An override of a phase
+        the run does not observe is kept (the engine asks only for its
+        phases'); one that does not end in ``_s`` is refused.
         """
         seconds = {}
+        for key, value in overrides.items():
+            if not key.endswith('_s'):
+                raise ValueError('a deadline is <phase>_s, got %s' % key)
+            if value is not None:
+                seconds[key[:-2]] = value
         for name in tuple(phases) + (RECOVER,):
-            value = overrides.pop('%s_s' % name, None)
-            if value is None:
-                value = getattr(conf, TIMEOUT_OPTIONS.get(
+            if seconds.get(name) is None:
+                seconds[name] = getattr(conf, TIMEOUT_OPTIONS.get(
                     name, PHASE_TIMEOUT_OPTION))
-            seconds[name] = value
-        unknown = sorted(k for k, v in overrides.items() if v is not None)
-        if unknown:
-            raise ValueError('deadlines of phases not observed: %s (the '
-                             'run observes %s)' % (', '.join(unknown),
-                                                   ', '.join(phases)))
         return cls(seconds)
 
     @property

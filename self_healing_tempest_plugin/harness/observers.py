@@ -92,6 +92,28 @@ def build(phase, spec, deployment, since, flow):
     return observer
 
 
+def for_scenario(scenario, defaults, deployment, since):
+    """{phase: Observer} of every phase ``scenario`` observes, in order.
+
+    :param defaults: the flow's own {phase: Observer}; the scenario's
+        ``observers:`` entries override them and add the extra phases.
+    """
+    chosen = {}
+    for phase in scenario.phase_names:
+        if phase in scenario.observers_spec:
+            chosen[phase] = build(phase, scenario.observers_spec[phase],
+                                  deployment, since, scenario.flow)
+        elif phase in defaults:
+            chosen[phase] = defaults[phase]
+            chosen[phase].phase = phase
+        else:
+            raise ValueError('flow %s has no observer of phase %s and '
+                             'scenario %s names none (observers: %s)' % (
+                                 scenario.flow, phase, scenario.name,
+                                 ', '.join(sorted(defaults)) or 'none'))
+    return chosen
+
+
 def after(cloud_time, since):
     """Cloud timestamps have second (Mistral) or microsecond precision."""
     parsed = tl.parse_cloud_time(cloud_time)

@@ -139,10 +139,10 @@ def _where(obj):
 # A fault kind: ``target`` (a TARGET_KINDS), ``feature`` (its
 # [self_healing_feature_enabled] switch), ``serial`` (its scenario runs in
 # a @decorators.serial class), ``schema`` (jsonschema properties of its
-# own YAML keys), ``duration`` (False, True: takes duration_s, or
-# 'required').
+# own YAML keys), ``required`` (those of its own keys a file must give),
+# ``duration`` (False, True: takes duration_s, or 'required').
 FAULTS = Registry('fault kind', required=('target', 'feature'),
-                  defaults={'serial': False, 'schema': {},
+                  defaults={'serial': False, 'schema': {}, 'required': (),
                             'duration': False},
                   name_attribute='kind')
 # A flow runner: ``feature``, its [self_healing_feature_enabled] switch.

@@ -28,11 +28,11 @@ back (each registers its undo as a cleanup before it acts, so the test's
 cleanups undo them in reverse order on every exit path), then polls
 through one Waiter. Each poll:
 
-- injects the faults whose offset (``at_s`` from the first fault) has
-  passed; a fault ``on_phase`` is injected as soon as that phase is
-  marked; a fault that is not self-undoing is undone once its
-  ``expires_at`` has passed (its record says so);
+- undoes a fault that is not self-undoing once its ``expires_at`` has
+  passed (its record says so);
 - polls the observer of the next unseen phase (phases in order);
+- injects the faults due: their offset (``at_s`` from the first fault)
+  has passed, or their ``on_phase`` has just been marked;
 - samples the cluster, marks as HOST_DOWN every healthy member on a host
   an active fault cuts off (the one truthful state), and has the
   ``sampler.ClusterJudge`` judge that state: band, bounds, recovery.
@@ -173,8 +173,15 @@ class Judgement(object):
         self.phases = list(phases)
         self.recover_s = recover_s
         names = [p.name for p in self.phases]
-        if len(set(names)) != len(names):
-            raise ValueError('phases named twice: %s' % ', '.join(names))
+        marks = [p.mark for p in self.phases]
+        if len(set(names)) != len(names) or len(set(marks)) != len(marks):
+            raise ValueError('phases named twice: %s (marks %s)' % (
+                ', '.join(names), ', '.join(marks)))
+        reserved = [m for m in marks if m == tl.RECOVERED or
+                    m.startswith(tl.FAULT_INJECTED)]
+        if reserved:
+            raise ValueError('phase marks %s are the engine\'s own (faults '
+                             'and recovery)' % ', '.join(reserved))
 
     def phase(self, name):
         for phase in self.phases:
@@ -272,7 +279,6 @@ class HealingRun(object):
         self._pending = list(self.scheduled)
         self._injected = []
         self._not_before = {}
-        self._waiter = None
 
     # -- set-up ---------------------------------------------------------
     def _check_schedule(self):
@@ -463,7 +469,6 @@ class HealingRun(object):
         self._undo_expired()
         self._observe_next_phase()
         self._inject_due()
-        self._waiter.interval_s = self._interval()
         state, t = self._sample()
         elapsed = t - self.t0
         if self.judge.breaches:
@@ -556,10 +561,10 @@ class HealingRun(object):
             self._inject(scheduled, baseline)
         first = self._interval()
         window = judgement.target.steady_window_s
-        self._waiter = waiters.Waiter(
-            first, judgement.recover_s + window + 2 * first,
+        waiter = waiters.Waiter(
+            self._interval, judgement.recover_s + window + 2 * first,
             clock=self.clock, sleep=self.sleep)
-        self._waiter.until(
+        waiter.until(
             self._step, bool, 'healing of %s' % self.timeline.scenario[
                 'fault'], 'recovered and steady for %s s' % window,
             describe=lambda done: self._last_state())

@@ -44,7 +44,7 @@ A scenario file is a YAML mapping at the top of the scenario directory
                           # at_s: 30, seconds after the first fault
     observers:            # optional: override or add phases
       detect: alarm_fired                 # a registered observer
-      fenced: {observer: nova_service_forced_down}
+      notified: {observer: alarm_fired, states: [alarm]}   # its params
     recovery:
       identity: replace       # | keep
       host_change: null       # keep only: true | false | null
@@ -130,6 +130,29 @@ _TOP = ('(file)', 'name', 'id', 'description', 'flow', 'owner', 'services',
         'invariants', 'deadlines', 'expect', 'score')
 
 
+class ScenarioLoader(yaml.SafeLoader):
+    """YAML with the booleans of YAML 1.2: true and false only.
+
+    YAML 1.1 (PyYAML's default) reads ``on``, ``off``, ``yes`` and ``no``
+    as booleans, so a fault entry's ``on: detect`` would come out as
+    ``{True: 'detect'}``.
+    """
+
+
+ScenarioLoader.yaml_implicit_resolvers = dict(
+    (first, [(tag, regexp) for tag, regexp in resolvers
+             if tag != 'tag:yaml.org,2002:bool'])
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items())
+ScenarioLoader.add_implicit_resolver(
+    'tag:yaml.org,2002:bool',
+    re.compile(r'^(?:true|True|TRUE|false|False|FALSE)$'), list('tTfF'))
+
+
+def parse(stream):
+    """The data of a scenario file (``ScenarioLoader``)."""
+    return yaml.load(stream, Loader=ScenarioLoader)  # nosec: a SafeLoader
+
+
 class ScenarioError(ValueError):
     """Every problem of one or more scenario files."""
 
@@ -177,34 +200,28 @@ def _fault_schema(entry):
     properties['at_s'] = {'type': 'number', 'minimum': 0}
     properties['on'] = _phase_name()
     properties.update(entry.schema)
-    required = ['kind', 'target']
+    required = ['kind', 'target'] + list(entry.required)
     if entry.duration == 'required':
         required.append('duration_s')
     return {'type': 'object', 'properties': properties, 'required': required,
             'additionalProperties': False, 'x-fault-kind': entry.name}
 
 
-def _fault_entry_schema():
-    kinds = registry.FAULTS.entries()
+def _named_by(key, entries, schema_of, message):
+    """A mapping whose ``key`` names an entry, checked by its schema."""
     return {
-        'type': 'object', 'required': ['kind'],
-        'properties': {'kind': {'enum': [e.name for e in kinds]}},
-        'allOf': [{'if': {'properties': {'kind': {'const': e.name}},
-                          'required': ['kind']},
-                   'then': _fault_schema(e)} for e in kinds]}
+        'type': 'object', 'required': [key], 'message': message,
+        'properties': {key: {'enum': [e.name for e in entries]}},
+        'allOf': [{'if': {'type': 'object', 'required': [key],
+                          'properties': {key: {'const': e.name}}},
+                   'then': schema_of(e)} for e in entries]}
 
 
-def _observer_schema():
-    entries = registry.OBSERVERS.entries()
-    return {
-        'type': 'object', 'required': ['observer'],
-        'properties': {'observer': {'enum': [e.name for e in entries]}},
-        'allOf': [{'if': {'properties': {'observer': {'const': e.name}},
-                          'required': ['observer']},
-                   'then': {'type': 'object', 'additionalProperties': False,
-                            'properties': dict(
-                                {'observer': {'const': e.name}},
-                                **e.schema)}} for e in entries]}
+def _observer_params_schema(entry):
+    properties = {'observer': {'const': entry.name}}
+    properties.update(entry.schema)
+    return {'type': 'object', 'properties': properties,
+            'additionalProperties': False}
 
 
 def _mapping(properties, required=(), **extra):
@@ -230,7 +247,8 @@ def schema():
     """The jsonschema (Draft 7) of a scenario file, from the registries."""
     registry.load()
     integer = {'type': 'integer'}
-    fault = _fault_entry_schema()
+    fault = _named_by('kind', registry.FAULTS.entries(), _fault_schema,
+                      'a fault entry (a mapping with kind and target)')
     return _mapping({
         'name': {'type': 'string', 'pattern': _NAME_RE,
                  'message': 'lower case letters, digits and _ starting '
@@ -260,7 +278,10 @@ def schema():
         'faults': {'type': 'array', 'items': fault, 'minItems': 1,
                    'message': 'a list of fault entries'},
         'observers': {'type': 'object', 'propertyNames': _phase_name(),
-                      'additionalProperties': _observer_schema()},
+                      'additionalProperties': _named_by(
+                          'observer', registry.OBSERVERS.entries(),
+                          _observer_params_schema,
+                          'an observer name, or a mapping with observer')},
         'recovery': _mapping({
             'identity': {'enum': [sp.REPLACE, sp.KEEP]},
             'host_change': {'type': ['boolean', 'null'],
@@ -294,6 +315,9 @@ def _expected(schema_):
     """What ``schema_`` expects, in words."""
     if 'message' in schema_:
         return schema_['message']
+    if 'enum' in schema_ and not schema_['enum']:
+        return ('a registered name, but none is registered: no module of '
+                'registry.REGISTERING_MODULES registers one')
     if 'enum' in schema_:
         return 'one of %s' % ', '.join(str(v) for v in schema_['enum'])
     if 'const' in schema_:
@@ -344,9 +368,12 @@ def _messages(error):
             if key in allowed:
                 continue
             takers = _kinds_taking(key) if kind else []
-            if takers:
+            if len(takers) == 1:
                 message = 'only a %s fault takes it, not %s' % (
-                    ' or '.join(takers), kind)
+                    takers[0], kind)
+            elif takers:
+                message = 'only the %s faults take it, not %s' % (
+                    ', '.join(takers), kind)
             else:
                 message = 'unknown field; expected one of: %s' % (
                     ', '.join(allowed))
@@ -435,6 +462,12 @@ def _check_faults(data):
         found.append((['faults'], 'expected exactly one of fault (a '
                                   'mapping) or faults (a list), got %s'
                       % ('both' if 'fault' in data else 'neither')))
+    entries = [e for e in fault_entries(data) if isinstance(e, dict)]
+    if entries and all('on' in e or (_number(e.get('at_s')) and e['at_s'] > 0)
+                       for e in entries):
+        found.append((_entry_parts(data, 0), 'expected a fault that starts '
+                      'the run (neither on nor at_s > 0): the deadlines '
+                      'count from it'))
     phases = observed_phases(data)
     for index, entry in enumerate(fault_entries(data)):
         if not isinstance(entry, dict):
@@ -734,7 +767,7 @@ def load(path):
     """A validated ``Scenario`` from ``path``, or ScenarioError."""
     try:
         with open(path) as stream:
-            data = yaml.safe_load(stream)
+            data = parse(stream)
     except (OSError, yaml.YAMLError) as exc:
         raise ScenarioError([(path, '(file)', 'expected readable YAML: %s'
                               % exc)])

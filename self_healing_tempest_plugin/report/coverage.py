@@ -15,7 +15,8 @@
 A cell lists the scenario files of that flow and fault kind (from the
 scenario directory), how many of them ran in this run, how many passed,
 and which are negative checks (a flow deployed without its trigger that
-must miss a deadline). A cell without a scenario is a gap (``-``).
+must miss a deadline). A scenario of several faults counts in the cell
+of each of its kinds. A cell without a scenario is a gap (``-``).
 
 The flow of a scenario is the one its file names (``flow:``, a key of
 harness/registry.FLOWS), shown by the names of devstack/flow-settings.yaml;
@@ -44,6 +45,15 @@ TEST_MODULES = dict(('test_%s' % name, flow)
                     for name, flow in REGISTERED_FLOWS.items())
 
 GAP = '-'
+
+
+def fault_kinds(scenario):
+    """The kinds of a scenario's faults, each once, in order."""
+    kinds = []
+    for fault in getattr(scenario, 'faults', None) or [scenario.fault]:
+        if fault['kind'] not in kinds:
+            kinds.append(fault['kind'])
+    return kinds
 
 
 def flow_of(scenario):

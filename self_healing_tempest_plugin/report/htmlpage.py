@@ -254,6 +254,8 @@ def page(title, entries, problems=(), pngs=None, trend=None,
         out.append('<p>%s &mdash; <span class="%s">%s</span></p>' % (
             _esc(entry.test_id), _css(table.verdict_text(entry)),
             _esc(table.verdict_text(entry))))
+        if len(entry.faults) > 1:
+            out.append('<p>Faults: %s</p>' % _esc(entry.faults_text()))
         out.append('<div class="result">%s</div>' % _esc(entry.result))
         if entry.path in pngs:
             out.append(_img(pngs[entry.path], entry.name))

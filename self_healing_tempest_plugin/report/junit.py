@@ -37,6 +37,10 @@ def properties(entry):
     """[(name, value)] of one entry, values as text."""
     props = [('scenario', entry.name), ('fault', entry.fault),
              ('verdict', entry.verdict)]
+    if len(entry.faults) > 1:
+        props.append(('faults', entry.faults_text()))
+    if entry.failed_by:
+        props.append(('failed_by', entry.failed_by))
     for name in entry.phase_names:
         phase = entry.phase(name)
         props += [('%s_s' % name, _number(phase.seconds)),

@@ -32,6 +32,9 @@ scenario file's ``score:`` mapping (validated by harness/scenario.py)::
       phases: {detect: 1, act: 1, recover: 2}  # w_p, these are the defaults
 
 Recovery weighs double by default: it is what a user of the cloud sees.
+A phase the defaults do not name (an extra one such as ``fenced``)
+weighs EXTRA_PHASE_WEIGHT (1) unless the scenario's ``score.phases``
+names it.
 A timeline whose file is not in the scenario directory gets the defaults.
 Left out of every score (they measure no healing): negative checks
 (``expect: missed_phase``), interrupted runs, runs that broke (ERROR),

@@ -361,3 +361,47 @@ class BuildTest(testtools.TestCase):
                                 'resources': ['scale_down']}, deployment,
                         since, 'per_vm_group').poll()
         self.assertEqual(2, client.list_events.call_count)
+
+
+class Scenario(object):
+    """The parts of a scenario for_scenario reads."""
+
+    def __init__(self, phase_names, observers_spec, flow='vitrage_host',
+                 name='s'):
+        self.phase_names = phase_names
+        self.observers_spec = observers_spec
+        self.flow = flow
+        self.name = name
+
+
+class ForScenarioTest(testtools.TestCase):
+
+    def setUp(self):
+        super(ForScenarioTest, self).setUp()
+        self.detect = observers.Observer(lambda: None)
+        self.act = observers.Observer(lambda: None)
+        self.deployment = Deployment(workflow_client=mock.Mock(),
+                                     workflows=['w'])
+
+    def test_the_flows_own_then_overridden_and_extra_phases(self):
+        chosen = observers.for_scenario(
+            Scenario(('detect', 'act', 'notified'),
+                     {'act': {'observer': 'execution_started'},
+                      'notified': {'observer': 'execution_started'}}),
+            {'detect': self.detect, 'act': self.act}, self.deployment,
+            since)
+        self.assertEqual(['detect', 'act', 'notified'], list(chosen))
+        self.assertIs(self.detect, chosen['detect'])
+        self.assertEqual('detect', chosen['detect'].phase)
+        self.assertIsNot(self.act, chosen['act'])
+        self.assertEqual(('act', 'notified'), (chosen['act'].phase,
+                                               chosen['notified'].phase))
+
+    def test_a_phase_with_no_observer_is_named(self):
+        error = self.assertRaises(
+            ValueError, observers.for_scenario,
+            Scenario(('detect', 'act'), {}), {'detect': self.detect},
+            self.deployment, since)
+        self.assertIn('flow vitrage_host has no observer of phase act and '
+                      'scenario s names none (observers: detect)',
+                      str(error))

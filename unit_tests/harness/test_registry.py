@@ -136,8 +136,9 @@ class RealRegistriesTest(testtools.TestCase):
         registry.FAULTS.register('compute_kill', target=registry.HOST,
                                  feature='host_fault')(type('K', (), {}))
         entry = registry.FAULTS.get('compute_kill')
-        self.assertEqual((False, {}, False),
-                         (entry.serial, entry.schema, entry.duration))
+        self.assertEqual((False, {}, (), False),
+                         (entry.serial, entry.schema, entry.required,
+                          entry.duration))
         self.assertEqual('compute_kill', entry.cls.kind)
 
     def test_a_flow_gets_its_name(self):

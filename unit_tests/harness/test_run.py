@@ -28,6 +28,15 @@ from self_healing_tempest_plugin.harness import timeline as tl
 from unit_tests.harness import fakes
 
 HEALTHY = [('a', 'ACTIVE', 'c1'), ('b', 'ACTIVE', 'c2')]
+
+
+class Seen(object):
+    """An observation as the engine reads one (observers.Observation)."""
+
+    def __init__(self, cloud_time=None, source=None, **detail):
+        self.cloud_time, self.source, self.detail = cloud_time, source, detail
+
+
 DEGRADED = [('b', 'ACTIVE', 'c2')]
 HEALED = [('b', 'ACTIVE', 'c2'), ('n', 'ACTIVE', 'c1')]
 
@@ -58,8 +67,8 @@ class Cloud(object):
         self.calls.append(('act', self.clock()))
         since = self.since()
         if self.act_at is not None and since >= self.act_at:
-            return hrun.Observation(cloud_time=self.t_fault + self.act_at,
-                                    source='mistral', execution='e-1')
+            return Seen(cloud_time=self.t_fault + self.act_at,
+                        source='mistral', execution='e-1')
         return None
 
     def state(self):
@@ -340,6 +349,32 @@ class CriticalPathOfARunTest(RunFixtures):
                          data['scenario']['critical_path_error'])
         self.assertEqual('passed', data['verdict'])
 
+    def test_a_broken_run_and_an_interrupted_one_are_told_apart(self):
+        states = iter([self.cloud.state()])
+
+        def state():
+            # The second poll: the job is stopped (SIGINT).
+            return next(states)
+        self.cloud.state = lambda: state()
+        self.assertRaises(StopIteration, self._run().run)
+        data = self._written()
+        self.assertEqual(('failed', 'error'), (data['verdict'],
+                                               data['failed_by']))
+
+        self.test = fakes.FakeTest()
+        self.fault = faults.InstanceDelete(self.compute, 'a',
+                                           clock=self.clock)
+        run = self._run()
+
+        def interrupt():
+            raise KeyboardInterrupt()
+        run.cluster_state = interrupt
+        self.assertRaises(KeyboardInterrupt, run.run)
+        data = self._written()
+        self.assertEqual(('interrupted', None), (data['verdict'],
+                                                 data['failed_by']))
+        self.assertEqual('interrupted: KeyboardInterrupt', data['result'])
+
     def test_a_check_failing_after_the_healing_fails_the_verdict(self):
         handlers = []
         self.test.addOnException = handlers.append
@@ -575,8 +610,8 @@ class PhasesTest(RunFixtures):
     def fenced(self):
         since = self.cloud.since()
         if since is not None and since >= self.fenced_at:
-            return hrun.Observation(cloud_time=self.cloud.t_fault + 5.5,
-                                    source='nova service')
+            return Seen(cloud_time=self.cloud.t_fault + 5.5,
+                        source='nova service')
         return None
 
     def _observers(self):
@@ -640,6 +675,17 @@ class PhasesTest(RunFixtures):
         error = self.assertRaises(ValueError, hrun.Judgement, bounds,
                                   target, [phase, phase], 60)
         self.assertIn('phases named twice: fenced, fenced', str(error))
+        error = self.assertRaises(ValueError, hrun.Judgement, bounds,
+                                  target, [hrun.Phase(
+                                      'detect', self.fenced, 10), hrun.Phase(
+                                      'detected', self.fenced, 10)], 60)
+        self.assertIn('phases named twice: detect, detected (marks '
+                      'DETECTED, DETECTED)', str(error))
+        error = self.assertRaises(ValueError, hrun.Judgement, bounds,
+                                  target, [hrun.Phase(
+                                      'recovered', self.fenced, 10)], 60)
+        self.assertIn("phase marks RECOVERED are the engine's own",
+                      str(error))
         self.assertRaises(ValueError, hrun.Judgement, bounds, target, (),
                           None)
 
@@ -660,6 +706,10 @@ class DeadlinesTest(testtools.TestCase):
                                      recover_s=200)
         self.assertEqual({'fenced_s': 45, 'recover_s': 200}, d.to_dict())
         self.assertEqual(200, d.recover_s)
+        # Recover named among the phases is still overridden once.
+        d = dl.Deadlines.from_config(self.conf, phases=[dl.RECOVER],
+                                     recover_s=200, act_s=None)
+        self.assertEqual({'recover_s': 200}, d.to_dict())
 
     def test_bad_deadlines_are_named(self):
         error = self.assertRaises(ValueError, dl.Deadlines,
@@ -667,8 +717,7 @@ class DeadlinesTest(testtools.TestCase):
         self.assertIn('detect_s must be > 0, got 0', str(error))
         error = self.assertRaises(ValueError, dl.Deadlines.from_config,
                                   self.conf, phases=[dl.DETECT],
-                                  notified_s=10)
-        self.assertIn('deadlines of phases not observed: notified_s',
-                      str(error))
+                                  notified=10)
+        self.assertIn('a deadline is <phase>_s, got notified', str(error))
         error = self.assertRaises(ValueError, dl.Deadlines, {'detect': 5})
         self.assertIn('the deadlines need recover_s', str(error))

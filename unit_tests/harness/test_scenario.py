@@ -16,6 +16,7 @@
 import os
 import shutil
 import sys
+import textwrap
 import unittest
 from unittest import mock
 import uuid
@@ -35,7 +36,7 @@ EXAMPLE = os.path.join(FIXTURES, 'example.yaml')
 
 def _example():
     with open(EXAMPLE) as stream:
-        return yaml.safe_load(stream)
+        return sc.parse(stream)
 
 
 class ValidScenarioTest(testtools.TestCase):
@@ -127,6 +128,23 @@ class ValidScenarioTest(testtools.TestCase):
             {'kind': 'server_error', 'target': 'member', 'on': 'act'}]
         self.assertEqual([], sc.validate(EXAMPLE, data))
         self.assertEqual(3, len(sc.Scenario(EXAMPLE, data).faults))
+
+    def test_the_documented_example_is_valid_but_its_files(self):
+        block = sc.__doc__.split('::\n\n', 1)[1].split('\n\nThe schema')[0]
+        data = sc.parse(textwrap.dedent(block))
+        self.assertEqual(
+            ['artifacts.heat_template.path', 'artifacts.mistral_workflow',
+             'artifacts.vitrage_template'],
+            [field for _, field, _ in sc.validate(EXAMPLE, data)])
+        self.assertEqual(2, len(data['faults']))
+
+    def test_on_is_a_key_not_a_boolean(self):
+        data = sc.parse('faults:\n- {kind: server_stop, on: detect}\n'
+                        'a: on\nb: yes\nc: true\nd: False\n')
+        self.assertEqual({'faults': [{'kind': 'server_stop',
+                                      'on': 'detect'}],
+                          'a': 'on', 'b': 'yes', 'c': True, 'd': False},
+                         data)
 
     def test_members_output_is_read(self):
         data = _example()
@@ -279,6 +297,13 @@ class MalformedScenarioTest(testtools.TestCase):
                          'integrated, per_vm_group, recovery_policy, '
                          'vitrage_host', self._set('flow', KeyError))
 
+    def test_no_flow_registered_says_so(self):
+        self.useFixture(fixtures.MockPatchObject(registry.FLOWS, '_entries',
+                                                 {}))
+        self._assert_one('flow', 'none is registered: no module of '
+                         'registry.REGISTERING_MODULES registers one',
+                         lambda d: None)
+
     def test_unknown_flow(self):
         self._assert_one('flow', "got 'masakari'",
                          self._set('flow', 'masakari'))
@@ -325,8 +350,8 @@ class MalformedScenarioTest(testtools.TestCase):
                          d.pop('fault'))
 
     def test_count_only_on_member_kinds(self):
-        self._assert_one('faults[0].count', 'only a instance_delete or '
-                         'server_error or server_stop fault takes it, not '
+        self._assert_one('faults[0].count', 'only the instance_delete, '
+                         'server_error, server_stop faults take it, not '
                          'host_stop', self._faults(
                              {'kind': 'host_stop', 'target': 'host:c1',
                               'count': 2}))
@@ -343,15 +368,26 @@ class MalformedScenarioTest(testtools.TestCase):
                                        'target': 'member', 'at_s': -5}))
 
     def test_at_s_and_on_not_both(self):
-        self._assert_one('faults[0].on', 'expected at_s or on, not both',
+        self._assert_one('faults[1].on', 'expected at_s or on, not both',
                          self._faults({'kind': 'server_stop',
+                                       'target': 'member'},
+                                      {'kind': 'server_stop',
                                        'target': 'member', 'at_s': 5,
                                        'on': 'detect'}))
 
+    def test_some_fault_starts_the_run(self):
+        self._assert_one('faults[0]', 'expected a fault that starts the run',
+                         self._faults({'kind': 'server_stop',
+                                       'target': 'member', 'at_s': 5},
+                                      {'kind': 'server_error',
+                                       'target': 'member', 'on': 'act'}))
+
     def test_on_a_phase_not_observed(self):
-        self._assert_one('faults[0].on', 'expected a phase this scenario '
+        self._assert_one('faults[1].on', 'expected a phase this scenario '
                          "observes (detect, act), got 'fenced'",
                          self._faults({'kind': 'server_stop',
+                                       'target': 'member'},
+                                      {'kind': 'server_stop',
                                        'target': 'member', 'on': 'fenced'}))
 
     def test_unknown_observer(self):
@@ -371,6 +407,16 @@ class MalformedScenarioTest(testtools.TestCase):
         self._assert_one('observers.detect.states', 'expected a list, got '
                          "'alarm'", self._set('observers', {'detect': {
                              'observer': 'alarm_fired', 'states': 'alarm'}}))
+
+    def test_observer_neither_a_name_nor_a_mapping(self):
+        self._assert_one('observers.detect', 'expected an observer name, or '
+                         'a mapping with observer, got 3',
+                         self._set('observers', {'detect': 3}))
+
+    def test_fault_entry_not_a_mapping(self):
+        self._assert_one('faults[0]', 'expected a fault entry (a mapping '
+                         "with kind and target), got 'delete'",
+                         self._faults('delete'))
 
     def test_observer_phase_not_a_name(self):
         self._assert_one('observers.Fenced', 'expected a phase name',
@@ -403,21 +449,25 @@ class MalformedScenarioTest(testtools.TestCase):
                          'it, not instance_delete',
                          self._set('fault.duration_s', 30))
 
-    def test_duration_a_kind_requires(self):
+    def test_duration_and_keys_a_kind_requires(self):
         class Freeze(object):
             @classmethod
             def spec_errors(cls, spec):
                 return []
         self.useFixture(fixtures.MockPatchObject(
             registry.FAULTS, '_entries', dict(registry.FAULTS._entries)))
-        registry.FAULTS.register('freeze', target=registry.SERVICE,
-                                 feature='service_fault',
-                                 duration='required')(Freeze)
+        registry.FAULTS.register(
+            'freeze', target=registry.SERVICE, feature='service_fault',
+            duration='required', required=('via',),
+            schema={'via': {'enum': ['a', 'b']}})(Freeze)
 
         def change(data):
             data['fault'] = {'kind': 'freeze', 'target': 'service:x'}
-        self._assert_one('fault.duration_s', 'missing; expected a number '
-                         '>= 1', change)
+        errors = self._errors(change)
+        self.assertEqual({'fault.duration_s': 'missing; expected a number '
+                                              '>= 1',
+                          'fault.via': 'missing; expected one of a, b'},
+                         errors)
 
     def test_nic_name_empty(self):
         def change(data):
@@ -669,6 +719,16 @@ class GeneratedTestsTest(testtools.TestCase):
         self.assertTrue(self._run(negative, 'test_neg').wasSuccessful())
         self.assertEqual([('positive', 'example_delete_member'),
                           ('negative', 'neg')], self.ran)
+
+    def test_the_directory_is_parsed_once_until_a_file_changes(self):
+        self._write('one.yaml')
+        first = sc._load_all_once(self.dir)
+        self.assertIs(first, sc._load_all_once(self.dir))
+        self._write('two.yaml', lambda d: d.update(name='two',
+                                                   id=str(uuid.uuid4())))
+        again = sc._load_all_once(self.dir)
+        self.assertEqual(['example_delete_member', 'two'],
+                         sorted(s.name for s in again[0]))
 
     def test_class_names_from_the_flow(self):
         self.assertEqual('PerVmGroupSerialNegativeTest',

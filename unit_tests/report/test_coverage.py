@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+from unittest import mock
 
 import fixtures
 import testtools
@@ -158,3 +159,22 @@ class MatrixTest(testtools.TestCase):
         matrix = coverage.Matrix(self.scenarios, [synth.entry(t, fields)])
         self.assertEqual('not run', matrix.cell(coverage.AUTOHEAL,
                                                 'server_stop').status)
+
+
+class SeveralFaultsTest(testtools.TestCase):
+    """A scenario of several faults counts in the cell of each kind."""
+
+    def test_each_kind_of_its_faults(self):
+        scenario = mock.Mock(features=('autoheal_flow',), host_fault=False,
+                             expect_missed_phase=None, faults=[
+                                 {'kind': 'instance_delete'},
+                                 {'kind': 'instance_delete'},
+                                 {'kind': 'server_stop'}])
+        scenario.name = 'autoheal_two_kinds'
+        healed = synth.entry(*synth.timeline(
+            1e9, 1.5, 4.0, 20.0, name='autoheal_two_kinds'))
+        matrix = coverage.Matrix([scenario], [healed])
+        for kind in ('instance_delete', 'server_stop'):
+            self.assertEqual(('passed', 'sc 1: ran 1, ok 1'), (
+                matrix.cell(coverage.AUTOHEAL, kind).status,
+                matrix.cell(coverage.AUTOHEAL, kind).text()))
