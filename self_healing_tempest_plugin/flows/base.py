@@ -225,13 +225,11 @@ class FlowRunner(abc.ABC):
         scenario's ``observers:`` (a registered observer built from the
         Deployment); each phase's deadline is the scenario's.
         """
-        chosen = dict(self.observers(deployment, since))
-        for phase, spec in sorted(scenario.observers_spec.items()):
-            chosen[phase] = obs.build(phase, spec, deployment, since,
-                                      self.name)
-        return [run.Phase(phase, chosen[phase],
+        chosen = obs.for_scenario(scenario, self.observers(deployment, since),
+                                  deployment, since)
+        return [run.Phase(phase, observer,
                           scenario.phase_deadline_s(phase, self.conf))
-                for phase in scenario.phase_names if phase in chosen]
+                for phase, observer in chosen.items()]
 
     def heal(self, scenario):
         """Deploy, fault and watch the flow heal; a ``HealingResult``.

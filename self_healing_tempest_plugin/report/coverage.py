@@ -61,15 +61,6 @@ def flow_of(scenario):
     return REGISTERED_FLOWS.get(scenario.flow)
 
 
-def fault_kinds(scenario):
-    """The distinct fault kinds of ``scenario``, in order."""
-    kinds = []
-    for spec in scenario.faults:
-        if spec['kind'] not in kinds:
-            kinds.append(spec['kind'])
-    return kinds
-
-
 def flow_of_entry(entry, scenarios_by_name):
     """The flow of a timeline: its scenario file's, else its test module's.
     """

@@ -165,7 +165,7 @@ class SeveralFaultsTest(testtools.TestCase):
     """A scenario of several faults counts in the cell of each kind."""
 
     def test_each_kind_of_its_faults(self):
-        scenario = mock.Mock(features=('autoheal_flow',), host_fault=False,
+        scenario = mock.Mock(flow='autoheal_group',
                              expect_missed_phase=None, faults=[
                                  {'kind': 'instance_delete'},
                                  {'kind': 'instance_delete'},
