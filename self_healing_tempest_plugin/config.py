@@ -94,6 +94,11 @@ SelfHealingGroup = _CLIENT_OPTS + [
     cfg.IntOpt('recover_timeout_s', default=600, min=1,
                help='Seconds from the injected fault until the cluster is '
                     'back to its desired healthy size.'),
+    cfg.IntOpt('phase_timeout_s', default=180, min=1,
+               help='Seconds from the first fault until an extra phase a '
+                    'scenario observes (its observers: mapping, e.g. '
+                    'fenced or notified) must have been seen, when the '
+                    'scenario gives no deadlines.<phase>_s.'),
     cfg.IntOpt('steady_window_s', default=20, min=0,
                help='Seconds the recovered state must hold (every sample '
                     'healthy) before the flow counts as healed.'),
@@ -145,10 +150,6 @@ SelfHealingGroup = _CLIENT_OPTS + [
     cfg.StrOpt('flavor_ref', default='',
                help='Flavor the flows boot; empty means [compute] '
                     'flavor_ref.'),
-    cfg.StrOpt('network', default='',
-               help='Network the flow servers attach to; empty boots '
-                    'them with no network (needs compute microversion '
-                    '>= 2.37).'),
     cfg.StrOpt('compute_microversion', default='2.37',
                help='Compute API microversion the harness uses to create '
                     'and inspect servers.'),
@@ -176,21 +177,6 @@ SelfHealingGroup = _CLIENT_OPTS + [
     cfg.StrOpt('timeline_dir', default='',
                help='Directory the per-test recovery timelines are '
                     'written to as JSON; empty writes none.'),
-    cfg.IntOpt('host_fault_lock_timeout_s', default=1200, min=1,
-               help='Seconds a host fault waits for another worker\'s '
-                    'host fault to end (the lock in fault_lock_dir) '
-                    'before it fails, naming the lock.'),
-    cfg.StrOpt('fault_lock_dir', default='',
-               help='Directory of the lock file that serializes host '
-                    'faults across parallel test workers (one machine); '
-                    'empty means the system temporary directory.'),
-    # Guests.
-    cfg.StrOpt('guest_ssh_user', default='cirros',
-               help='User to log into flow servers over SSH.'),
-    cfg.StrOpt('guest_ssh_key_file', default='',
-               help='Private key file to log into flow servers.'),
-    cfg.PortOpt('guest_ssh_port', default=22,
-                help='SSH port of flow servers.'),
     # Compute hosts, for NIC and host faults.
     cfg.ListOpt('compute_hosts', default=[],
                 help='Nova host names of the compute hosts the harness '
@@ -235,6 +221,46 @@ SelfHealingGroup = _CLIENT_OPTS + [
                     'evacuated instances). It must not stop what the '
                     'external monitor watches, or the monitor alarms and '
                     'fences the host again.'),
+    # Control-plane services, for the service faults.
+    cfg.StrOpt('service_kill_command',
+               default='sudo systemctl kill --signal=SIGKILL {unit}',
+               help='Command run on the node running Tempest to kill a '
+                    'control-plane service (service_kill fault); {unit} '
+                    'is its unit (service_units).'),
+    cfg.StrOpt('service_start_command',
+               default='sudo systemctl start {unit}',
+               help='Command run on the node running Tempest to start a '
+                    'control-plane service again (undo of service_kill); '
+                    '{unit} is its unit (service_units).'),
+    cfg.StrOpt('service_restart_command',
+               default='sudo systemctl restart {unit}',
+               help='Command run on the node running Tempest to restart a '
+                    'control-plane service (service_restart fault); '
+                    '{unit} is its unit (service_units).'),
+    cfg.StrOpt('service_freeze_command',
+               default='sudo systemctl kill --signal=SIGSTOP {unit}',
+               help='Command run on the node running Tempest to freeze a '
+                    'control-plane service (service_freeze fault); '
+                    '{unit} is its unit (service_units).'),
+    cfg.StrOpt('service_thaw_command',
+               default='sudo systemctl kill --signal=SIGCONT {unit}',
+               help='Command run on the node running Tempest to thaw a '
+                    'frozen control-plane service (end and undo of '
+                    'service_freeze); {unit} is its unit '
+                    '(service_units).'),
+    cfg.DictOpt('service_units', default={},
+                help='Unit of each control-plane service a service fault '
+                     'names (its target service:<name>), as name:unit '
+                     'pairs, e.g. heat-engine:devstack@h-eng; a name not '
+                     'listed is the unit devstack@<name>.'),
+    cfg.IntOpt('service_fault_timeout_s', default=120, min=1,
+               help='Seconds a control-plane service a service fault '
+                    'restarted or started again may take to be back '
+                    '(service_restart, undo of service_kill).'),
+    cfg.StrOpt('alertmanager_url', default='',
+               help='URL of the external monitor\'s Alertmanager (API v2), '
+                    'where an external_event fault with via: alertmanager '
+                    'posts the host alarm; empty: no such fault can run.'),
 ]
 
 # -- [self_healing_feature_enabled] -----------------------------------------
@@ -254,6 +280,15 @@ SelfHealingFeatureGroup = [
     cfg.BoolOpt('host_fault', default=False,
                 help='Stop a compute host\'s services; needs more than '
                      'one compute host and host SSH options.'),
+    cfg.BoolOpt('service_fault', default=False,
+                help='Kill, restart or freeze a control-plane service '
+                     '(service_kill, service_restart, service_freeze) '
+                     'with the [self_healing] service_*_command options, '
+                     'on the node running Tempest.'),
+    cfg.BoolOpt('external_event_fault', default=False,
+                help='Report a host failure through the monitoring path '
+                     'alone (external_event: an alert to Alertmanager or '
+                     'an event to Vitrage), breaking nothing.'),
     cfg.BoolOpt('autoheal_flow', default=True,
                 help='Heat + Aodh + Zaqar + Mistral auto-healing flows.'),
     cfg.BoolOpt('vitrage_flow', default=False,

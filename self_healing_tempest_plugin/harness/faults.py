@@ -17,10 +17,16 @@ acts, so a failure half-way still restores the cloud; the undo runs every
 step even when one fails, tolerates resources that are gone, and does
 nothing the second time. Every fault records ``t_fault`` (harness UTC
 seconds, taken just before the request) and exactly what it did in
-``record``, a dict the timeline carries to the report.
+``record``, a dict the timeline carries to the report, ``target`` (the
+server id, host or service it hit) included.
+
+Each kind is one class plus one registration in ``registry.FAULTS``
+(its target kind, feature flag, serial rule and the schema of its own
+YAML keys); ``from_specs`` builds the faults of a scenario's ``faults:``
+list from it, with a ``FaultContext`` holding every client a kind may
+need.
 """
 
-import contextlib
 import shlex
 import socket
 import time
@@ -28,10 +34,12 @@ import unittest
 
 import paramiko
 from tempest.lib import exceptions as lib_exc
-from tempest.lib.services.compute import base_compute_client
 
+from self_healing_tempest_plugin.common import microversion
 from self_healing_tempest_plugin.common import waiters
+from self_healing_tempest_plugin.harness import registry
 from self_healing_tempest_plugin.harness import remote
+from self_healing_tempest_plugin.harness import targets as tg
 from self_healing_tempest_plugin.harness import timeline as tl
 
 # os-services by id and {"forced_down": ...} in PUT /os-services/{id}.
@@ -39,33 +47,125 @@ SERVICE_UPDATE_MICROVERSION = '2.53'
 COMPUTE_BINARY = 'nova-compute'
 
 
-@contextlib.contextmanager
 def compute_microversion(version):
-    """Send ``version`` on compute requests inside the block only."""
-    saved = base_compute_client.COMPUTE_MICROVERSION
-    base_compute_client.COMPUTE_MICROVERSION = version
-    try:
-        yield
-    finally:
-        base_compute_client.COMPUTE_MICROVERSION = saved
+    """Deprecated: ``microversion.requests_at(COMPUTE, version)``.
+
+    Kept only for harness/critical_path.py, which no change of issue 16
+    owns; remove once it calls common/microversion.py.
+    """
+    return microversion.requests_at(microversion.COMPUTE, version)
 
 
 def _skip(test, reason):
     return getattr(test, 'skipException', unittest.SkipTest)(reason)
 
 
+class FaultContext(object):
+    """Every client and setting a fault kind may need, built once.
+
+    The flow runner builds it; a new kind needing a new client adds an
+    attribute here, not a keyword to every caller.
+
+    :param conf: the ``[self_healing]`` group (CONF.self_healing).
+    """
+
+    def __init__(self, conf, servers_client=None, admin_servers_client=None,
+                 services_client=None, ssh_client_factory=remote.host_client,
+                 rca_client=None, alarming_client=None, clock=time.time,
+                 sleep=time.sleep):
+        self.conf = conf
+        self.servers_client = servers_client
+        self.admin_servers_client = admin_servers_client
+        self.services_client = services_client
+        self.ssh_client_factory = ssh_client_factory
+        self.rca_client = rca_client
+        self.alarming_client = alarming_client
+        self.clock = clock
+        self.sleep = sleep
+
+    def require(self, attribute, kind):
+        """``attribute``, or a ValueError naming the kind that needs it."""
+        value = getattr(self, attribute, None)
+        if value is None:
+            raise ValueError('a %s fault needs the FaultContext\'s %s; the '
+                             'flow runner gave none' % (kind, attribute))
+        return value
+
+
+class ScheduledFault(object):
+    """A fault and when the engine injects it.
+
+    :param at_s: seconds after the first fault (0: with it, at t0).
+    :param on_phase: inject when this phase is first seen instead.
+    """
+
+    def __init__(self, fault, at_s=0.0, on_phase=None):
+        if at_s and on_phase:
+            raise ValueError('a %s fault is scheduled at %s s and on phase '
+                             '%r: give one' % (fault.kind, at_s, on_phase))
+        if at_s < 0:
+            raise ValueError('at_s must be >= 0, got %r' % at_s)
+        self.fault = fault
+        self.at_s = float(at_s)
+        self.on_phase = on_phase
+
+    def __repr__(self):
+        return 'ScheduledFault(%s, at_s=%s, on_phase=%r)' % (
+            self.fault.kind, self.at_s, self.on_phase)
+
+
+def from_specs(specs, healthy_state, ctx):
+    """[ScheduledFault] of a scenario's ``faults`` entries, in order.
+
+    The entries share one ``Targets``: a later entry never hits a member
+    an earlier one took.
+    """
+    registry.load()
+    targets = tg.Targets(healthy_state)
+    scheduled = []
+    for spec in specs:
+        entry = registry.FAULTS.get(spec['kind'])
+        for fault in entry.cls.from_spec(spec, targets, ctx):
+            scheduled.append(ScheduledFault(
+                fault, at_s=spec.get('at_s', 0), on_phase=spec.get('on')))
+    return scheduled
+
+
 class Fault(object):
     """Base: inject once, undo at most once (successfully)."""
 
-    kind = None
+    kind = None             # set by the registration
+    # Set when the fault ends after ``duration_s`` by itself (on the
+    # remote side): the engine then never undoes it at ``expires_at``.
+    self_undoing = False
 
-    def __init__(self, clock=time.time):
+    def __init__(self, target=None, duration_s=None, clock=time.time):
+        if duration_s is not None and duration_s <= 0:
+            raise ValueError('duration_s must be > 0, got %r' % duration_s)
         self.clock = clock
+        self.duration_s = duration_s
         self.t_fault = None
-        self.record = {'kind': self.kind}
+        self.record = {'kind': self.kind, 'target': target}
         self.undo_errors = []
         self._armed = False
         self._undone = False
+
+    @classmethod
+    def from_spec(cls, spec, targets, ctx):
+        """The fault objects of one ``faults:`` entry (a list)."""
+        raise NotImplementedError
+
+    @classmethod
+    def spec_errors(cls, spec):
+        """[(key, message)]: what the kind's schema cannot say."""
+        return []
+
+    @property
+    def expires_at(self):
+        """Epoch time its ``duration_s`` ends (None: it lasts)."""
+        if self.duration_s is None or self.t_fault is None:
+            return None
+        return self.t_fault + self.duration_s
 
     # -- what subclasses provide ---------------------------------------
     def _precheck(self, test):
@@ -138,11 +238,21 @@ class Fault(object):
 class _ServerFault(Fault):
     """A fault on one server through the Compute API."""
 
+    # The FaultContext client it acts with.
+    client_attribute = 'servers_client'
+
     def __init__(self, servers_client, server_id, clock=time.time):
-        super(_ServerFault, self).__init__(clock=clock)
+        super(_ServerFault, self).__init__(target=server_id, clock=clock)
         self.client = servers_client
         self.server_id = server_id
         self.record['server_id'] = server_id
+
+    @classmethod
+    def from_spec(cls, spec, targets, ctx):
+        """One fault per member: ``count: N`` hits N members."""
+        client = ctx.require(cls.client_attribute, cls.kind)
+        return [cls(client, member.id, clock=ctx.clock)
+                for member in targets.members(spec)]
 
     def affected(self, state):
         return {self.server_id} & state.ids()
@@ -151,10 +261,10 @@ class _ServerFault(Fault):
         return self.client.show_server(self.server_id)['server']['status']
 
 
+@registry.FAULTS.register('instance_delete', target=registry.MEMBER,
+                          feature='instance_delete_fault')
 class InstanceDelete(_ServerFault):
     """Delete a member's server out of band (seed 000)."""
-
-    kind = 'instance_delete'
 
     def _act(self):
         self.client.delete_server(self.server_id)
@@ -166,10 +276,10 @@ class InstanceDelete(_ServerFault):
         return [('nothing to restore after a delete', lambda: None)]
 
 
+@registry.FAULTS.register('server_stop', target=registry.MEMBER,
+                          feature='server_update_fault')
 class ServerStop(_ServerFault):
     """Stop a member's server out of band."""
-
-    kind = 'server_stop'
 
     def _act(self):
         self.client.stop_server(self.server_id)
@@ -187,10 +297,12 @@ class ServerStop(_ServerFault):
                  self._start_if_stopped)]
 
 
+@registry.FAULTS.register('server_error', target=registry.MEMBER,
+                          feature='server_update_fault')
 class ServerResetError(_ServerFault):
     """Put a member's server in ERROR out of band (admin reset-state)."""
 
-    kind = 'server_error'
+    client_attribute = 'admin_servers_client'
 
     def _act(self):
         self.client.reset_state(self.server_id, state='error')
@@ -206,58 +318,72 @@ class ServerResetError(_ServerFault):
                  self._reset_if_error)]
 
 
+_NIC = {'nic': {'type': 'string', 'minLength': 1,
+                'message': 'expected an interface name'}}
+
+
+@registry.FAULTS.register('nic_down', target=registry.HOST,
+                          feature='nic_fault', serial=True, schema=_NIC,
+                          duration=True)
 class NicDown(Fault):
-    """``ip link set <nic> down`` over SSH on a host (or a guest).
+    """``ip link set <nic> down`` over SSH on a compute host.
 
     With ``duration_s`` the command runs detached on the remote side
     (nohup ... &), down, sleep, up, so the fault ends even if the harness
-    dies; the remote side logs when the link went down and up, and the
-    undo reads that log. Without a duration the undo brings it up, which
-    is refused when the NIC carries the SSH session itself.
+    dies (``self_undoing``); the remote side logs when the link went down
+    and up, and the undo reads that log. Without a duration the undo
+    brings it up, which is refused when the NIC carries the SSH session
+    itself.
 
     :param carries_ssh: whether the SSH session rides on ``nic``; None
         asks the remote side (``ip route get`` of the SSH client).
     """
 
-    kind = 'nic_down'
-
     def __init__(self, ssh_client, nic, duration_s=None, host=None,
-                 server_id=None, carries_ssh=None, sudo=False,
-                 poll_interval_s=1.0, reconnect_timeout_s=120,
-                 log_dir='/tmp', clock=time.time, sleep=time.sleep):
-        super(NicDown, self).__init__(clock=clock)
-        if duration_s is not None and duration_s <= 0:
-            raise ValueError('duration_s must be > 0, got %r' % duration_s)
+                 carries_ssh=None, poll_interval_s=1.0,
+                 reconnect_timeout_s=120, log_dir='/tmp', clock=time.time,
+                 sleep=time.sleep):
+        super(NicDown, self).__init__(target=host, duration_s=duration_s,
+                                      clock=clock)
         self.client = ssh_client
         self.nic = nic
-        self.duration_s = duration_s
         self.host = host
-        self.server_id = server_id
         self.carries_ssh = carries_ssh
-        self.prefix = 'sudo ' if sudo else ''
         self.poll_interval_s = poll_interval_s
         self.reconnect_timeout_s = reconnect_timeout_s
         self.sleep = sleep
         self.log_path = '%s/self-healing-nic-%s.log' % (log_dir, nic)
-        self.record.update({'nic': nic, 'host': host, 'server_id': server_id,
+        self.record.update({'nic': nic, 'host': host,
                             'duration_s': duration_s})
 
+    @classmethod
+    def from_spec(cls, spec, targets, ctx):
+        conf = ctx.conf
+        host = targets.host(spec)
+        return [cls(ctx.ssh_client_factory(conf, host),
+                    spec.get('nic', conf.host_nic),
+                    duration_s=spec.get('duration_s'), host=host,
+                    poll_interval_s=conf.poll_interval_s,
+                    reconnect_timeout_s=(conf.host_ssh_timeout_s +
+                                         conf.poll_interval_s),
+                    clock=ctx.clock, sleep=ctx.sleep)]
+
+    @property
+    def self_undoing(self):
+        return bool(self.duration_s)
+
     def affected(self, state):
-        if self.server_id:
-            return {self.server_id} & state.ids()
         return set(m.id for m in state.members if m.host == self.host)
 
     def hosts_cut_off(self):
-        if not self.active or not self.host or self.server_id:
+        if not self.active or not self.host:
             return set()
-        if (self.duration_s is not None and
-                self.clock() >= self.t_fault + self.duration_s):
+        if self.expires_at is not None and self.clock() >= self.expires_at:
             return set()
         return {self.host}
 
     def _ip(self, state):
-        return '%sip link set %s %s' % (self.prefix, shlex.quote(self.nic),
-                                        state)
+        return 'ip link set %s %s' % (shlex.quote(self.nic), state)
 
     def _precheck(self, test):
         if self.carries_ssh is None:
@@ -340,22 +466,25 @@ class NicDown(Fault):
         return [('ip link set %s up' % self.nic, self._bring_up)]
 
 
+@registry.FAULTS.register(
+    'host_stop', target=registry.HOST, feature='host_fault', serial=True,
+    schema={'force_down': {'type': 'boolean'},
+            'ssh_stop': {'type': 'boolean'}})
 class HostStop(Fault):
     """Stop a compute host: its services over SSH and/or forced down.
 
-    The fault takes the inter-process host-fault lock (released by the
-    undo), refuses to run (skip) with fewer than two compute services up,
-    and its undo starts the services, clears forced_down and waits until
-    the nova-compute service reports up.
+    The fault refuses to run (skip) with fewer than two compute services
+    up, and its undo starts the services, clears forced_down and waits
+    until the nova-compute service reports up. It runs in a
+    @decorators.serial class (``serial``): no other test class runs
+    meanwhile.
     """
 
-    kind = 'host_stop'
-
-    def __init__(self, host, services_client, lock, ssh_client=None,
+    def __init__(self, host, services_client, ssh_client=None,
                  stop_command=None, start_command=None, force_down=True,
                  poll_interval_s=1.0, service_timeout_s=300,
-                 lock_timeout_s=None, clock=time.time, sleep=time.sleep):
-        super(HostStop, self).__init__(clock=clock)
+                 clock=time.time, sleep=time.sleep):
+        super(HostStop, self).__init__(target=host, clock=clock)
         if not force_down and not (ssh_client and stop_command):
             raise ValueError('a host stop needs force_down or an SSH '
                              'client with a stop command')
@@ -364,19 +493,40 @@ class HostStop(Fault):
                              'to undo it')
         self.host = host
         self.services = services_client
-        self.lock = lock
         self.ssh = ssh_client
         self.stop_command = stop_command
         self.start_command = start_command
         self.force_down = force_down
         self.poll_interval_s = poll_interval_s
         self.service_timeout_s = service_timeout_s
-        self.lock_timeout_s = lock_timeout_s
         self.sleep = sleep
         self.service_id = None
         self.record.update({'host': host, 'force_down': force_down,
                             'stop_command': stop_command if ssh_client
                             else None})
+
+    @classmethod
+    def from_spec(cls, spec, targets, ctx):
+        conf = ctx.conf
+        host = targets.host(spec)
+        ssh_stop = spec.get('ssh_stop', True)
+        return [cls(
+            host, ctx.require('services_client', cls.kind),
+            ssh_client=ctx.ssh_client_factory(conf, host) if ssh_stop
+            else None,
+            stop_command=conf.host_stop_command if ssh_stop else None,
+            start_command=conf.host_start_command,
+            force_down=spec.get('force_down', True),
+            poll_interval_s=conf.poll_interval_s,
+            service_timeout_s=conf.service_timeout_s,
+            clock=ctx.clock, sleep=ctx.sleep)]
+
+    @classmethod
+    def spec_errors(cls, spec):
+        if spec.get('force_down') is False and spec.get('ssh_stop') is False:
+            return [('force_down', 'a host_stop needs force_down or '
+                                   'ssh_stop (both are false)')]
+        return []
 
     def affected(self, state):
         return set(m.id for m in state.members if m.host == self.host)
@@ -385,45 +535,30 @@ class HostStop(Fault):
         return {self.host} if self.active else set()
 
     def _computes(self, **filters):
-        with compute_microversion(SERVICE_UPDATE_MICROVERSION):
+        with microversion.requests_at(microversion.COMPUTE,
+                                      SERVICE_UPDATE_MICROVERSION):
             return self.services.list_services(
                 binary=COMPUTE_BINARY, **filters)['services']
 
-    def _take_lock(self):
-        """Wait for another worker's host fault; bounded when asked."""
-        if self.lock_timeout_s is None:
-            self.lock.acquire()
-            return
-        waiters.Waiter(self.poll_interval_s, self.lock_timeout_s,
-                       clock=self.clock, sleep=self.sleep).until(
-            lambda: self.lock.acquire(blocking=False), bool,
-            'the host-fault lock %s' % self.lock.path, 'free',
-            describe=lambda taken: 'held by another worker\'s host fault')
-        self.record['lock_taken_at'] = self.clock()
-
     def _precheck(self, test):
-        self._take_lock()
-        try:
-            services = self._computes()
-            up = sorted(s['host'] for s in services if s['state'] == 'up')
-            if len(up) < 2:
-                raise _skip(test, 'a host fault needs at least two compute '
-                                  'services up, found %d: %s'
-                                  % (len(up), ', '.join(up) or 'none'))
-            mine = [s for s in services if s['host'] == self.host]
-            if not mine:
-                raise ValueError('no %s service on host %r; hosts: %s' % (
-                    COMPUTE_BINARY, self.host,
-                    ', '.join(sorted(s['host'] for s in services))))
-            self.service_id = mine[0]['id']
-            self.record['service_id'] = self.service_id
-            self.record['computes_up_before'] = up
-        except BaseException:
-            self.lock.release()
-            raise
+        services = self._computes()
+        up = sorted(s['host'] for s in services if s['state'] == 'up')
+        if len(up) < 2:
+            raise _skip(test, 'a host fault needs at least two compute '
+                              'services up, found %d: %s'
+                        % (len(up), ', '.join(up) or 'none'))
+        mine = [s for s in services if s['host'] == self.host]
+        if not mine:
+            raise ValueError('no %s service on host %r; hosts: %s' % (
+                COMPUTE_BINARY, self.host,
+                ', '.join(sorted(s['host'] for s in services))))
+        self.service_id = mine[0]['id']
+        self.record['service_id'] = self.service_id
+        self.record['computes_up_before'] = up
 
     def _set_forced_down(self, value):
-        with compute_microversion(SERVICE_UPDATE_MICROVERSION):
+        with microversion.requests_at(microversion.COMPUTE,
+                                      SERVICE_UPDATE_MICROVERSION):
             self.services.update_service(self.service_id, forced_down=value)
 
     def _act(self):
@@ -485,11 +620,3 @@ class HostStop(Fault):
                                                      self.host),
                       self._wait_up))
         return steps
-
-    def undo(self):
-        # Released even when the undo failed: the next host fault's own
-        # check (two computes up) then refuses to run rather than wait.
-        try:
-            super(HostStop, self).undo()
-        finally:
-            self.lock.release()

@@ -12,19 +12,106 @@
 
 """Observers of the healing phases, read from each cloud's own records.
 
-Each factory returns a callable for ``HealingRun`` (detect= / act=): it
+Each factory returns an ``Observer`` for the engine: its ``poll()``
 answers None until its service shows the phase happened after the fault,
 then an ``Observation`` carrying the service's own timestamp, so the
-timeline keeps the cloud's clock beside the harness's. ``since`` is a
-callable returning the fault's epoch time (e.g. ``lambda: fault.t_fault``):
-observers are built before the fault exists.
+timeline keeps the cloud's clock beside the harness's; ``calls`` is how
+many requests one poll makes. ``since`` is a callable returning the first
+fault's epoch time: observers are built before the fault exists.
+
+Each factory is registered in ``registry.OBSERVERS`` through a builder
+``build(deployment, since, **params)`` that reads what it ``needs`` from
+the flow's Deployment, so a scenario can name an observer for a phase
+(``observers: {detect: alarm_fired}``); ``build`` below makes one.
 """
 
 import datetime
 import json
 
-from self_healing_tempest_plugin.harness import run
+from self_healing_tempest_plugin.harness import registry
 from self_healing_tempest_plugin.harness import timeline as tl
+
+
+class Observation(object):
+    """What an observer returns when it has seen its phase.
+
+    ``cloud_time`` is the service's own time of the phase (epoch
+    seconds, ISO text or datetime; None: the cloud has none), ``source``
+    what recorded it, ``detail`` what the service said.
+    """
+
+    def __init__(self, cloud_time=None, source=None, **detail):
+        self.cloud_time = cloud_time
+        self.source = source
+        self.detail = detail
+
+
+class Observer(object):
+    """One phase's poll. ``calls``: requests per poll.
+
+    :param poll: callable returning an Observation or None (not yet);
+        a subclass may override ``poll`` instead.
+    """
+
+    phase = None
+    calls = 1
+
+    def __init__(self, poll=None, calls=None, phase=None):
+        if poll is not None:
+            self._poll = poll
+        if calls is not None:
+            self.calls = calls
+        if phase is not None:
+            self.phase = phase
+
+    def poll(self):
+        """An Observation once the phase is seen, else None."""
+        return self._poll()
+
+    def __call__(self):
+        return self.poll()
+
+
+def build(phase, spec, deployment, since, flow):
+    """The Observer ``spec`` ({'observer': name, **params}) names.
+
+    :param flow: the flow's name, for the error when ``deployment``
+        lacks an attribute the observer needs.
+    """
+    registry.load()
+    params = dict(spec)
+    entry = registry.OBSERVERS.get(params.pop('observer'))
+    for attribute in entry.needs:
+        if getattr(deployment, attribute, None) is None:
+            raise ValueError(
+                'observer %s (phase %s) needs the deployment\'s %s, which '
+                'flow %s did not set' % (entry.name, phase, attribute,
+                                         flow))
+    observer = entry.cls(deployment, since, **params)
+    observer.phase = phase
+    return observer
+
+
+def for_scenario(scenario, defaults, deployment, since):
+    """{phase: Observer} of every phase ``scenario`` observes, in order.
+
+    :param defaults: the flow's own {phase: Observer}; the scenario's
+        ``observers:`` entries override them and add the extra phases.
+    """
+    chosen = {}
+    for phase in scenario.phase_names:
+        if phase in scenario.observers_spec:
+            chosen[phase] = build(phase, scenario.observers_spec[phase],
+                                  deployment, since, scenario.flow)
+        elif phase in defaults:
+            chosen[phase] = defaults[phase]
+            chosen[phase].phase = phase
+        else:
+            raise ValueError('flow %s has no observer of phase %s and '
+                             'scenario %s names none (observers: %s)' % (
+                                 scenario.flow, phase, scenario.name,
+                                 ', '.join(sorted(defaults)) or 'none'))
+    return chosen
 
 
 def after(cloud_time, since):
@@ -66,12 +153,24 @@ def alarm_fired(alarming_client, alarm_ids, since, states=('alarm',)):
                     change.get('type') == 'state transition' and
                     transition_state(change) in wanted(alarm_id) and
                     after(change['timestamp'], since)):
-                return run.Observation(
+                return Observation(
                     cloud_time=change['timestamp'],
                     source='aodh alarm history', alarm_id=alarm_id,
                     reason=change.get('detail'))
         return None
-    return observe
+    return Observer(observe)
+
+
+@registry.OBSERVERS.register(
+    'alarm_fired', phase='detect', reads='aodh alarm history', calls=1,
+    needs=('alarming_client', 'alarm_ids'),
+    schema={'states': {'type': 'array', 'items': {'type': 'string'},
+                       'minItems': 1}})
+def build_alarm_fired(deployment, since, states=None):
+    """``states`` (YAML), else the deployment's ``alarm_states``."""
+    return alarm_fired(deployment.alarming_client, deployment.alarm_ids,
+                       since, states=tuple(states) if states else getattr(
+                           deployment, 'alarm_states', None) or ('alarm',))
 
 
 def transition_state(change):
@@ -102,14 +201,25 @@ def heat_signal(orchestration_client, stack, resource_names, since,
             if (event.get('resource_name') in resource_names and
                     event.get('resource_status') == 'SIGNAL_COMPLETE' and
                     after(event['event_time'], since)):
-                return run.Observation(
+                return Observation(
                     cloud_time=event['event_time'],
                     source='heat signal event',
                     resource_name=event['resource_name'],
                     stack_id=heat_stack_id(event),
                     reason=event.get('resource_status_reason'))
         return None
-    return observe
+    return Observer(observe)
+
+
+@registry.OBSERVERS.register(
+    'heat_signal', phase='act', reads='heat events', calls=1,
+    needs=('orchestration_client', 'stack', 'signal_resources'),
+    schema={'resources': {'type': 'array', 'items': {'type': 'string'},
+                          'minItems': 1}})
+def build_heat_signal(deployment, since, resources=None):
+    """``resources`` (YAML), else the deployment's ``signal_resources``."""
+    return heat_signal(deployment.orchestration_client, deployment.stack,
+                       resources or deployment.signal_resources, since)
 
 
 def heat_stack_id(item):
@@ -136,7 +246,7 @@ def execution_started(workflow_client, workflows, since, **filters):
             ours = (execution.get('workflow_id') in workflows or
                     execution.get('workflow_name') in workflows)
             if ours and after(execution['created_at'], since):
-                return run.Observation(
+                return Observation(
                     cloud_time=execution['created_at'],
                     source='mistral execution',
                     execution_id=execution['id'],
@@ -144,7 +254,18 @@ def execution_started(workflow_client, workflows, since, **filters):
                     state=execution.get('state'),
                     input=execution.get('input'))
         return None
-    return observe
+    return Observer(observe)
+
+
+@registry.OBSERVERS.register(
+    'execution_started', phase='act', reads='mistral executions', calls=1,
+    needs=('workflow_client', 'workflows'))
+def build_execution_started(deployment, since):
+    """The deployment's ``execution_filters`` go to the listing."""
+    return execution_started(deployment.workflow_client,
+                             deployment.workflows, since,
+                             **(getattr(deployment, 'execution_filters',
+                                        None) or {}))
 
 
 def instance_alarms(rca_client, alarm_name, alarms=None):
@@ -187,11 +308,20 @@ def vitrage_alarms_raised(rca_client, alarm_name, instance_ids, since):
         starts = [alarms[i].get('start_timestamp') for i in wanted]
         if not all(after(start, since) for start in starts):
             return None
-        return run.Observation(
+        return Observation(
             cloud_time=max(starts, key=tl.parse_cloud_time),
             source='vitrage alarm history', alarm_name=alarm_name,
             instances=sorted(wanted),
             alarm_ids=sorted(alarms[i]['vitrage_id'] for i in wanted))
     # Per poll: the alarm history and the instances it names.
-    observe.calls = 2
-    return observe
+    return Observer(observe, calls=2)
+
+
+@registry.OBSERVERS.register(
+    'vitrage_alarms_raised', phase='detect', reads='vitrage alarm history',
+    calls=2, needs=('rca_client', 'alarm_name', 'instance_ids'))
+def build_vitrage_alarms_raised(deployment, since):
+    """``instance_ids``: a callable (the instances the faults hit)."""
+    return vitrage_alarms_raised(deployment.rca_client,
+                                 deployment.alarm_name,
+                                 deployment.instance_ids, since)

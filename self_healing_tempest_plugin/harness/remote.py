@@ -10,10 +10,9 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""SSH to compute hosts and guests, through tempest.lib's SSH client."""
+"""SSH to compute hosts, through tempest.lib's SSH client."""
 
 import re
-import time
 
 from tempest.lib.common import ssh
 
@@ -86,11 +85,3 @@ def session_device(client):
         'ip -o route get "${SSH_CONNECTION%% *}"')
     match = _DEV_RE.search(output)
     return match.group(1) if match else None
-
-
-def remote_clock_offset(client, clock=time.time):
-    """Remote clock minus harness clock, judged at the round-trip middle."""
-    before = clock()
-    remote = parse_stamps(client.exec_command(stamp('now')))['now']
-    after = clock()
-    return remote - (before + after) / 2.0

@@ -10,20 +10,18 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Compute-API faults and the host stop, with clients mocked per method."""
+"""Compute-API faults and the host stop, with clients mocked per method;
+building them from scenario entries through the registry."""
 
-import subprocess
-import sys
 import unittest
 from unittest import mock
 
-import fixtures
 from tempest.lib import exceptions as lib_exc
 from tempest.lib.services.compute import base_compute_client
 import testtools
 
 from self_healing_tempest_plugin.harness import faults
-from self_healing_tempest_plugin.harness import locks
+from self_healing_tempest_plugin.harness import registry
 from self_healing_tempest_plugin.harness import sampler as sp
 from unit_tests.harness import fakes
 
@@ -53,6 +51,7 @@ class ServerFaultTest(testtools.TestCase):
         self.client.delete_server.assert_called_once_with('srv-1')
         self.assertEqual(self.clock.now, record['t_fault'])
         self.assertEqual('instance_delete', record['kind'])
+        self.assertEqual('srv-1', record['target'])
         self.assertIn('DELETE /servers/srv-1', record['did'])
         self.assertEqual([], self.test.run_cleanups())
         self.assertIn('undone_at', record)
@@ -157,8 +156,6 @@ class HostStopTest(testtools.TestCase):
     def setUp(self):
         super(HostStopTest, self).setUp()
         self.clock = fakes.FakeClock()
-        self.lockdir = self.useFixture(fixtures.TempDir()).path
-        self.lock = locks.InterProcessLock(self.lockdir)
         self.services = mock.Mock()
         self.states = {'c1': 'up', 'c2': 'up'}
         self.microversions = []
@@ -185,7 +182,7 @@ class HostStopTest(testtools.TestCase):
                       service_timeout_s=30, clock=self.clock,
                       sleep=self.clock.sleep)
         params.update(kwargs)
-        return faults.HostStop('c1', self.services, self.lock, **params)
+        return faults.HostStop('c1', self.services, **params)
 
     def test_stop_and_undo(self):
         fault = self._fault()
@@ -194,7 +191,7 @@ class HostStopTest(testtools.TestCase):
         self.services.update_service.assert_called_once_with(
             'id-c1', forced_down=True)
         self.assertEqual('down', self.states['c1'])
-        self.assertTrue(self.lock.held)
+        self.assertEqual('c1', record['target'])
         self.assertEqual(['c1', 'c2'], record['computes_up_before'])
         self.assertEqual({'2.53'}, set(self.microversions))
         self.assertIsNone(base_compute_client.COMPUTE_MICROVERSION)
@@ -203,7 +200,6 @@ class HostStopTest(testtools.TestCase):
         self.services.update_service.assert_called_with(
             'id-c1', forced_down=False)
         self.assertEqual('up', self.states['c1'])
-        self.assertFalse(self.lock.held)
         self.assertIn('service_up_at', record)
 
     def test_cuts_its_host_off_from_inject_to_undo(self):
@@ -223,7 +219,6 @@ class HostStopTest(testtools.TestCase):
         self.assertEqual([], self.test.cleanups)
         self.ssh.exec_command.assert_not_called()
         self.services.update_service.assert_not_called()
-        self.assertFalse(self.lock.held)
 
     def test_undo_waits_until_the_service_reports_up(self):
         fault = self._fault(ssh_client=None, stop_command=None)
@@ -259,13 +254,13 @@ class HostStopTest(testtools.TestCase):
                      if c == mock.call('id-c1', forced_down=False)]
         self.assertEqual(3, len(force_ups))
 
-    def test_undo_fails_when_the_service_stays_down_and_frees_lock(self):
+    def test_undo_fails_when_the_service_stays_down(self):
         fault = self._fault(service_timeout_s=3)
         fault.inject(self.test)
         self.services.update_service.side_effect = None
         error = self.assertRaises(RuntimeError, fault.undo)
         self.assertIn('nova-compute service on c1', str(error))
-        self.assertFalse(self.lock.held)
+        self.assertTrue(fault.active)
 
     def test_force_down_failing_mid_way_still_restarts(self):
         self.services.update_service.side_effect = [
@@ -276,7 +271,6 @@ class HostStopTest(testtools.TestCase):
         self.states['c1'] = 'up'
         self.assertEqual([], self.test.run_cleanups())
         self.ssh.exec_command.assert_called_with('start-it')
-        self.assertFalse(self.lock.held)
 
     def test_undo_twice_and_not_found_tolerated(self):
         fault = self._fault()
@@ -286,82 +280,20 @@ class HostStopTest(testtools.TestCase):
         fault.undo()
         self.assertEqual(2, self.ssh.exec_command.call_count)
 
-    def test_waits_for_the_lock_no_longer_than_its_timeout(self):
-        other_worker = locks.InterProcessLock(self.lockdir)
-        self.assertTrue(other_worker.acquire(blocking=False))
-        self.addCleanup(other_worker.release)
-        fault = self._fault(lock_timeout_s=3)
-        error = self.assertRaises(lib_exc.TimeoutException, fault.inject,
-                                  self.test)
-        self.assertIn('host-fault lock %s was not free' % self.lock.path,
-                      str(error))
-        self.assertIn("held by another worker's host fault", str(error))
-        self.assertEqual([], self.test.cleanups)
-        self.ssh.exec_command.assert_not_called()
-        self.assertFalse(self.lock.held)
-
-    def test_takes_the_lock_once_the_other_worker_frees_it(self):
-        other_worker = locks.InterProcessLock(self.lockdir)
-        other_worker.acquire()
-        real_sleep = self.clock.sleep
-
-        def sleep(seconds):
-            real_sleep(seconds)
-            other_worker.release()
-        fault = self._fault(lock_timeout_s=30, sleep=sleep)
-        fault.inject(self.test)
-        self.assertTrue(self.lock.held)
-        self.assertEqual(self.clock.now, fault.record['lock_taken_at'])
-        self.assertEqual([], self.test.run_cleanups())
-
     def test_unknown_host(self):
-        fault = faults.HostStop('c9', self.services, self.lock)
+        fault = faults.HostStop('c9', self.services)
         error = self.assertRaises(ValueError, fault.inject, self.test)
         self.assertIn("no nova-compute service on host 'c9'", str(error))
-        self.assertFalse(self.lock.held)
+        self.assertEqual([], self.test.cleanups)
 
     def test_needs_a_way_to_stop(self):
         self.assertRaises(ValueError, faults.HostStop, 'c1', self.services,
-                          self.lock, force_down=False)
+                          force_down=False)
 
     def test_affected_members_on_the_host(self):
         state = sp.ClusterState([sp.Member('a', 'ACTIVE', 'c1'),
                                  sp.Member('b', 'ACTIVE', 'c2')])
         self.assertEqual({'a'}, self._fault().affected(state))
-
-
-_HOLD = """
-import fcntl, os, sys, time
-fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
-fcntl.flock(fd, fcntl.LOCK_EX)
-print('held', flush=True)
-sys.stdin.readline()
-"""
-
-
-class InterProcessLockTest(testtools.TestCase):
-
-    def test_serializes_across_processes(self):
-        directory = self.useFixture(fixtures.TempDir()).path
-        lock = locks.InterProcessLock(directory)
-        holder = subprocess.Popen(
-            [sys.executable, '-c', _HOLD, lock.path],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        self.addCleanup(holder.wait)
-        self.assertEqual('held', holder.stdout.readline().strip())
-        self.assertFalse(lock.acquire(blocking=False))
-        holder.stdin.close()
-        holder.wait()
-        self.assertTrue(lock.acquire(blocking=False))
-        lock.release()
-        lock.release()
-        self.assertFalse(lock.held)
-
-    def test_lock_dir_from_config(self):
-        conf = mock.Mock(fault_lock_dir='/some/dir')
-        self.assertEqual('/some/dir', locks.lock_dir(conf))
-        conf.fault_lock_dir = ''
-        self.assertTrue(locks.lock_dir(conf))
 
 
 class NicDownCutOffTest(testtools.TestCase):
@@ -386,6 +318,164 @@ class NicDownCutOffTest(testtools.TestCase):
         self.clock.sleep(31)
         self.assertEqual(set(), fault.hosts_cut_off())
 
-    def test_a_guest_nic_cuts_no_host_off(self):
-        fault = self._injected(host='c1', server_id='s1')
+    def test_with_a_duration_it_undoes_itself_and_expires(self):
+        fault = self._injected(host='c1', duration_s=30)
+        self.assertTrue(fault.self_undoing)
+        self.assertEqual(self.clock.now + 30, fault.expires_at)
+        self.assertEqual('c1', fault.record['target'])
+
+    def test_without_a_duration_it_lasts(self):
+        fault = self._injected(host='c1')
+        self.assertFalse(fault.self_undoing)
+        self.assertIsNone(fault.expires_at)
+        self.clock.sleep(3600)
+        self.assertEqual({'c1'}, fault.hosts_cut_off())
+
+    def test_a_zero_duration_is_refused(self):
+        self.assertRaises(ValueError, faults.NicDown, mock.Mock(), 'eth0',
+                          duration_s=0)
+
+
+STATE = sp.ClusterState([sp.Member('b', 'ACTIVE', 'c2'),
+                         sp.Member('a', 'ACTIVE', 'c1'),
+                         sp.Member('c', 'ACTIVE', 'c2')])
+
+
+class FromSpecsTest(testtools.TestCase):
+    """A scenario's fault entries become faults through the registry."""
+
+    def setUp(self):
+        super(FromSpecsTest, self).setUp()
+        self.conf = mock.Mock(
+            host_nic='eth0', poll_interval_s=1.0, host_ssh_timeout_s=20,
+            host_stop_command='stop', host_start_command='start',
+            service_timeout_s=60)
+        self.ssh = mock.Mock()
+        self.factory = mock.Mock(return_value=self.ssh)
+        self.clock = fakes.FakeClock()
+        self.ctx = faults.FaultContext(
+            self.conf, servers_client='primary',
+            admin_servers_client='admin', services_client='services',
+            ssh_client_factory=self.factory, clock=self.clock,
+            sleep=self.clock.sleep)
+
+    def _build(self, *specs):
+        return faults.from_specs(list(specs), STATE, self.ctx)
+
+    def test_every_kind_is_registered_with_its_meta(self):
+        self.assertEqual(
+            [('host_stop', registry.HOST, 'host_fault', True),
+             ('instance_delete', registry.MEMBER, 'instance_delete_fault',
+              False),
+             ('nic_down', registry.HOST, 'nic_fault', True),
+             ('server_error', registry.MEMBER, 'server_update_fault', False),
+             ('server_stop', registry.MEMBER, 'server_update_fault', False)],
+            [(e.name, e.target, e.feature, e.serial)
+             for e in registry.FAULTS.entries()
+             if e.cls.__module__ == faults.__name__])
+        self.assertEqual('host_stop', faults.HostStop.kind)
+        self.assertTrue(registry.FAULTS.get('nic_down').duration)
+
+    def test_member_faults_pick_the_smallest_ids_and_their_client(self):
+        delete, stop, error = self._build(
+            {'kind': 'instance_delete', 'target': 'member'},
+            {'kind': 'server_stop', 'target': 'member'},
+            {'kind': 'server_error', 'target': 'member'})
+        self.assertIsInstance(delete.fault, faults.InstanceDelete)
+        self.assertEqual([('a', 'primary'), ('b', 'primary'),
+                          ('c', 'admin')],
+                         [(s.fault.server_id, s.fault.client)
+                          for s in (delete, stop, error)])
+
+    def test_count_hits_that_many_members(self):
+        built = self._build({'kind': 'instance_delete', 'target': 'member',
+                             'count': 2})
+        self.assertEqual(['a', 'b'], [s.fault.server_id for s in built])
+        self.assertEqual([0.0, 0.0], [s.at_s for s in built])
+
+    def test_more_members_than_the_cluster_has_is_named(self):
+        error = self.assertRaises(
+            ValueError, self._build, {'kind': 'server_stop',
+                                      'target': 'member', 'count': 4})
+        self.assertIn('server_stop fault on 4 member(s)', str(error))
+        self.assertIn('the cluster has 3 (a, b, c)', str(error))
+
+    def test_schedule_offset_and_phase(self):
+        first, later, on_act = self._build(
+            {'kind': 'instance_delete', 'target': 'member'},
+            {'kind': 'instance_delete', 'target': 'member', 'at_s': 30},
+            {'kind': 'server_stop', 'target': 'member', 'on': 'act'})
+        self.assertEqual((0.0, None), (first.at_s, first.on_phase))
+        self.assertEqual((30.0, None), (later.at_s, later.on_phase))
+        self.assertEqual((0.0, 'act'), (on_act.at_s, on_act.on_phase))
+
+    def test_nic_down_on_the_host_of_the_first_untaken_member(self):
+        delete, nic = self._build(
+            {'kind': 'instance_delete', 'target': 'member'},
+            {'kind': 'nic_down', 'target': 'member_host', 'duration_s': 30})
+        self.factory.assert_called_once_with(self.conf, 'c2')
+        self.assertEqual(('eth0', 30, 'c2', 21.0),
+                         (nic.fault.nic, nic.fault.duration_s,
+                          nic.fault.host, nic.fault.reconnect_timeout_s))
+        self.assertIs(self.clock, nic.fault.clock)
+
+    def test_host_stop_on_a_named_host_without_ssh(self):
+        stop, = self._build({'kind': 'host_stop', 'target': 'host:c2',
+                             'ssh_stop': False})
+        self.assertEqual(('c2', None, True, 'services'),
+                         (stop.fault.host, stop.fault.ssh,
+                          stop.fault.force_down, stop.fault.services))
+        self.factory.assert_not_called()
+
+    def test_host_stop_over_ssh_takes_the_commands(self):
+        stop, = self._build({'kind': 'host_stop', 'target': 'member_host'})
+        self.assertEqual(('c1', self.ssh, 'stop', 'start'),
+                         (stop.fault.host, stop.fault.ssh,
+                          stop.fault.stop_command, stop.fault.start_command))
+
+    def test_host_stop_with_no_way_to_stop_is_a_spec_error(self):
+        self.assertEqual(
+            [('force_down', 'a host_stop needs force_down or ssh_stop (both '
+                            'are false)')],
+            faults.HostStop.spec_errors({'force_down': False,
+                                         'ssh_stop': False}))
+        self.assertEqual([], faults.HostStop.spec_errors({}))
+
+    def test_a_missing_client_names_the_kind(self):
+        self.ctx.admin_servers_client = None
+        error = self.assertRaises(
+            ValueError, self._build, {'kind': 'server_error',
+                                      'target': 'member'})
+        self.assertIn("a server_error fault needs the FaultContext's "
+                      "admin_servers_client", str(error))
+
+    def test_unknown_kind_names_the_known(self):
+        error = self.assertRaises(KeyError, self._build,
+                                  {'kind': 'meteor', 'target': 'member'})
+        self.assertIn("unknown fault kind 'meteor'; known: ", str(error))
+
+    def test_member_host_needs_hosts(self):
+        state = sp.ClusterState([sp.Member('a', 'ACTIVE')])
+        error = self.assertRaises(
+            ValueError, faults.from_specs,
+            [{'kind': 'host_stop', 'target': 'member_host'}], state,
+            self.ctx)
+        self.assertIn('admin server view', str(error))
+
+
+class ScheduledFaultTest(testtools.TestCase):
+
+    def test_offset_and_phase_exclude_each_other(self):
+        fault = faults.InstanceDelete(mock.Mock(), 's1')
+        error = self.assertRaises(ValueError, faults.ScheduledFault, fault,
+                                  at_s=5, on_phase='detect')
+        self.assertIn('give one', str(error))
+        self.assertRaises(ValueError, faults.ScheduledFault, fault, at_s=-1)
+        self.assertEqual(0.0, faults.ScheduledFault(fault).at_s)
+
+    def test_a_member_fault_cuts_no_host_off_and_lasts(self):
+        fault = faults.ServerStop(mock.Mock(), 's1')
+        fault.inject(fakes.FakeTest())
         self.assertEqual(set(), fault.hosts_cut_off())
+        self.assertIsNone(fault.expires_at)
+        self.assertFalse(fault.self_undoing)

@@ -17,6 +17,7 @@ from unittest import mock
 import testtools
 
 from self_healing_tempest_plugin.harness import observers
+from self_healing_tempest_plugin.harness import registry
 from self_healing_tempest_plugin.harness import timeline as tl
 
 FAULT_AT = tl.parse_cloud_time('2026-11-22T00:16:35.951641')
@@ -255,3 +256,152 @@ class VitrageAlarmsRaisedTest(testtools.TestCase):
             self.client, 'Instance down', lambda: {'server-1'}, since)()
         self.client.list_alarm_history.assert_called_once_with(
             all_tenants=True, start='2026-11-22 00:16:35')
+
+
+class Deployment(object):
+    """What a flow deployed, as the observers read it."""
+
+    def __init__(self, **attributes):
+        self.__dict__.update(attributes)
+
+
+class ObserverTest(testtools.TestCase):
+
+    def test_poll_and_calls(self):
+        seen = observers.Observation(cloud_time='t', source='s', a=1)
+        observer = observers.Observer(lambda: seen, calls=3, phase='act')
+        self.assertIs(seen, observer.poll())
+        self.assertIs(seen, observer())
+        self.assertEqual((3, 'act'), (observer.calls, observer.phase))
+        self.assertEqual(1, observers.Observer(lambda: None).calls)
+        self.assertEqual({'a': 1}, seen.detail)
+
+    def test_factories_return_observers_with_their_calls(self):
+        client = mock.Mock()
+        self.assertEqual(2, observers.vitrage_alarms_raised(
+            client, 'x', lambda: set(), since).calls)
+        for observer in (
+                observers.alarm_fired(client, ['a'], since),
+                observers.heat_signal(client, 's', ['r'], since),
+                observers.execution_started(client, ['w'], since)):
+            self.assertIsInstance(observer, observers.Observer)
+            self.assertEqual(1, observer.calls)
+
+    def test_every_observer_is_registered_with_its_meta(self):
+        registry.load()
+        self.assertEqual(
+            [('alarm_fired', 'detect', 1,
+              ('alarming_client', 'alarm_ids')),
+             ('execution_started', 'act', 1,
+              ('workflow_client', 'workflows')),
+             ('heat_signal', 'act', 1,
+              ('orchestration_client', 'stack', 'signal_resources')),
+             ('vitrage_alarms_raised', 'detect', 2,
+              ('rca_client', 'alarm_name', 'instance_ids'))],
+            [(e.name, e.phase, e.calls, e.needs)
+             for e in registry.OBSERVERS.entries()
+             if e.cls.__module__ == observers.__name__])
+
+
+class BuildTest(testtools.TestCase):
+    """An observer named in a scenario, built from the deployment."""
+
+    def test_builds_from_the_deployment_for_the_phase(self):
+        client = mock.Mock()
+        client.list_executions.return_value = {'executions': [
+            {'id': 'e1', 'workflow_id': 'w1',
+             'created_at': '2026-11-22 00:16:37'}]}
+        deployment = Deployment(workflow_client=client, workflows=['w1'],
+                                execution_filters={'all_projects': True})
+        observer = observers.build(
+            'notified', {'observer': 'execution_started'}, deployment, since,
+            'vitrage_host')
+        self.assertEqual('notified', observer.phase)
+        self.assertEqual('e1', observer.poll().detail['execution_id'])
+        client.list_executions.assert_called_once_with(all_projects=True)
+
+    def test_params_from_the_scenario(self):
+        client = mock.Mock()
+        client.query_alarm_history.return_value = [
+            _transition('2026-11-22T00:16:45', state='insufficient data')]
+        deployment = Deployment(alarming_client=client, alarm_ids=['a1'])
+        plain = observers.build('detect', {'observer': 'alarm_fired'},
+                                deployment, since, 'autoheal_group')
+        self.assertIsNone(plain.poll())
+        asked = observers.build(
+            'detect', {'observer': 'alarm_fired',
+                       'states': ['insufficient data']},
+            deployment, since, 'autoheal_group')
+        self.assertIsNotNone(asked.poll())
+
+    def test_a_missing_deployment_attribute_is_named(self):
+        error = self.assertRaises(
+            ValueError, observers.build, 'detect',
+            {'observer': 'vitrage_alarms_raised'},
+            Deployment(rca_client=mock.Mock(), alarm_name='down'), since,
+            'integrated')
+        self.assertIn("observer vitrage_alarms_raised (phase detect) needs "
+                      "the deployment's instance_ids, which flow integrated "
+                      "did not set", str(error))
+
+    def test_an_unknown_observer_is_named(self):
+        error = self.assertRaises(KeyError, observers.build, 'detect',
+                                  {'observer': 'crystal_ball'}, Deployment(),
+                                  since, 'integrated')
+        self.assertIn("unknown observer 'crystal_ball'", str(error))
+
+    def test_heat_signal_resources_from_the_deployment_or_scenario(self):
+        client = mock.Mock()
+        client.list_events.return_value = {'events': []}
+        deployment = Deployment(orchestration_client=client, stack='st/1',
+                                signal_resources=['scale_up'])
+        observers.build('act', {'observer': 'heat_signal'}, deployment,
+                        since, 'per_vm_group').poll()
+        observers.build('act', {'observer': 'heat_signal',
+                                'resources': ['scale_down']}, deployment,
+                        since, 'per_vm_group').poll()
+        self.assertEqual(2, client.list_events.call_count)
+
+
+class Scenario(object):
+    """The parts of a scenario for_scenario reads."""
+
+    def __init__(self, phase_names, observers_spec, flow='vitrage_host',
+                 name='s'):
+        self.phase_names = phase_names
+        self.observers_spec = observers_spec
+        self.flow = flow
+        self.name = name
+
+
+class ForScenarioTest(testtools.TestCase):
+
+    def setUp(self):
+        super(ForScenarioTest, self).setUp()
+        self.detect = observers.Observer(lambda: None)
+        self.act = observers.Observer(lambda: None)
+        self.deployment = Deployment(workflow_client=mock.Mock(),
+                                     workflows=['w'])
+
+    def test_the_flows_own_then_overridden_and_extra_phases(self):
+        chosen = observers.for_scenario(
+            Scenario(('detect', 'act', 'notified'),
+                     {'act': {'observer': 'execution_started'},
+                      'notified': {'observer': 'execution_started'}}),
+            {'detect': self.detect, 'act': self.act}, self.deployment,
+            since)
+        self.assertEqual(['detect', 'act', 'notified'], list(chosen))
+        self.assertIs(self.detect, chosen['detect'])
+        self.assertEqual('detect', chosen['detect'].phase)
+        self.assertIsNot(self.act, chosen['act'])
+        self.assertEqual(('act', 'notified'), (chosen['act'].phase,
+                                               chosen['notified'].phase))
+
+    def test_a_phase_with_no_observer_is_named(self):
+        error = self.assertRaises(
+            ValueError, observers.for_scenario,
+            Scenario(('detect', 'act'), {}), {'detect': self.detect},
+            self.deployment, since)
+        self.assertIn('flow vitrage_host has no observer of phase act and '
+                      'scenario s names none (observers: detect)',
+                      str(error))
