@@ -21,52 +21,17 @@ Vitrage.
 """
 
 from tempest import config
-from tempest.lib import exceptions as lib_exc
 
-from self_healing_tempest_plugin.common import microversion
 from self_healing_tempest_plugin.harness import faults
 from self_healing_tempest_plugin.harness import remote
 
 CONF = config.CONF
 
 
-def compute_services(services_client, **filters):
-    """The nova-compute services Nova lists (ids, forced_down: 2.53)."""
-    with microversion.requests_at(microversion.COMPUTE,
-                                  faults.SERVICE_UPDATE_MICROVERSION):
-        return services_client.list_services(
-            binary=faults.COMPUTE_BINARY, **filters)['services']
-
-
 def down_hosts(services_client):
     """Hosts whose nova-compute service Nova reports down."""
-    return set(s['host'] for s in compute_services(services_client)
+    return set(s['host'] for s in faults.compute_services(services_client)
                if s['state'] != 'up')
-
-
-def clear_forced_down(services_client, service_id, host, waiter):
-    """Clear forced_down, retried while Nova refuses (BadRequest).
-
-    Nova refuses while evacuations from the host are unfinished; those
-    end when the restarted compute service has cleaned up the evacuated
-    instances.
-    """
-    refused = []
-
-    def cleared():
-        try:
-            with microversion.requests_at(
-                    microversion.COMPUTE,
-                    faults.SERVICE_UPDATE_MICROVERSION):
-                services_client.update_service(service_id,
-                                               forced_down=False)
-        except lib_exc.BadRequest as exc:
-            refused[:] = [str(exc)]
-            return False
-        return True
-    waiter.until(cleared, bool, 'forced_down of %s service on %s' % (
-        faults.COMPUTE_BINARY, host), 'cleared',
-        describe=lambda _: 'Nova refuses: %s' % (refused or ['-'])[0])
 
 
 class HostRepair(object):
@@ -82,7 +47,7 @@ class HostRepair(object):
 
     def computes(self, **filters):
         """The nova-compute services Nova lists (ids, forced_down)."""
-        return compute_services(self.services, **filters)
+        return faults.compute_services(self.services, **filters)
 
     def target_host(self):
         """The first faultable host, once its compute service is up.
@@ -128,8 +93,9 @@ class HostRepair(object):
             remote.host_client(conf, host).exec_command(
                 conf.compute_restart_command)
             for service in fenced:
-                clear_forced_down(self.services, service['id'], host,
-                                  self.test.waiter(conf.service_timeout_s))
+                faults.clear_forced_down(
+                    self.services, service['id'], host,
+                    self.test.waiter(conf.service_timeout_s))
 
         def health():
             state = [s['state'] for s in self.computes(host=host)]

@@ -33,7 +33,7 @@ import email.utils
 
 from tempest.lib import exceptions as lib_exc
 
-from self_healing_tempest_plugin.harness import faults
+from self_healing_tempest_plugin.common import microversion
 from self_healing_tempest_plugin.harness import observers
 from self_healing_tempest_plugin.harness import sampler as sp
 from self_healing_tempest_plugin.harness import timeline as tl
@@ -75,7 +75,8 @@ def nova_action_hops(servers_client, server_ids, since, actions=None,
     are numbered ``#1``, ``#2`` by time.
     """
     found, unknown = [], []
-    with faults.compute_microversion(INSTANCE_ACTIONS_MICROVERSION):
+    with microversion.requests_at(microversion.COMPUTE,
+                                  INSTANCE_ACTIONS_MICROVERSION):
         for server_id in server_ids:
             try:
                 listed = servers_client.list_instance_actions(

@@ -47,15 +47,6 @@ SERVICE_UPDATE_MICROVERSION = '2.53'
 COMPUTE_BINARY = 'nova-compute'
 
 
-def compute_microversion(version):
-    """Deprecated: ``microversion.requests_at(COMPUTE, version)``.
-
-    Kept only for harness/critical_path.py, which no change of issue 16
-    owns; remove once it calls common/microversion.py.
-    """
-    return microversion.requests_at(microversion.COMPUTE, version)
-
-
 def _skip(test, reason):
     return getattr(test, 'skipException', unittest.SkipTest)(reason)
 
@@ -466,6 +457,44 @@ class NicDown(Fault):
         return [('ip link set %s up' % self.nic, self._bring_up)]
 
 
+def compute_services(services_client, **filters):
+    """The nova-compute services Nova lists (ids, forced_down: 2.53)."""
+    with microversion.requests_at(microversion.COMPUTE,
+                                  SERVICE_UPDATE_MICROVERSION):
+        return services_client.list_services(
+            binary=COMPUTE_BINARY, **filters)['services']
+
+
+def set_forced_down(services_client, service_id, value):
+    with microversion.requests_at(microversion.COMPUTE,
+                                  SERVICE_UPDATE_MICROVERSION):
+        services_client.update_service(service_id, forced_down=value)
+
+
+def clear_forced_down(services_client, service_id, host, waiter,
+                      record=None):
+    """Clear forced_down, retried while Nova refuses (BadRequest).
+
+    Nova refuses while evacuations from the host are unfinished; those
+    end when the restarted compute service has cleaned up the evacuated
+    instances. ``record`` (a dict) keeps Nova's last refusal under
+    ``force_up_refused``.
+    """
+    record = {} if record is None else record
+
+    def cleared():
+        try:
+            set_forced_down(services_client, service_id, False)
+        except lib_exc.BadRequest as exc:
+            record['force_up_refused'] = str(exc)
+            return False
+        return True
+    waiter.until(cleared, bool, 'forced_down of %s service on %s' % (
+        COMPUTE_BINARY, host), 'cleared',
+        describe=lambda _: 'Nova refuses: %s' % record.get(
+            'force_up_refused'))
+
+
 @registry.FAULTS.register(
     'host_stop', target=registry.HOST, feature='host_fault', serial=True,
     schema={'force_down': {'type': 'boolean'},
@@ -535,10 +564,7 @@ class HostStop(Fault):
         return {self.host} if self.active else set()
 
     def _computes(self, **filters):
-        with microversion.requests_at(microversion.COMPUTE,
-                                      SERVICE_UPDATE_MICROVERSION):
-            return self.services.list_services(
-                binary=COMPUTE_BINARY, **filters)['services']
+        return compute_services(self.services, **filters)
 
     def _precheck(self, test):
         services = self._computes()
@@ -556,11 +582,6 @@ class HostStop(Fault):
         self.record['service_id'] = self.service_id
         self.record['computes_up_before'] = up
 
-    def _set_forced_down(self, value):
-        with microversion.requests_at(microversion.COMPUTE,
-                                      SERVICE_UPDATE_MICROVERSION):
-            self.services.update_service(self.service_id, forced_down=value)
-
     def _act(self):
         did = []
         if self.ssh and self.stop_command:
@@ -569,7 +590,7 @@ class HostStop(Fault):
             did.append('ran %r on %s' % (self.stop_command, self.host))
             self.record['stopped_at'] = self.clock()
         if self.force_down:
-            self._set_forced_down(True)
+            set_forced_down(self.services, self.service_id, True)
             did.append('forced %s service %s down' % (COMPUTE_BINARY,
                                                       self.service_id))
             self.record['forced_down_at'] = self.clock()
@@ -588,25 +609,11 @@ class HostStop(Fault):
         self.record['service_up_at'] = self.clock()
 
     def _clear_forced_down(self):
-        """Nova refuses while evacuations from the host are unfinished.
-
-        Those end when the restarted compute service has cleaned up the
-        evacuated instances: retry until then.
-        """
-
-        def cleared():
-            try:
-                self._set_forced_down(False)
-            except lib_exc.BadRequest as exc:
-                self.record['force_up_refused'] = str(exc)
-                return False
-            return True
-        waiters.Waiter(self.poll_interval_s, self.service_timeout_s,
-                       clock=self.clock, sleep=self.sleep).until(
-            cleared, bool, 'forced_down of %s service on %s' % (
-                COMPUTE_BINARY, self.host), 'cleared',
-            describe=lambda _: 'Nova refuses: %s' % self.record.get(
-                'force_up_refused'))
+        clear_forced_down(
+            self.services, self.service_id, self.host,
+            waiters.Waiter(self.poll_interval_s, self.service_timeout_s,
+                           clock=self.clock, sleep=self.sleep),
+            record=self.record)
 
     def _undo_steps(self):
         steps = []
