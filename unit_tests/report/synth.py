@@ -15,10 +15,10 @@
 A healing run of ``autoheal_stop_member``: the fault, DETECTED (Aodh's
 alarm history), ACTION_STARTED (Mistral's execution), RECOVERED, the
 cluster samples, deadlines, invariants, scenario, and the critical path's
-hops (harness/critical_path.py). The seconds come from a seeded ``random.Random``:
-lognormal noise around a median, as a shared machine makes them (the
-spread of the local cloud's CI runs: a few to 15 %). Used by the unit
-tests and tools/bench_report_stats.py.
+hops (harness/critical_path.py). The seconds come from a seeded
+``random.Random``: lognormal noise around a median, as a shared machine
+makes them (the spread of the local cloud's CI runs: a few to 15 %). Used
+by the unit tests and tools/bench_report_stats.py.
 """
 
 import random
