@@ -221,11 +221,32 @@ class Cloud:
 
     def sessions(self):
         """Session ids of every process we recorded (alive or not)."""
-        return [p for p in (procs.read_pid(self.lay.pidfile(s.name))
-                            for s in services.SERVICES) if p]
+        return [p for p in (procs.read_pid(f) for f in self.pidfiles()) if p]
+
+    def pidfiles(self):
+        """Every pid file under run/, the known services' first.
+
+        A base brought up by another version of the tool may hold
+        processes under names this one does not know (e.g. aodh-listener
+        before Aodh ran in one process): ``down`` stops those too.
+        """
+        known = [self.lay.pidfile(s.name) for s in services.SERVICES]
+        run = self.lay.path('run')
+        names = os.listdir(run) if os.path.isdir(run) else []
+        others = sorted(os.path.join(run, n) for n in names
+                        if n.endswith('.pid'))
+        return known + [f for f in others if f not in known]
 
     def down(self):
         sessions = self.sessions()
+        known = set(self.lay.pidfile(s.name) for s in services.SERVICES)
+        strays = [f for f in self.pidfiles() if f not in known]
+        if strays:
+            with self.progress.step('stop what another version of the tool '
+                                    'started (%d)' % len(strays)) as r:
+                procs.stop(strays, self.lay.base)
+                r['note'] = ' '.join(os.path.basename(f)[:-4]
+                                     for f in strays)
         for stage in (2, 1, 0):
             svcs = services.stage(stage)
             with self.progress.step('stop stage %d (%d services)'
