@@ -33,6 +33,8 @@ FEATURES = {
     'integrated_flow': True,
     'per_vm_group_flow': True,      # Gnocchi + per-host samples
     'recovery_policy_flows': True,
+    'service_fault': True,          # the service_* commands below
+    'external_event_fault': True,   # Alertmanager at alertmanager_url
 }
 
 SERVICES_AVAILABLE = {
@@ -52,6 +54,26 @@ def host_command(base, action):
         os.path.join(TOOL, 'localcloud'), base, action)
 
 
+# The unit of each control-plane service a service fault may name (its
+# target service:<name>): this cloud's service names; Mistral's API and
+# engine are one process here.
+SERVICE_UNITS = {
+    'heat-engine': 'heat-engine', 'heat-api': 'heat-api',
+    'mistral-engine': 'mistral', 'mistral-api': 'mistral',
+    'zaqar': 'zaqar', 'aodh-listener': 'aodh-listener',
+    'aodh-notifier': 'aodh-notifier', 'aodh-evaluator': 'aodh-evaluator',
+    'ceilometer-notification': 'ceilometer-notification',
+    'vitrage-graph': 'vitrage-graph', 'vitrage-notifier': 'vitrage-notifier',
+    'rabbitmq': 'rabbitmq',
+}
+
+
+def service_command(base, action):
+    """What a service fault runs here: this tool's ``action {unit}``."""
+    return '/usr/bin/python3 %s --base %s %s {unit}' % (
+        os.path.join(TOOL, 'localcloud'), base, action)
+
+
 def host_options(base, key_file):
     """[self_healing] options of the host faults (SSH to each host)."""
     return {
@@ -63,6 +85,14 @@ def host_options(base, key_file):
         'host_stop_command': host_command(base, 'stop'),
         'host_start_command': host_command(base, 'start'),
         'compute_restart_command': host_command(base, 'restart-compute'),
+        'service_kill_command': service_command(base, 'kill'),
+        'service_start_command': service_command(base, 'start'),
+        'service_restart_command': service_command(base, 'restart'),
+        'service_freeze_command': service_command(base, 'freeze'),
+        'service_thaw_command': service_command(base, 'thaw'),
+        'service_units': ['%s:%s' % kv for kv in sorted(
+            SERVICE_UNITS.items())],
+        'alertmanager_url': L.url('alertmanager', ''),
     }
 
 
