@@ -30,6 +30,10 @@ SERVICE_CLIENTS = (
     ('self_healing_rca', 'RcaClient', 'rca'),
     ('self_healing_metric', 'MetricClient', 'metric'),
 )
+# The [self_healing] deadline of a client's waits (its build_timeout:
+# wait_for_resource_deletion's): a stack's deletion takes a stack's time.
+BUILD_TIMEOUTS = {'orchestration': 'stack_timeout_s'}
+DEFAULT_BUILD_TIMEOUT = 'server_timeout_s'
 
 
 class SelfHealingTempestPlugin(plugins.TempestPlugin):
@@ -73,7 +77,8 @@ class SelfHealingTempestPlugin(plugins.TempestPlugin):
                 'endpoint_type': getattr(sh_conf, '%s_endpoint_type' % prefix),
                 'region': config.CONF.identity.region,
                 'build_interval': sh_conf.poll_interval_s,
-                'build_timeout': sh_conf.server_timeout_s,
+                'build_timeout': getattr(sh_conf, BUILD_TIMEOUTS.get(
+                    prefix, DEFAULT_BUILD_TIMEOUT)),
             })
             registrations.append(params)
         return registrations

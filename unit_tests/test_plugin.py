@@ -190,6 +190,16 @@ class ServiceClientsTest(testtools.TestCase):
         self.assertEqual('internalURL',
                          by_name['self_healing_rca']['endpoint_type'])
 
+    def test_a_stack_deletion_waits_a_stacks_time(self):
+        tempest_config.CONF.set_override('stack_timeout_s', 1234,
+                                         group='self_healing')
+        tempest_config.CONF.set_override('server_timeout_s', 321,
+                                         group='self_healing')
+        by_name = {reg['name']: reg['build_timeout'] for reg in
+                   plugin.SelfHealingTempestPlugin().get_service_clients()}
+        self.assertEqual(1234, by_name['self_healing_orchestration'])
+        self.assertEqual(321, by_name['self_healing_workflow'])
+
     def test_registrations_satisfy_tempest_registry(self):
         # Tempest's registry is process-wide: a test that read tempest's
         # CONF has loaded every plugin's clients into it already.

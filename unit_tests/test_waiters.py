@@ -12,6 +12,9 @@
 
 """The one poll helper every status waiter is built on."""
 
+import logging
+
+import fixtures
 from tempest.lib import exceptions as lib_exc
 import testtools
 
@@ -48,6 +51,32 @@ class WaiterTest(testtools.TestCase):
             fetch, lambda v: v == 'ACTIVE', 'server 1 status', 'ACTIVE')
         self.assertEqual('ACTIVE', value)
         self.assertEqual([2.0, 2.0], clock.sleeps)
+
+    def test_logs_each_state_transition_in_describe_words(self):
+        log = self.useFixture(fixtures.FakeLogger(level=logging.INFO))
+        clock = FakeClock()
+        fetch = clock.fetcher([{'status': 'BUILD', 'adminPass': 's3cret'},
+                               {'status': 'BUILD', 'adminPass': 's3cret'},
+                               {'status': 'ACTIVE', 'adminPass': 's3cret'}])
+        self._waiter(clock).until(
+            fetch, lambda v: v['status'] == 'ACTIVE', 'server 1 status',
+            'ACTIVE', describe=lambda v: v['status'])
+        lines = log.output.splitlines()
+        self.assertEqual(
+            ['server 1 status: state transition "not seen" ==> "BUILD" '
+             'after 0.0 s of waiting for ACTIVE',
+             'server 1 status: state transition "BUILD" ==> "ACTIVE" '
+             'after 4.0 s of waiting for ACTIVE'], lines)
+        self.assertNotIn('s3cret', log.output)
+
+    def test_an_interval_asked_after_each_poll(self):
+        clock = FakeClock()
+        fetch = clock.fetcher(['BUILD', 'BUILD', 'BUILD', 'ACTIVE'])
+        intervals = iter([3.0, 1.0, 2.0])
+        waiters.Waiter(lambda: next(intervals), 10.0, clock=clock,
+                       sleep=clock.sleep).until(
+            fetch, lambda v: v == 'ACTIVE', 'x', 'ACTIVE')
+        self.assertEqual([3.0, 1.0, 2.0], clock.sleeps)
 
     def test_never_polls_faster_than_the_interval(self):
         clock = FakeClock(poll_cost_s=0.5)

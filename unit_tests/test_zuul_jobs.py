@@ -30,6 +30,7 @@ import testtools
 import yaml
 
 from self_healing_tempest_plugin import config as sh_config
+from self_healing_tempest_plugin.harness import registry
 from self_healing_tempest_plugin.harness import scenario as sc
 # unit_tests.conformance puts tools/ on sys.path: the tenant's limits and
 # Zuul's variable merge are the conformance check's, not written here again.
@@ -61,6 +62,7 @@ TEMPEST_BUILD_TIMEOUT_S = 300
 # fall back to master).
 VITRAGE_BRANCHES = ('stable/2025.2',)
 VITRAGE_FEATURES = ('vitrage_flow', 'integrated_flow')
+MULTINODE_NODESETS = ('self-healing-three-node-noble',)
 NOBLE_NODESETS = ('self-healing-single-node-noble',
                   'self-healing-three-node-noble')
 OPENSTACK_TEMPLATES = ('openstack-python3-jobs', 'publish-openstack-docs-pti',
@@ -182,20 +184,15 @@ def self_healing_conf(variables):
     return conf
 
 
-def worst_case_test_s(cls, scenario, conf, concurrency=1):
+def worst_case_test_s(cls, scenario, conf):
     """Seconds one test of ``cls`` on ``scenario`` can take, at most.
 
-    The sum of every wait the runner chains (tests/scenario/*.py), each
-    at its deadline: deployment, arming, the healing run (recover deadline
-    plus the steady window), the executions, the fault's undo, the host's
-    repair and the cleanups. The host-fault lock waits only when workers
-    run in parallel.
+    The sum of every wait the flow chains (flows/*.py), each at its
+    deadline: deployment, arming, the healing run (recover deadline plus
+    the steady window), the executions, the faults' undo, the host's
+    repair and the cleanups. Host faults run in serial classes: no other
+    test runs meanwhile, whatever the concurrency.
     """
-    from self_healing_tempest_plugin.tests.scenario import heat_group
-    from self_healing_tempest_plugin.tests.scenario import host_flows
-    from self_healing_tempest_plugin.tests.scenario import integrated_flow
-    from self_healing_tempest_plugin.tests.scenario import per_vm_group
-
     class Conf(object):
         pass
     view = Conf()
@@ -208,28 +205,33 @@ def worst_case_test_s(cls, scenario, conf, concurrency=1):
                2 * poll)
     stack, service = conf['stack_timeout_s'], conf['service_timeout_s']
     ssh = conf['host_ssh_timeout_s']
-    lock = conf['host_fault_lock_timeout_s'] if concurrency > 1 else 0
-    inject = ssh                    # the fault's command over SSH
-    undo = max(ssh + 2 * service,                     # host stop
-               scenario.fault.get('duration_s', 0) + ssh + poll)  # NIC
+    # Each host or service fault's command, and its undo: a host stop's
+    # start and waits, a NIC's duration, a service's return. A member
+    # fault is one request each way.
+    remote = [f for f, entry in zip(scenario.faults, scenario.fault_kinds)
+              if entry.target != registry.MEMBER]
+    inject = len(remote) * ssh
+    undo = sum(max(ssh + 2 * service, f.get('duration_s', 0) + ssh + poll,
+                   conf.get('service_fault_timeout_s', 0) + ssh)
+               for f in remote)
     restore = ssh + 2 * service
     vitrage_setup = 3 * service     # a host up, template ACTIVE, seen
-    if issubclass(cls, integrated_flow.IntegratedFlowTest):
-        return (vitrage_setup + service + 2 * stack + lock + inject +
-                healing + 2 * desired * conf['act_timeout_s'] + undo +
-                2 * restore)
-    if issubclass(cls, host_flows.HostFaultFlowTest):
-        return (vitrage_setup + desired * conf['server_timeout_s'] + lock +
+    if cls.flow == 'integrated':
+        return (vitrage_setup + service + 2 * stack + inject + healing +
+                2 * desired * conf['act_timeout_s'] + undo + 2 * restore)
+    if cls.flow == 'vitrage_host':
+        return (vitrage_setup + desired * conf['server_timeout_s'] +
                 inject + healing + desired * conf['act_timeout_s'] + undo +
                 2 * restore + desired * TEMPEST_BUILD_TIMEOUT_S)
-    if issubclass(cls, per_vm_group.PerVmGroupFlowTest):
-        return (2 * stack + conf['samples_timeout_s'] + lock + inject +
-                healing + ssh + 2 * service +
-                scenario.steady_window_s(view) + 2 * poll + 1)
-    if issubclass(cls, heat_group.HeatGroupFlowTest):
+    if cls.flow == 'per_vm_group':
+        return (2 * stack + conf['samples_timeout_s'] + inject + healing +
+                undo + scenario.steady_window_s(view) + 2 * poll + 1)
+    if cls.flow in ('autoheal_group', 'recovery_policy'):
         return (2 * stack + conf['event_alarm_cache_ttl_s'] +
-                conf['detect_timeout_s'] + healing + conf['act_timeout_s'])
-    raise AssertionError('no worst case known for %s' % cls.__name__)
+                conf['detect_timeout_s'] + inject + healing +
+                conf['act_timeout_s'] + undo)
+    raise AssertionError('no worst case known for %s (flow %s)'
+                         % (cls.__name__, cls.flow))
 
 
 class ZuulJobsTest(testtools.TestCase):
@@ -264,8 +266,8 @@ class ZuulJobsTest(testtools.TestCase):
 
     def test_there_are_tests_and_jobs(self):
         self.assertIn(
-            'self_healing_tempest_plugin.tests.scenario.test_autoheal.'
-            'AutoHealingTest.test_autoheal_delete_member', self.ids)
+            'self_healing_tempest_plugin.tests.scenario.test_autoheal_group.'
+            'AutohealGroupTest.test_autoheal_delete_member', self.ids)
         self.assertIn('self-healing-tempest-autoheal', self.concrete)
         self.assertTrue(self.jobs['self-healing-tempest-base']['abstract'])
 
@@ -378,10 +380,9 @@ class ZuulJobsTest(testtools.TestCase):
         for name in self.concrete:
             variables = self.vars(name)
             conf = self_healing_conf(variables)
-            concurrency = variables['tempest_concurrency']
             worst = max((worst_case_test_s(
-                self.classes[i], known[i.rsplit('.test_', 1)[1]], conf,
-                concurrency), i) for i in self.selected(name))
+                self.classes[i], known[i.rsplit('.test_', 1)[1]], conf), i)
+                for i in self.selected(name))
             timeout = variables.get('tempest_test_timeout')
             self.assertIsNotNone(timeout, name)
             self.assertGreater(timeout, worst[0], '%s: tempest_test_timeout '
@@ -397,7 +398,8 @@ class ZuulJobsTest(testtools.TestCase):
         """A guard on the sum itself: the stack deadline counts twice."""
         known = scenarios()
         test_id = ('self_healing_tempest_plugin.tests.scenario.'
-                   'test_autoheal.AutoHealingTest.test_autoheal_delete_member')
+                   'test_autoheal_group.AutohealGroupTest.'
+                   'test_autoheal_delete_member')
         conf = self_healing_conf({})
         base = worst_case_test_s(self.classes[test_id],
                                  known['autoheal_delete_member'], conf)
@@ -436,19 +438,33 @@ class ZuulJobsTest(testtools.TestCase):
 
     def test_family_jobs_select_their_family_only(self):
         for job, family in (
-                ('self-healing-tempest-autoheal', '.AutoHealingTest.'),
+                ('self-healing-tempest-autoheal', '.AutohealGroupTest.'),
                 ('self-healing-tempest-recovery-policies',
-                 '.test_recovery_policies.'),
+                 '.test_recovery_policy.'),
+                ('self-healing-tempest-migrate',
+                 '.RecoveryPolicyTest.test_policy_migrate_'),
                 ('self-healing-tempest-vitrage-2025-2',
-                 '.test_vitrage_flows.VitrageHostFaultTest.'),
+                 '.test_vitrage_host.VitrageHostSerialTest.'),
                 ('self-healing-tempest-integrated-2025-2',
-                 '.test_integrated_flow.IntegratedHostFaultTest.'),
+                 '.test_integrated.IntegratedSerialTest.'),
                 ('self-healing-tempest-per-vm-groups',
-                 '.test_per_vm_groups.PerVmGroupTest.'),
+                 '.test_per_vm_group.PerVmGroupSerialTest.'),
                 ('self-healing-tempest-negative', '.test_negative_')):
             selected = self.selected(job)
             self.assertTrue(all(family in i for i in selected),
                             '%s: %s' % (job, selected))
+
+    def test_a_move_to_another_host_runs_with_two_computes(self):
+        """One compute has no other host: a migration would fail there."""
+        known = scenarios()
+        for name in self.concrete:
+            nodeset = attribute(self.jobs, name, 'nodeset')
+            if nodeset in MULTINODE_NODESETS:
+                continue
+            moving = [i for i in self.selected(name) if known[
+                i.rsplit('.test_', 1)[1]].recovery.get('host_change')]
+            self.assertEqual([], moving, '%s (nodeset %s)' % (name,
+                                                              nodeset))
 
     def test_every_test_runs_in_a_periodic_job(self):
         periodic = self.pipeline('periodic')
@@ -513,7 +529,7 @@ class ZuulJobsTest(testtools.TestCase):
             subnode = subnode_vars(self.jobs, name)
             specs = [known[i.rsplit('.test_', 1)[1]]
                      for i in self.selected(name)]
-            if any(spec.host_fault for spec in specs):
+            if any(spec.serial for spec in specs):
                 self.assertTrue(variables.get('self_healing_host_faults'),
                                 '%s: host faults without SSH access' % name)
                 for key in ('SELF_HEALING_COMPUTE_HOSTS',
@@ -534,7 +550,7 @@ class ZuulJobsTest(testtools.TestCase):
                     'bridge_authorize_internal_traffic'), name)
                 self.assertIn('prometheus-node-exporter',
                               variables['self_healing_host_services'], name)
-            if any('per_vm_group_flow' in spec.features for spec in specs):
+            if any(spec.flow == 'per_vm_group' for spec in specs):
                 self.assertTrue(localrc.get('SELF_HEALING_PER_VM'), name)
                 self.assertTrue(subnode['devstack_localrc'].get(
                     'SELF_HEALING_PER_VM'), name)

@@ -14,14 +14,18 @@
 
 A timeout says what was expected, what was last seen, how long the wait
 took and which test waited, so a failed run can be read without a debugger.
+Every change of what is seen is logged (INFO, as tempest's waiters log a
+status transition), in the words of ``describe``: nothing else of the
+fetched value (a body may hold secrets) reaches the log.
 """
 
+import logging
 import time
 
 from tempest.lib.common.utils import test_utils
 from tempest.lib import exceptions as lib_exc
 
-_NOT_SEEN = object()
+LOG = logging.getLogger(__name__)
 
 
 class UnexpectedStateError(lib_exc.TempestException):
@@ -31,11 +35,15 @@ class UnexpectedStateError(lib_exc.TempestException):
 
 
 class Waiter(object):
-    """Polls with a fixed interval; the clock and sleep are injectable."""
+    """Polls at an interval; the clock and sleep are injectable.
+
+    ``interval_s`` is seconds, or a callable asked after each poll (a poll
+    whose next one makes more requests waits longer).
+    """
 
     def __init__(self, interval_s, timeout_s, clock=time.monotonic,
                  sleep=time.sleep):
-        if interval_s <= 0:
+        if not callable(interval_s) and interval_s <= 0:
             raise ValueError('interval_s must be > 0, got %r' % interval_s)
         if timeout_s < 0:
             raise ValueError('timeout_s must be >= 0, got %r' % timeout_s)
@@ -55,10 +63,17 @@ class Waiter(object):
         :param describe: turns a value into the text the errors show.
         """
         start = self.clock()
-        last = _NOT_SEEN
+        seen = None
         while True:
             polled = self.clock()
             last = fetch()
+            now = describe(last)
+            if now != seen:
+                LOG.info('%s: state transition "%s" ==> "%s" after %.1f s '
+                         'of waiting for %s', what,
+                         'not seen' if seen is None else seen, now,
+                         self.clock() - start, expected)
+                seen = now
             if condition(last):
                 return last
             reason = failed(last) if failed else None
@@ -66,18 +81,22 @@ class Waiter(object):
                 raise UnexpectedStateError(detail=(
                     '%s: %s went to %s (%s) after %.1f s while waiting for '
                     '%s' % (test_utils.find_test_caller(), what,
-                            describe(last), reason, self.clock() - start,
+                            now, reason, self.clock() - start,
                             expected)))
             elapsed = self.clock() - start
             if elapsed >= self.timeout_s:
                 raise lib_exc.TimeoutException(
                     '%s: %s was not %s after %.1f s (timeout %s s); last '
                     'seen: %s' % (test_utils.find_test_caller(), what,
-                                  expected, elapsed, self.timeout_s,
-                                  describe(last)))
+                                  expected, elapsed, self.timeout_s, now))
             spent = self.clock() - polled
-            self.sleep(max(0.0, min(self.interval_s - spent,
+            self.sleep(max(0.0, min(self._interval() - spent,
                                     self.timeout_s - elapsed)))
+
+    def _interval(self):
+        if callable(self.interval_s):
+            return self.interval_s()
+        return self.interval_s
 
     def for_status(self, show, resource_id, key, target, root_tag=None,
                    error_values=('ERROR',), what=None, reason_key=None):

@@ -443,8 +443,8 @@ class Reader(object):
     it cannot be read. ``phase`` (DETECTED, ACTION_STARTED or RECOVERED)
     says which of its hops stands for that phase: the first one named
     ``phase_hop``, or the latest with a cloud time if ``phase_hop`` is
-    None.
-    ``fault``: its earliest hop is the cloud's record of the fault.
+    None; any phase mark of the run's (e.g. FENCED) may be named.
+    ``fault``: its earliest hop is the cloud's record of the first fault.
     """
 
     def __init__(self, name, service, read, phase=None, phase_hop=None,
@@ -466,29 +466,42 @@ class Reader(object):
 
 
 def fault_time(timeline):
-    """The harness's time of the fault (the FAULT_INJECTED mark)."""
-    return timeline.phase(tl.FAULT_INJECTED).harness_time
+    """The harness's time of the first fault, or None before it.
+
+    Every deadline counts from it.
+    """
+    if timeline.faults and timeline.faults[0].get('t_fault') is not None:
+        return timeline.faults[0]['t_fault']
+    mark = timeline.phase(tl.FAULT_INJECTED)
+    return None if mark is None else mark.harness_time
+
+
+def faulted_members(timeline):
+    """Ids of the members every fault of the run hit, sorted."""
+    return sorted(set(member for record in timeline.faults
+                      for member in record.get('affected_members') or ()))
 
 
 def new_server_ids(timeline):
-    """Members of the samples after the fault that were not there before."""
-    fault = timeline.phase(tl.FAULT_INJECTED)
-    if fault is None or not timeline.samples:
+    """Members of the samples after the first fault not there before."""
+    since = fault_time(timeline)
+    if since is None or not timeline.samples:
         return []
     before = set(m['id'] for s in timeline.samples
-                 if s.t < fault.harness_time for m in s.members)
+                 if s.t < since for m in s.members)
     # A member Nova does not know (GONE) may be Heat's logical name of a
     # server it has not created yet.
     return sorted(set(m['id'] for s in timeline.samples
-                      if s.t >= fault.harness_time for m in s.members
+                      if s.t >= since for m in s.members
                       if m.get('status') != sp.GONE) - before)
 
 
 def first_sample_with(timeline, predicate):
-    """Harness time of the first sample after the fault matching it."""
-    fault = timeline.phase(tl.FAULT_INJECTED)
+    """Harness time of the first sample matching it, from the first fault.
+    """
+    since = fault_time(timeline)
     for sample in timeline.samples:
-        if fault is not None and sample.t < fault.harness_time:
+        if since is not None and sample.t < since:
             continue
         if predicate(sample):
             return sample.t

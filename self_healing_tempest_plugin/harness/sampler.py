@@ -10,11 +10,13 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Cluster invariants watched on every poll of the healing window.
+"""The cluster's state on each poll, and its judgement.
 
-The scenario's cluster-state callable returns a ``ClusterState``; the
-``ClusterSampler`` turns each one into a health band and records every
-invariant breach, so the engine can fail at once and say why.
+The flow's cluster-state callable returns a ``ClusterState``; the
+``ClusterJudge`` turns each one into a health band, records every breach
+of the ``Bounds`` (what must hold throughout) and says when the group has
+reached its ``RecoveryTarget`` and held it for the steady window, so the
+engine can fail at once and say why.
 """
 
 from self_healing_tempest_plugin.harness import timeline as tl
@@ -24,6 +26,8 @@ ERROR = 'ERROR'
 # A member whose server no longer exists (e.g. a replacement Heat deleted
 # while a second update overtook the first): it runs nothing.
 GONE = 'DELETED'
+# A member Nova calls ACTIVE on a host a fault cut off: it runs nothing.
+HOST_DOWN = 'HOST_DOWN'
 REPLACE = 'replace'
 KEEP = 'keep'
 
@@ -93,67 +97,123 @@ class ClusterState(object):
         return text
 
 
-class Invariants(object):
-    """What the group must respect while it heals and after.
+class Bounds(object):
+    """What the group must respect on every poll, healing or not.
 
-    :param identity: 'replace' (faulted members are replaced by new ids) or
-        'keep' (the faulted members come back with the same id).
-    :param host_change: with 'keep': True (evacuate/migrate: a faulted
-        member must end on another host), False (reboot/rebuild: same
-        host), None (not checked).
+    :param max_size: the most members whose server exists.
+    :param floor: the fewest healthy members before the band is RED.
     :param allow_red: whether falling below the floor is expected (a flow
         that asserts GREEN -> YELLOW -> RED -> GREEN); otherwise it is a
         breach.
     """
 
-    def __init__(self, desired, max_size, floor, min_size=None,
-                 identity=REPLACE, host_change=None, allow_red=False):
+    def __init__(self, max_size, floor, allow_red=False):
+        self.max_size = max_size
+        self.floor = floor
+        self.allow_red = bool(allow_red)
+
+
+class RecoveryTarget(object):
+    """The state the group must reach, and hold, to count as healed.
+
+    :param desired: the number of healthy members of a healed group.
+    :param min_size: the group's own minimum (recorded for the report).
+    :param identity: 'replace' (faulted members are replaced by new ids) or
+        'keep' (the faulted members come back with the same id).
+    :param host_change: with 'keep': True (evacuate/migrate: a faulted
+        member must end on another host), False (reboot/rebuild: same
+        host), None (not checked).
+    :param steady_window_s: how long the recovered state must hold.
+    """
+
+    def __init__(self, desired, min_size=None, identity=REPLACE,
+                 host_change=None, steady_window_s=0):
         if identity not in (REPLACE, KEEP):
             raise ValueError('identity must be %r or %r, got %r'
                              % (REPLACE, KEEP, identity))
-        if not floor <= desired <= max_size:
-            raise ValueError('need floor <= desired <= max, got %s, %s, %s'
-                             % (floor, desired, max_size))
+        if steady_window_s is None or steady_window_s < 0:
+            raise ValueError('steady_window_s must be >= 0, got %r'
+                             % (steady_window_s,))
         self.desired = desired
-        self.max_size = max_size
-        self.floor = floor
-        self.min_size = floor if min_size is None else min_size
+        self.min_size = min_size
         self.identity = identity
         self.host_change = host_change
-        self.allow_red = allow_red
-
-    @classmethod
-    def from_config(cls, conf, **overrides):
-        """From [self_healing] cluster_* options; overrides win."""
-        values = {'desired': conf.cluster_desired_size,
-                  'max_size': conf.cluster_max_size,
-                  'floor': conf.cluster_floor,
-                  'min_size': conf.cluster_min_size}
-        values.update(dict((k, v) for k, v in overrides.items()
-                           if v is not None))
-        return cls(**values)
+        self.steady_window_s = steady_window_s
 
 
-class ClusterSampler(object):
-    """Bands, breaches, recovery and the steady window of one healing."""
+def check_consistent(bounds, target):
+    """floor <= desired <= max, or a ValueError naming the three."""
+    if not bounds.floor <= target.desired <= bounds.max_size:
+        raise ValueError('need floor <= desired <= max, got %s, %s, %s'
+                         % (bounds.floor, target.desired, bounds.max_size))
 
-    def __init__(self, invariants, baseline, faulted_ids=(),
-                 steady_window_s=0):
-        self.inv = invariants
+
+def cluster_rules(conf, desired=None, max_size=None, floor=None,
+                  min_size=None, identity=None, host_change=None,
+                  allow_red=None, steady_window_s=None):
+    """(Bounds, RecoveryTarget): the scenario's values, config the rest.
+
+    The one place [self_healing] cluster_desired_size, cluster_max_size,
+    cluster_floor, cluster_min_size and steady_window_s fill what a
+    scenario leaves unset (None).
+    """
+    def pick(value, default):
+        return default if value is None else value
+    floor = pick(floor, conf.cluster_floor)
+    bounds = Bounds(pick(max_size, conf.cluster_max_size), floor,
+                    allow_red=pick(allow_red, False))
+    target = RecoveryTarget(
+        pick(desired, conf.cluster_desired_size),
+        min_size=pick(min_size, pick(conf.cluster_min_size, floor)),
+        identity=pick(identity, REPLACE), host_change=host_change,
+        steady_window_s=pick(steady_window_s, conf.steady_window_s))
+    check_consistent(bounds, target)
+    return bounds, target
+
+
+def with_hosts_cut_off(state, hosts):
+    """``state`` with every healthy member on one of ``hosts`` HOST_DOWN.
+
+    Nova calls such a server ACTIVE until service_down_time passes (or
+    never, when a fast evacuation moves it first); it runs nothing.
+    """
+    hosts = set(hosts)
+    if not hosts:
+        return state
+    members = [Member(m.id, HOST_DOWN, host=m.host)
+               if m.healthy and m.host in hosts else m
+               for m in state.members]
+    return ClusterState(members, settled=state.settled,
+                        cloud_time=state.cloud_time, note=state.note)
+
+
+class ClusterJudge(object):
+    """Bands, breaches, recovery and the steady window of one healing.
+
+    It judges the states the engine hands it (``judge``); the flow's
+    cluster-state callable samples them.
+    """
+
+    def __init__(self, bounds, target, baseline, faulted_ids=()):
+        check_consistent(bounds, target)
+        self.bounds = bounds
+        self.target = target
         self.baseline = baseline
         self.faulted_ids = set(faulted_ids)
-        self.steady_window_s = steady_window_s
         self.breaches = []
         self.last = baseline
         self.last_band = None
         self.recovered_at = None
-        self.samples = 0
+
+    @property
+    def steady_window_s(self):
+        return self.target.steady_window_s
 
     def band(self, state):
         healthy = state.healthy_count
-        if healthy >= self.inv.desired:
+        if healthy >= self.target.desired:
             return tl.GREEN
-        if healthy >= self.inv.floor:
+        if healthy >= self.bounds.floor:
             return tl.YELLOW
         return tl.RED
 
@@ -161,18 +221,17 @@ class ClusterSampler(object):
         if text not in self.breaches:
             self.breaches.append(text)
 
-    def observe(self, state, t):
-        """Take one sample; return its band. Breaches go to .breaches."""
-        self.samples += 1
+    def judge(self, state, t):
+        """Judge one state; return its band. Breaches go to .breaches."""
         self.last = state
         band = self.last_band = self.band(state)
-        if state.existing_count > self.inv.max_size:
+        if state.existing_count > self.bounds.max_size:
             self._breach('size %d above max %d at %s: %s' % (
-                state.existing_count, self.inv.max_size, tl.utc_text(t),
-                state.describe()))
-        if band == tl.RED and not self.inv.allow_red:
+                state.existing_count, self.bounds.max_size,
+                tl.utc_text(t), state.describe()))
+        if band == tl.RED and not self.bounds.allow_red:
             self._breach('%d healthy member(s), below the floor %d at %s: '
-                         '%s' % (state.healthy_count, self.inv.floor,
+                         '%s' % (state.healthy_count, self.bounds.floor,
                                  tl.utc_text(t), state.describe()))
         if self.recovered_at is not None:
             problems = self.problems(state)
@@ -187,18 +246,19 @@ class ClusterSampler(object):
 
     def problems(self, state):
         """Why ``state`` is not the recovered state ([] when it is)."""
-        inv = self.inv
+        target = self.target
         found = []
         if not state.settled:
             found.append('not settled')
-        if state.size != inv.desired:
-            found.append('size %d, desired %d' % (state.size, inv.desired))
+        if state.size != target.desired:
+            found.append('size %d, desired %d' % (state.size,
+                                                  target.desired))
         unhealthy = [m for m in state.members if not m.healthy]
         if unhealthy:
             found.append('not healthy: %s' % ', '.join(
                 repr(m) for m in unhealthy))
         ids = state.ids()
-        if inv.identity == REPLACE:
+        if target.identity == REPLACE:
             back = sorted(self.faulted_ids & ids)
             if back:
                 found.append('faulted member(s) %s still present, the '
@@ -217,7 +277,7 @@ class ClusterSampler(object):
         return found
 
     def _host_problems(self, state):
-        if self.inv.host_change is None:
+        if self.target.host_change is None:
             return []
         before = self.baseline.by_id()
         found = []
@@ -225,10 +285,10 @@ class ClusterSampler(object):
             if member.id not in self.faulted_ids:
                 continue
             old_host = before[member.id].host
-            if self.inv.host_change and member.host == old_host:
+            if self.target.host_change and member.host == old_host:
                 found.append('%s still on %s, expected another host'
                              % (member.id, old_host))
-            if not self.inv.host_change and member.host != old_host:
+            if not self.target.host_change and member.host != old_host:
                 found.append('%s moved from %s to %s, expected the same '
                              'host' % (member.id, old_host, member.host))
         return found

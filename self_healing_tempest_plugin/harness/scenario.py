@@ -724,15 +724,20 @@ class Scenario(object):
                                % feature)
         return reasons
 
-    def invariants(self, conf):
-        """``sampler.Invariants``; [self_healing] fills what is unset."""
+    def cluster_rules(self, conf):
+        """(sampler.Bounds, sampler.RecoveryTarget) of the file.
+
+        [self_healing] fills what the file leaves unset
+        (``sampler.cluster_rules``).
+        """
         spec = self.invariants_spec
-        return sp.Invariants.from_config(
+        return sp.cluster_rules(
             conf, desired=spec.get('desired'), max_size=spec.get('max'),
             floor=spec.get('floor'), min_size=spec.get('min'),
             identity=self.recovery['identity'],
             host_change=self.recovery.get('host_change'),
-            allow_red=spec.get('allow_red'))
+            allow_red=spec.get('allow_red'),
+            steady_window_s=spec.get('steady_window_s'))
 
     def steady_window_s(self, conf):
         return self.invariants_spec.get('steady_window_s',
@@ -752,9 +757,10 @@ class Scenario(object):
         return conf.phase_timeout_s
 
     def deadlines(self, conf):
-        """``deadlines.Deadlines`` of detect, act and recover."""
-        return dl.Deadlines(*[self.phase_deadline_s(p, conf)
-                              for p in dl.PHASES])
+        """``deadlines.Deadlines`` of every observed phase and recover."""
+        return dl.Deadlines(dict(
+            (p, self.phase_deadline_s(p, conf))
+            for p in tuple(self.phase_names) + (dl.RECOVER,)))
 
 
 def load(path):

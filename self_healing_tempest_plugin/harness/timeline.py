@@ -20,20 +20,35 @@ instance action start), the cloud's time beside it and their difference.
 event yet: the event happened between the two, so the report is honest
 about the resolution of polling.
 
+A run's phases are ``phases``: the ordered mark names FAULT_INJECTED, one
+per observed phase (detect -> DETECTED, act -> ACTION_STARTED, any other
+phase -> its name upper-cased, e.g. FENCED), then RECOVERED. ``faults``
+holds every fault's record in injection order (each with its
+``t_fault``); the first fault's mark is FAULT_INJECTED, the n-th's
+FAULT_INJECTED_<n>, and every deadline counts from the first.
+
 What the run was judged against travels with it (optional keys, absent
 from files written before they existed; readers must use ``.get``):
-``deadlines`` (``detect_s``, ``act_s``, ``recover_s``), ``invariants``
-(``desired``, ``min``, ``max``, ``floor``, ``identity``, ``host_change``,
-``allow_red``) and ``scenario`` (``name``, ``fault`` kind, ``observed``
-phases, ``steady_window_s``, ``poll_interval_s``, ``expect_missed_phase``).
+``deadlines`` (``<phase>_s`` of every observed phase and ``recover_s``),
+``invariants`` (``desired``, ``min``, ``max``, ``floor``, ``identity``,
+``host_change``, ``allow_red``) and ``scenario`` (``name``, ``fault``
+kinds, ``observed`` marks, ``steady_window_s``, ``poll_interval_s``,
+``expect_missed_phase``).
 
 The critical path (``hops``) is read from the cloud's own records after
 the run (harness/critical_path.py): every hop of the flow, ordered by the
 cloud's time, each with the harness's polled time beside it where a poll
 saw it. ``missed_phase`` names the phase whose deadline was missed (None
-if none) and ``verdict`` is passed, failed or interrupted; a file written
-before they existed loads with no hops, ``missed_phase`` None and the
-verdict None (readers derive them from ``result``).
+if none), ``deadline_s`` that deadline, ``verdict`` is passed, failed or
+interrupted (a run that had not ended when its file was written), and
+``failed_by`` says what failed it (a failures.*.kind, AFTER_HEALING or
+BROKE). ``result`` is text for people: nothing reads a verdict from it.
+
+``format`` is FORMAT (2: several faults, any phases). A file without it
+(format 1) loads with the four built-in phases, its FAULT_INJECTED
+detail as its only fault, and whatever of hops, missed_phase, deadline_s
+and verdict it has (None otherwise: readers derive the verdict from
+``result``).
 """
 
 import datetime
@@ -45,11 +60,20 @@ import time
 from testtools import content
 from testtools import content_type
 
+from self_healing_tempest_plugin.harness import deadlines as dl
+
+FORMAT = 2
+
 FAULT_INJECTED = 'FAULT_INJECTED'
 DETECTED = 'DETECTED'
 ACTION_STARTED = 'ACTION_STARTED'
 RECOVERED = 'RECOVERED'
+# The phases of a run observing detection and action (and of every file
+# of format 1).
 PHASES = (FAULT_INJECTED, DETECTED, ACTION_STARTED, RECOVERED)
+_MARK_OF_PHASE = {dl.DETECT: DETECTED, dl.ACT: ACTION_STARTED,
+                  dl.RECOVER: RECOVERED}
+_PHASE_OF_MARK = dict((v, k) for k, v in _MARK_OF_PHASE.items())
 
 GREEN = 'GREEN'
 YELLOW = 'YELLOW'
@@ -60,6 +84,11 @@ PASSED = 'passed'
 FAILED = 'failed'
 INTERRUPTED = 'interrupted'
 VERDICTS = (PASSED, FAILED, INTERRUPTED)
+# ``failed_by`` of a failed run: the healing failure's kind
+# (failures.*.kind), a check of the test after the healing, or the run
+# broke (an error that judges nothing about the healing).
+AFTER_HEALING = 'check_after_healing'
+BROKE = 'error'
 
 # Keys written only when known (see the module docstring).
 OPTIONAL_KEYS = ('deadlines', 'invariants', 'scenario')
@@ -67,6 +96,22 @@ OPTIONAL_KEYS = ('deadlines', 'invariants', 'scenario')
 DETAIL_NAME = 'recovery-timeline'
 _JSON = content_type.ContentType(
     'application', 'json', {'charset': 'utf8'})
+
+
+def phase_mark(phase):
+    """The mark of a phase: 'detect' -> DETECTED, 'fenced' -> FENCED."""
+    return _MARK_OF_PHASE.get(phase, phase.upper())
+
+
+def mark_phase(mark):
+    """The phase of a mark: DETECTED -> 'detect', FENCED -> 'fenced'."""
+    return _PHASE_OF_MARK.get(mark, mark.lower())
+
+
+def fault_mark(position):
+    """The mark of the fault injected ``position``-th (1: the first)."""
+    return FAULT_INJECTED if position == 1 else '%s_%d' % (
+        FAULT_INJECTED, position)
 
 
 def parse_cloud_time(value):
@@ -226,7 +271,13 @@ class Timeline(object):
         self.result = None
         self.hops = []
         self.missed_phase = None
+        self.deadline_s = None
         self.verdict = None
+        self.failed_by = None
+        self.format = FORMAT
+        # The run's phase marks in order, and every fault's record.
+        self.phases = PHASES
+        self.faults = []
         # What the run is judged against; dicts, None when not known.
         self.deadlines = None
         self.invariants = None
@@ -239,13 +290,14 @@ class Timeline(object):
 
         ``detail`` is a dict kept by reference (e.g. a fault's record).
 
-        A phase is recorded once, and never after a later phase: a phase
-        out of order is a harness bug, not a cloud fact.
+        A phase (one of ``phases``) is recorded once, and never after a
+        later phase: a phase out of order is a harness bug, not a cloud
+        fact.
         """
-        if name in PHASES:
+        if name in self.phases:
             if self.phase(name) is not None:
                 raise ValueError('phase %s is already marked' % name)
-            later = PHASES[PHASES.index(name) + 1:]
+            later = self.phases[self.phases.index(name) + 1:]
             seen_later = [p for p in later if self.phase(p) is not None]
             if seen_later:
                 raise ValueError('phase %s marked after the later phase %s'
@@ -255,6 +307,18 @@ class Timeline(object):
                     not_before=not_before, detail=detail)
         self.marks.append(mark)
         return mark
+
+    def set_phases(self, observed):
+        """FAULT_INJECTED, the ``observed`` marks in order, RECOVERED."""
+        self.phases = (FAULT_INJECTED,) + tuple(observed) + (RECOVERED,)
+
+    def add_fault(self, record):
+        """Record one injected fault; return the name of its mark.
+
+        The record is kept by reference: it grows when it is undone.
+        """
+        self.faults.append(record)
+        return fault_mark(len(self.faults))
 
     def set_hops(self, hops):
         """The critical path, ordered by the cloud's time."""
@@ -287,12 +351,15 @@ class Timeline(object):
         return sequence
 
     def durations(self):
-        """Seconds from the fault to each later phase, on both clocks."""
+        """Seconds from the first fault to each later phase, both clocks.
+
+        Keys: the mark lower-cased, ``_s`` (harness) and ``_cloud_s``.
+        """
         fault = self.phase(FAULT_INJECTED)
         result = {}
         if fault is None:
             return result
-        for name in PHASES[1:]:
+        for name in self.phases[1:]:
             mark = self.phase(name)
             if mark is None:
                 continue
@@ -307,8 +374,10 @@ class Timeline(object):
     # -- serialising --------------------------------------------------
     def to_dict(self):
         data = {
+            'format': FORMAT,
             'test_id': self.test_id,
-            'phases': PHASES,
+            'phases': list(self.phases),
+            'faults': self.faults,
             'marks': [m.to_dict() for m in self.marks],
             'samples': [s.to_dict() for s in self.samples],
             'bands': self.bands(),
@@ -316,7 +385,9 @@ class Timeline(object):
             'result': self.result,
             'hops': [h.to_dict() for h in self.hops],
             'missed_phase': self.missed_phase,
+            'deadline_s': self.deadline_s,
             'verdict': self.verdict,
+            'failed_by': self.failed_by,
         }
         for key in OPTIONAL_KEYS:
             if getattr(self, key) is not None:
@@ -330,11 +401,24 @@ class Timeline(object):
     def from_json(cls, text):
         data = json.loads(text)
         timeline = cls(data['test_id'])
+        version = data.get('format', 1)
+        if version not in (1, FORMAT):
+            raise ValueError('format must be 1 or %d, got %r'
+                             % (FORMAT, version))
         timeline.marks = [Mark.from_dict(m) for m in data['marks']]
+        if version > 1:
+            timeline.phases = tuple(data['phases'])
+            timeline.faults = list(data.get('faults') or ())
+        else:
+            fault = timeline.phase(FAULT_INJECTED)
+            timeline.faults = [fault.detail] if fault else []
         timeline.samples = [Sample.from_dict(s) for s in data['samples']]
         timeline.result = data.get('result')
         timeline.hops = [Hop.from_dict(h) for h in data.get('hops') or ()]
         timeline.missed_phase = data.get('missed_phase')
+        timeline.deadline_s = data.get('deadline_s')
+        timeline.failed_by = data.get('failed_by')
+        timeline.format = version
         verdict = data.get('verdict')
         if verdict is not None and verdict not in VERDICTS:
             raise ValueError('verdict must be one of %s, got %r'

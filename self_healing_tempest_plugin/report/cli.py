@@ -66,7 +66,7 @@ def _deadlines(text):
     if len(values) != 3 or min(values) <= 0:
         raise argparse.ArgumentTypeError(
             'expected DETECT,ACT,RECOVER seconds > 0, got %r' % text)
-    return dict(zip((tls.DETECT, tls.ACT, tls.RECOVER), values))
+    return dict(zip(tls.BUILT_IN_PHASES, values))
 
 
 def parser():

@@ -15,53 +15,50 @@
 A cell lists the scenario files of that flow and fault kind (from the
 scenario directory), how many of them ran in this run, how many passed,
 and which are negative checks (a flow deployed without its trigger that
-must miss a deadline). A cell without a scenario is a gap (``-``).
+must miss a deadline). A scenario of several faults counts in the cell
+of each of its kinds. A cell without a scenario is a gap (``-``).
 
-The flow of a scenario is the test class family that runs it, derived
-from its features as tests/scenario/test_*.py select them (``flow_of``);
-the flow names are those of devstack/flow-settings.yaml.
+The flow of a scenario is the one its file names (``flow:``, a key of
+harness/registry.FLOWS), shown by the names of devstack/flow-settings.yaml;
+the fault kinds are the registered ones (harness/registry.FAULTS), and a
+scenario with several kinds counts in each of their cells.
 """
 
-from self_healing_tempest_plugin.harness import scenario as sc
+from self_healing_tempest_plugin.harness import registry
 from self_healing_tempest_plugin.report import table
 
-AUTOHEAL = 'autoheal'        # seed 000, tests/scenario/test_autoheal.py
-POLICIES = 'policies'        # seed 004, test_recovery_policies.py
-VITRAGE = 'vitrage'          # seed 001, test_vitrage_flows.py
-INTEGRATED = 'integrated'    # seed 002, test_integrated_flow.py
-PER_VM = 'per_vm'            # seed 003, test_per_vm_groups.py
+AUTOHEAL = 'autoheal'        # seed 000, flow autoheal_group
+POLICIES = 'policies'        # seed 004, flow recovery_policy
+VITRAGE = 'vitrage'          # seed 001, flow vitrage_host
+INTEGRATED = 'integrated'    # seed 002, flow integrated
+PER_VM = 'per_vm'            # seed 003, flow per_vm_group
 FLOWS = (AUTOHEAL, POLICIES, VITRAGE, INTEGRATED, PER_VM)
-# The test module of each flow: names the flow of a timeline whose
-# scenario file is not in the scenario directory.
-TEST_MODULES = {'test_autoheal': AUTOHEAL,
-                'test_recovery_policies': POLICIES,
-                'test_vitrage_flows': VITRAGE,
-                'test_integrated_flow': INTEGRATED,
-                'test_per_vm_groups': PER_VM}
+# The flow-settings name of each registered flow.
+REGISTERED_FLOWS = {'autoheal_group': AUTOHEAL,
+                    'recovery_policy': POLICIES,
+                    'vitrage_host': VITRAGE,
+                    'integrated': INTEGRATED,
+                    'per_vm_group': PER_VM}
+# The test module of each flow (tests/scenario/test_<flow>.py): names the
+# flow of a timeline whose scenario file is not in the scenario directory.
+TEST_MODULES = dict(('test_%s' % name, flow)
+                    for name, flow in REGISTERED_FLOWS.items())
 
 GAP = '-'
 
 
-def flow_of(scenario):
-    """The flow whose test classes run ``scenario`` (None: no flow).
+def fault_kinds(scenario):
+    """The kinds of a scenario's faults, each once, in order."""
+    kinds = []
+    for fault in getattr(scenario, 'faults', None) or [scenario.fault]:
+        if fault['kind'] not in kinds:
+            kinds.append(fault['kind'])
+    return kinds
 
-    As the ``select`` of tests/scenario/test_*.py: the member-fault flows
-    (autoheal, policies) never take a host fault; the host flows take
-    what their feature names.
-    """
-    features = scenario.features
-    if 'autoheal_flow' in features and not scenario.host_fault:
-        return AUTOHEAL
-    if 'recovery_policy_flows' in features and (
-            not scenario.host_fault or scenario.expect_missed_phase):
-        return POLICIES
-    if 'vitrage_flow' in features:
-        return VITRAGE
-    if 'integrated_flow' in features:
-        return INTEGRATED
-    if 'per_vm_group_flow' in features:
-        return PER_VM
-    return None
+
+def flow_of(scenario):
+    """The flow-settings name of the flow ``scenario`` names (or None)."""
+    return REGISTERED_FLOWS.get(scenario.flow)
 
 
 def flow_of_entry(entry, scenarios_by_name):
@@ -122,7 +119,11 @@ class Matrix(object):
     """cells[flow][kind], from the scenario files and one run's entries."""
 
     def __init__(self, scenarios, entries=()):
-        self.kinds = sc.FAULT_KINDS
+        registry.load()
+        # The member kinds, then the host kinds, then the service kinds.
+        self.kinds = [e.name for e in sorted(
+            registry.FAULTS.entries(), key=lambda e: (
+                registry.TARGET_KINDS.index(e.target), e.name))]
         self.flows = list(FLOWS)
         self.cells = dict((f, dict((k, Cell()) for k in self.kinds))
                           for f in self.flows)
@@ -134,9 +135,10 @@ class Matrix(object):
                 self.without_flow.append(scenario.name)
                 continue
             by_name[scenario.name] = scenario
-            cell = self.cells[flow][scenario.fault['kind']]
-            (cell.negatives if scenario.expect_missed_phase
-             else cell.scenarios).append(scenario.name)
+            for kind in fault_kinds(scenario):
+                cell = self.cells[flow][kind]
+                (cell.negatives if scenario.expect_missed_phase
+                 else cell.scenarios).append(scenario.name)
         self.not_in_files = []
         for entry in entries:
             scenario = by_name.get(entry.name)
@@ -144,16 +146,17 @@ class Matrix(object):
                 if entry.name not in self.not_in_files:
                     self.not_in_files.append(entry.name)
                 continue
-            cell = self.cells[flow_of(scenario)][scenario.fault['kind']]
             if table.is_interrupted(entry):
                 continue        # ran, but measured nothing
-            cell.ran.add(entry.name)
-            if entry.passed:
-                if entry.name not in cell.failed:
-                    cell.passed.add(entry.name)
-            else:
-                cell.failed.add(entry.name)
-                cell.passed.discard(entry.name)
+            for kind in fault_kinds(scenario):
+                cell = self.cells[flow_of(scenario)][kind]
+                cell.ran.add(entry.name)
+                if entry.passed:
+                    if entry.name not in cell.failed:
+                        cell.passed.add(entry.name)
+                else:
+                    cell.failed.add(entry.name)
+                    cell.passed.discard(entry.name)
 
     def cell(self, flow, kind):
         return self.cells[flow][kind]

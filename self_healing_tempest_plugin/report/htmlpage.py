@@ -75,14 +75,15 @@ def _bands(bands):
 
 
 def _run_table(entries):
+    phases = tls.phase_names(entries)
     out = ['<table><tr>%s</tr>' % ''.join(
-        '<th>%s</th>' % _esc(h) for h in table.HEADERS)]
+        '<th>%s</th>' % _esc(h) for h in table.headers(phases))]
     for index, entry in enumerate(entries):
         cells = ['<td><a href="#timeline-%d">%s</a></td>' % (
             index, _esc(entry.name)),
-            '<td title="%s">%s</td>' % (_esc(entry.did or ''),
+            '<td title="%s">%s</td>' % (_esc(entry.faults_text()),
                                         _esc(entry.fault))]
-        for name, _ in tls.PHASE_MARKS:
+        for name in phases:
             phase = entry.phase(name)
             title = 'cloud: %s s' % (
                 '-' if phase.cloud_seconds is None
@@ -253,6 +254,8 @@ def page(title, entries, problems=(), pngs=None, trend=None,
         out.append('<p>%s &mdash; <span class="%s">%s</span></p>' % (
             _esc(entry.test_id), _css(table.verdict_text(entry)),
             _esc(table.verdict_text(entry))))
+        if len(entry.faults) > 1:
+            out.append('<p>Faults: %s</p>' % _esc(entry.faults_text()))
         out.append('<div class="result">%s</div>' % _esc(entry.result))
         if entry.path in pngs:
             out.append(_img(pngs[entry.path], entry.name))

@@ -37,7 +37,11 @@ def properties(entry):
     """[(name, value)] of one entry, values as text."""
     props = [('scenario', entry.name), ('fault', entry.fault),
              ('verdict', entry.verdict)]
-    for name, _ in tls.PHASE_MARKS:
+    if len(entry.faults) > 1:
+        props.append(('faults', entry.faults_text()))
+    if entry.failed_by:
+        props.append(('failed_by', entry.failed_by))
+    for name in entry.phase_names:
         phase = entry.phase(name)
         props += [('%s_s' % name, _number(phase.seconds)),
                   ('%s_cloud_s' % name, _number(phase.cloud_seconds)),
@@ -60,7 +64,7 @@ def hop_properties(entry):
     """
     props = [('%s_reported_s' % name, _number(
         entry.phase(name).reported_seconds))
-        for name, _ in tls.PHASE_MARKS]
+        for name in entry.phase_names]
     for row in entry.hops:
         props += [('hop.%s_s' % row.name, _number(row.seconds)),
                   ('hop.%s_step_s' % row.name, _number(row.step))]

@@ -19,15 +19,30 @@ PNG bytes.
 
 import io
 
+from self_healing_tempest_plugin.harness import deadlines as dl
 from self_healing_tempest_plugin.harness import timeline as tl
 from self_healing_tempest_plugin.report import table
-from self_healing_tempest_plugin.report import timelines as tls
 from self_healing_tempest_plugin.report import trend as tr
 
 BAND_COLOURS = {tl.GREEN: '#c8e6c9', tl.YELLOW: '#fff3a0',
                 tl.RED: '#f4a6a6'}
-PHASE_COLOURS = {tls.DETECT: '#1f77b4', tls.ACT: '#9467bd',
-                 tls.RECOVER: '#2ca02c'}
+PHASE_COLOURS = {dl.DETECT: '#1f77b4', dl.ACT: '#9467bd',
+                 dl.RECOVER: '#2ca02c'}
+# Any other phase (fenced, notified...), by its place among the extras.
+EXTRA_PHASE_COLOURS = ('#ff7f0e', '#8c564b', '#e377c2', '#17becf',
+                       '#bcbd22', '#7f7f7f')
+FAULT_COLOUR = '#d62728'
+
+
+def phase_colours(names):
+    """{phase: colour}: the built-ins' own, the extras' in turn."""
+    extras = [n for n in names if n not in PHASE_COLOURS]
+    colours = dict((n, EXTRA_PHASE_COLOURS[i % len(EXTRA_PHASE_COLOURS)])
+                   for i, n in enumerate(extras))
+    colours.update((n, c) for n, c in PHASE_COLOURS.items() if n in names)
+    return colours
+
+
 LIMIT_STYLES = (('max', '#d62728', '--'), ('desired', '#555555', ':'),
                 ('min', '#ff7f0e', '-.'), ('floor', '#8b0000', '--'))
 # A deadline further than this many times the data's span is written at
@@ -118,11 +133,13 @@ def timeline_png(entry):
     # Phases: harness time (dot), poll uncertainty (bar), cloud time
     # (diamond), deadline (dashed).
     far = []
-    names = [name for name, _ in tls.PHASE_MARKS]
-    for row, (name, mark_name) in enumerate(tls.PHASE_MARKS):
+    names = entry.phase_names
+    colours = phase_colours(names)
+    for row, name in enumerate(names):
         y = len(names) - row
-        colour = PHASE_COLOURS[name]
+        colour = colours[name]
         phase = entry.phase(name)
+        mark_name = tl.phase_mark(name)
         mark = timeline.phase(mark_name)
         if mark is not None:
             x = mark.harness_time - zero
@@ -141,18 +158,25 @@ def timeline_png(entry):
                        mfc='white', ms=6)
         if phase.deadline is not None:
             if phase.deadline - data_start <= DEADLINE_STRETCH * span:
-                strip.axvline(phase.deadline, ymin=(y - 0.5) / 4.0,
-                              ymax=(y + 0.5) / 4.0, color=colour, ls='--')
+                # The strip's y axis runs from 0.4 to len(names) + 0.6.
+                span = len(names) + 0.2
+                strip.axvline(phase.deadline, ymin=(y - 0.9) / span,
+                              ymax=(y + 0.1) / span, color=colour, ls='--')
                 top.axvline(phase.deadline, color=colour, ls='--', lw=1,
                             zorder=4)
             else:
                 far.append('%s %g s' % (name, phase.deadline))
-    fault = timeline.phase(tl.FAULT_INJECTED)
-    if fault is not None:
-        top.axvline(0, color='#d62728', lw=2, zorder=4)
-        top.annotate('FAULT ' + entry.fault, (0, 1),
+    for position, record in enumerate(entry.faults or [None], 1):
+        fault = timeline.phase(tl.fault_mark(position))
+        if fault is None:
+            continue
+        x = fault.harness_time - zero
+        top.axvline(x, color=FAULT_COLOUR, lw=2 if position == 1 else 1.2,
+                    zorder=4)
+        kind = (record or {}).get('kind') or entry.fault
+        top.annotate('FAULT %s' % kind, (x, 1),
                      xycoords=('data', 'axes fraction'), rotation=90,
-                     va='top', ha='right', fontsize=8, color='#d62728',
+                     va='top', ha='right', fontsize=8, color=FAULT_COLOUR,
                      xytext=(-2, -3), textcoords='offset points')
     if far:
         strip.text(0.995, 0.05, 'deadlines beyond the axis: ' +
@@ -229,15 +253,19 @@ def waterfall_png(entry):
         if row.polled is not None:
             ax.plot([row.polled], [y], 'o', color='black', ms=3)
         previous = max(previous, row.seconds)
-    for name, _ in tls.PHASE_MARKS:
+    colours = phase_colours(entry.phase_names)
+    for name in entry.phase_names:
         seconds = entry.phase(name).reported_seconds
         if seconds is not None:
-            ax.axvline(seconds, color=PHASE_COLOURS[name], ls='--', lw=1)
+            ax.axvline(seconds, color=colours[name], ls='--', lw=1)
             ax.annotate(name, (seconds, 1), xycoords=('data',
                                                       'axes fraction'),
                         rotation=90, va='top', ha='right', fontsize=8,
-                        color=PHASE_COLOURS[name])
-    ax.axvline(0, color='#d62728', lw=2)
+                        color=colours[name])
+    for record in entry.faults[1:]:
+        if record.get('at_s') is not None:
+            ax.axvline(record['at_s'], color=FAULT_COLOUR, lw=1.2)
+    ax.axvline(0, color=FAULT_COLOUR, lw=2)
     ax.set_yticks(range(len(labels)))
     ax.set_yticklabels(labels, fontsize=8)
     ax.set_ylim(len(labels) - 0.5, -0.5)

@@ -32,6 +32,9 @@ scenario file's ``score:`` mapping (validated by harness/scenario.py)::
       phases: {detect: 1, act: 1, recover: 2}  # w_p, these are the defaults
 
 Recovery weighs double by default: it is what a user of the cloud sees.
+A phase the defaults do not name (an extra one such as ``fenced``)
+weighs EXTRA_PHASE_WEIGHT (1) unless the scenario's ``score.phases``
+names it.
 A timeline whose file is not in the scenario directory gets the defaults.
 Left out of every score (they measure no healing): negative checks
 (``expect: missed_phase``), interrupted runs, runs that broke (ERROR),
@@ -49,9 +52,11 @@ from self_healing_tempest_plugin.report import timelines as tls
 
 RUN = 'run'
 FLOW_PREFIX = 'flow '
-PHASES = (tls.DETECT, tls.ACT, tls.RECOVER)
 DEFAULT_WEIGHT = sc.SCORE_WEIGHT
 DEFAULT_PHASE_WEIGHTS = sc.SCORE_PHASE_WEIGHTS
+# The weight of a phase the defaults and the scenario do not name (an
+# extra phase such as fenced).
+EXTRA_PHASE_WEIGHT = 1.0
 
 
 def phase_score(phase):
@@ -74,12 +79,13 @@ def timeline_score(entry, phase_weights=None):
         return None
     weights = dict(DEFAULT_PHASE_WEIGHTS, **(phase_weights or {}))
     total = weighed = 0.0
-    for name in PHASES:
+    for name in entry.phase_names:
         value = phase_score(entry.phase(name))
-        if value is None or not weights.get(name):
+        weight = weights.get(name, EXTRA_PHASE_WEIGHT)
+        if value is None or not weight:
             continue
-        total += weights[name] * value
-        weighed += weights[name]
+        total += weight * value
+        weighed += weight
     return total / weighed if weighed else None
 
 

@@ -16,8 +16,14 @@ from self_healing_tempest_plugin.report import timelines as tls
 
 INTERRUPTED = tls.INTERRUPTED
 
-HEADERS = ('scenario', 'fault', 'detect', 'act', 'recover', 'verdict',
-           'bands', 'harness-cloud clock')
+# The phase columns come from the data: every phase of the entries.
+HEAD = ('scenario', 'fault')
+TAIL = ('verdict', 'bands', 'harness-cloud clock')
+
+
+def headers(phases):
+    """The run table's headers for ``phases`` (timelines.phase_names)."""
+    return HEAD + tuple(phases) + TAIL
 
 
 def bands_text(bands):
@@ -34,10 +40,10 @@ def verdict_text(entry):
     return INTERRUPTED if is_interrupted(entry) else entry.verdict
 
 
-def row(entry):
-    """The cells of one entry, in HEADERS order."""
+def row(entry, phases):
+    """The cells of one entry, in ``headers(phases)`` order."""
     return [entry.name, entry.fault] + [
-        entry.phase(name).cell() for name, _ in tls.PHASE_MARKS] + [
+        entry.phase(name).cell() for name in phases] + [
         verdict_text(entry), bands_text(entry.bands), entry.clock_text()]
 
 
@@ -55,7 +61,8 @@ def render(headers, rows):
 
 def run_table(entries):
     """The table of one run, then the result of each run that failed."""
-    text = render(HEADERS, [row(e) for e in entries])
+    phases = tls.phase_names(entries)
+    text = render(headers(phases), [row(e, phases) for e in entries])
     notes = ['%s: %s' % (e.name, e.result) for e in entries
              if e.verdict != tls.PASS]
     if notes:

@@ -12,14 +12,17 @@
 
 """Timeline files as the report reads them: one ``Entry`` per file.
 
-An entry holds what every output shows: the scenario and its fault, the
-seconds from the fault to each phase against its deadline, the verdict,
-the health bands and how far the harness clock may be from the cloud's.
-Files written before the timeline recorded its deadlines, invariants and
-scenario are still read: the name comes from the test id, the fault from
-the FAULT_INJECTED mark, a missed deadline from the result text (files
-that record ``missed_phase`` are read by that field), and what is not
-known is shown as unknown.
+An entry holds what every output shows: the scenario and its faults, the
+seconds from the first fault to each of the run's phases (whatever they
+are: the timeline's ``phases``) against its deadline, the verdict, the
+health bands and how far the harness clock may be from the cloud's. The
+verdict and the missed phase come from the timeline's structured fields
+(``verdict``, ``failed_by``, ``missed_phase``), never from its result
+text. Files written before the timeline recorded its deadlines,
+invariants and scenario are still read: the name comes from the test id,
+the fault from the FAULT_INJECTED mark, and what is not known is shown as
+unknown; a file of format 1 without a verdict is judged by the first word
+of its result (the engine's own 'healed' or 'failed').
 
 A phase's reported seconds are the cloud's where the cloud recorded the
 phase (its mark's cloud time), else the harness's polled time; a cell
@@ -30,15 +33,13 @@ objects: seconds from the fault and each hop's share of the recovery.
 
 import json
 import os
-import re
 
+from self_healing_tempest_plugin.harness import deadlines as dl
 from self_healing_tempest_plugin.harness import timeline as tl
 
-DETECT = 'detect'
-ACT = 'act'
-RECOVER = 'recover'
-PHASE_MARKS = ((DETECT, tl.DETECTED), (ACT, tl.ACTION_STARTED),
-               (RECOVER, tl.RECOVERED))
+# The built-in phases (named in harness/deadlines.py), in their order
+# among a run's own.
+DETECT, ACT, RECOVER = BUILT_IN_PHASES = (dl.DETECT, dl.ACT, dl.RECOVER)
 
 # Phase status.
 OK = 'ok'                # seen within its deadline
@@ -59,9 +60,6 @@ INTERRUPTED = 'INTERRUPTED'  # the run was stopped before it ended
 DISAGREE_S = 0.5
 # The detail key of a phase mark naming the hop that stands for it.
 HOP_OF_PHASE = 'critical_path_hop'
-
-_MISSED_RE = re.compile(r"healing phase '(\w+)' missed its deadline: not "
-                        r"seen within ([0-9.]+) s")
 
 
 class TimelineFileError(Exception):
@@ -124,22 +122,22 @@ class Entry(object):
         fault = timeline.phase(tl.FAULT_INJECTED)
         self.t_fault = fault.harness_time if fault else None
         detail = fault.detail if fault else {}
-        self.fault = (scenario.get('fault') or detail.get('kind') or
+        # Every fault's record, in injection order.
+        self.faults = list(timeline.faults)
+        kinds = [f.get('kind') or '?' for f in self.faults]
+        self.fault = (scenario.get('fault') or ', '.join(kinds) or
                       (fault.source if fault else None) or '?')
         self.did = detail.get('did')
         self.result = timeline.result or 'no result recorded'
         self.bands = timeline.bands()
         self.expect_missed = scenario.get('expect_missed_phase')
-        self.recorded_verdict = timeline.verdict
-        # The structured field; files from before it: the result text.
-        missed = _MISSED_RE.search(self.result)
-        self.missed_phase = timeline.missed_phase or (
-            missed.group(1) if missed else None)
+        self.recorded_verdict, self.failed_by = recorded_verdict(timeline)
+        self.missed_phase = timeline.missed_phase
         # Recorded deadlines, else the one the failure names, else the
         # defaults given for files that do not record theirs.
         deadlines = dict(default_deadlines or {})
-        if missed:
-            deadlines[missed.group(1)] = float(missed.group(2))
+        if self.missed_phase and timeline.deadline_s is not None:
+            deadlines[self.missed_phase] = timeline.deadline_s
         deadlines.update((k[:-2], v) for k, v in
                          (timeline.deadlines or {}).items())
         self.phases = self._phases(deadlines, scenario.get('observed'))
@@ -147,12 +145,32 @@ class Entry(object):
         self.hops = hop_rows(timeline, self.t_fault)
         self.verdict = self._verdict()
 
+    def faults_text(self):
+        """Each fault: kind, when (from the first) and what it did."""
+        parts = []
+        for record in self.faults:
+            text = record.get('kind') or '?'
+            if record.get('on_phase'):
+                text += ' on %s' % record['on_phase']
+            if record.get('at_s') is not None:
+                text += ' at %.1f s' % record['at_s']
+            if record.get('did'):
+                text += ': %s' % record['did']
+            parts.append(text)
+        return '; '.join(parts) or (self.did or '')
+
+    @property
+    def phase_names(self):
+        """This run's phases in order, recover last."""
+        return list(self.phases)
+
     def _phases(self, deadlines, observed):
         durations = self.timeline.durations()
-        healed = self.result == 'healed'
+        healed = self.recorded_verdict == tl.PASSED
         phases = {}
         earliest = 0.0    # a phase comes after the fault and the one before
-        for name, mark_name in PHASE_MARKS:
+        for mark_name in self.timeline.phases[1:]:
+            name = tl.mark_phase(mark_name)
             mark = self.timeline.phase(mark_name)
             key = mark_name.lower()
             cloud = durations.get(key + '_cloud_s')
@@ -162,7 +180,7 @@ class Entry(object):
                 cloud = min(cloud + 1.0, max(cloud, earliest))
             if cloud is not None:
                 earliest = max(earliest, cloud)
-            if name == RECOVER and not (mark and mark.detail.get(
+            if name == dl.RECOVER and not (mark and mark.detail.get(
                     HOP_OF_PHASE)):
                 # Without a hop, the RECOVERED cloud time is a proxy (the
                 # newest member's last change), not the cloud's record of
@@ -184,7 +202,7 @@ class Entry(object):
                     phase.status = OK
             elif name == self.missed_phase:
                 phase.status = MISSED
-            elif name != RECOVER and (
+            elif name != dl.RECOVER and (
                     (observed is not None and mark_name not in observed) or
                     healed):
                 phase.status = NOT_OBSERVED
@@ -195,20 +213,24 @@ class Entry(object):
         if self.recorded_verdict == tl.INTERRUPTED:
             return INTERRUPTED
         late = [p for p in self.phases.values() if p.status == LATE]
-        if self.result == 'healed' and not late:
+        if self.recorded_verdict == tl.PASSED and not late:
             return PASS
         if self.expect_missed and self.missed_phase == self.expect_missed:
             return EXPECTED
-        if self.result == 'healed' or self.result.startswith('failed'):
-            return FAIL
-        return ERROR
+        if self.failed_by == tl.BROKE:
+            return ERROR
+        return FAIL
 
     @property
     def passed(self):
         return self.verdict in (PASS, EXPECTED)
 
     def phase(self, name):
-        return self.phases[name]
+        """The phase so named; one the run did not have is n/a."""
+        found = self.phases.get(name)
+        if found is None:
+            found = Phase(name, deadline=None, status=NOT_OBSERVED)
+        return found
 
     def clock_text(self):
         low, high = self.clock_offset
@@ -217,6 +239,53 @@ class Entry(object):
         if low is None:
             return '<= %+.2f s' % high
         return '%+.2f..%+.2f s' % (low, high)
+
+
+def recorded_verdict(timeline):
+    """(verdict, failed_by) the run recorded.
+
+    A file of format 1 without them (written before they existed): its
+    result's first word, the engine's own 'healed' or 'failed'; anything
+    else broke.
+    """
+    verdict, failed_by = timeline.verdict, timeline.failed_by
+    if timeline.format > 1 or (verdict is not None and failed_by):
+        return verdict, failed_by
+    if verdict == tl.INTERRUPTED:
+        return verdict, None
+    result = timeline.result or ''
+    if result == 'healed':
+        return tl.PASSED, None
+    if result.startswith('failed'):
+        return tl.FAILED, None
+    return tl.FAILED, tl.BROKE
+
+
+def phase_names(entries):
+    """Every phase of ``entries``, each run's order kept, recover last.
+
+    A phase one run has and another has not comes after the phase before
+    it in the run that has it (detect, fenced, act).
+    """
+    names = []
+    for entry in entries:
+        previous = None
+        for name in entry.phase_names:
+            if name == dl.RECOVER:
+                continue
+            if name not in names:
+                names.insert(names.index(previous) + 1 if previous else
+                             _built_in_slot(names, name), name)
+            previous = name
+    return names + [dl.RECOVER]
+
+
+def _built_in_slot(names, name):
+    """Where a run's first phase goes: built-ins in their order, first."""
+    if name not in BUILT_IN_PHASES:
+        return 0
+    rank = BUILT_IN_PHASES.index(name)
+    return sum(1 for n in names if n in BUILT_IN_PHASES[:rank])
 
 
 class HopRow(object):
@@ -328,20 +397,22 @@ def clock_offset(timeline):
     A mark's cloud time is when the cloud did something, its harness time
     when a poll saw it: the harness clock at the event lies between the
     last poll that did not see it (``not_before``, else the fault) and the
-    poll that did. Each DETECTED and ACTION_STARTED mark bounds the offset
-    on both sides; every mark bounds it from above (the RECOVERED cloud
-    time is the newest member's creation, earlier than the recovery seen).
+    poll that did. Each observed phase's mark (DETECTED, ACTION_STARTED,
+    FENCED...) bounds the offset on both sides; every mark bounds it from
+    above (the RECOVERED cloud time is the newest member's creation,
+    earlier than the recovery seen).
     A cloud time in whole seconds may be up to one second early. ``low`` is
     None when the bounds disagree or none exist; both are None without
     cloud times.
     """
     fault = timeline.phase(tl.FAULT_INJECTED)
+    observed = timeline.phases[1:-1]
     highs, lows = [], []
     for mark in timeline.marks:
         if mark.cloud_time is None:
             continue
         highs.append(mark.harness_time - mark.cloud_time)
-        if mark.name not in (tl.DETECTED, tl.ACTION_STARTED):
+        if mark.name not in observed:
             continue
         before = mark.not_before or (fault.harness_time if fault else None)
         if before is None:
@@ -360,8 +431,8 @@ def clock_offset(timeline):
 def read_file(path, default_deadlines=None):
     """The Entry of one file, or TimelineFileError naming it and why.
 
-    ``default_deadlines`` ({'detect': s, 'act': s, 'recover': s}) judge a
-    file that does not record its own.
+    ``default_deadlines`` ({phase name: s}) judge a file that does not
+    record its own.
     """
     try:
         with open(path, encoding='utf-8') as stream:

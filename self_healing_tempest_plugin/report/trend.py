@@ -27,15 +27,18 @@ the list of values of the run, one per timeline (repetition):
   and for the whole run (``run``) too.
 
 MTTD (to DETECTED) and MTTR (to RECOVERED) per run are the means of
-``detect`` and ``recover``. Runs are ordered by their first fault, so a
-service that got slower shows up as a step; the ``Comparison`` judges the
-last of the given runs (this run) against all the others (stats.py).
+``detect`` and ``recover``; every other phase a run observes (``act``,
+``fenced``...) is a metric of its own name. Runs are ordered by their
+first fault, so a service that got slower shows up as a step; the
+``Comparison`` judges the last of the given runs (this run) against all
+the others (stats.py).
 """
 
 import json
 import os
 import statistics
 
+from self_healing_tempest_plugin.harness import deadlines as dl
 from self_healing_tempest_plugin.harness import timeline as tl
 from self_healing_tempest_plugin.report import score as sc
 from self_healing_tempest_plugin.report import stats
@@ -44,8 +47,7 @@ from self_healing_tempest_plugin.report import timelines as tls
 
 MTTD = 'MTTD'
 MTTR = 'MTTR'
-METRICS = ((MTTD, tls.DETECT), (MTTR, tls.RECOVER))
-PHASE_METRICS = (tls.DETECT, tls.ACT, tls.RECOVER)
+METRICS = ((MTTD, dl.DETECT), (MTTR, dl.RECOVER))
 HOP_PREFIX = 'hop '
 SCORE = 'score'
 DATA_FORMAT = 'self-healing-report-data'
@@ -69,7 +71,7 @@ def entry_metrics(entry, scorer):
     if table.is_interrupted(entry):
         return {}
     values = {}
-    for name in PHASE_METRICS:
+    for name in entry.phase_names:
         seconds = entry.phase(name).seconds
         if seconds is not None:
             values[name] = seconds
@@ -117,7 +119,7 @@ class Run(object):
     def timelines(self):
         if self.entries:
             return len(self.entries)
-        return max([len(v.get(tls.RECOVER, ())) for v in
+        return max([len(v.get(dl.RECOVER, ())) for v in
                     self.values.values()] + [0])
 
     def data(self):
@@ -278,11 +280,14 @@ class Trend(object):
 
 
 def _metric_order(metric):
-    if metric in PHASE_METRICS:
-        return (0, PHASE_METRICS.index(metric), metric)
+    """Phases (built-ins in their order, then extras), hops, the score."""
+    if metric in tls.BUILT_IN_PHASES:
+        return (0, tls.BUILT_IN_PHASES.index(metric), metric)
     if metric.startswith(HOP_PREFIX):
         return (1, 0, metric)
-    return (2, 0, metric)
+    if metric == SCORE:
+        return (2, 0, metric)
+    return (0, len(tls.BUILT_IN_PHASES), metric)
 
 
 def _subject_order(subject):

@@ -14,6 +14,8 @@
 
 import json
 
+from tempest.lib import exceptions
+
 from self_healing_tempest_plugin.services import base
 
 
@@ -44,6 +46,7 @@ def alarm_query(query=None, **filters):
 class AlarmingClient(base.JsonRestClient):
 
     api_version = 'v2'
+    resource_type = 'alarm'
 
     def list_alarms(self, query=None, sort=None, limit=None, marker=None,
                     **filters):
@@ -67,6 +70,14 @@ class AlarmingClient(base.JsonRestClient):
 
     def delete_alarm(self, alarm_id):
         return self.delete_json('alarms/%s' % base.quote(alarm_id), 204)
+
+    def is_resource_deleted(self, alarm_id):
+        """For ``wait_for_resource_deletion``: the alarm is gone."""
+        try:
+            self.show_alarm(alarm_id)
+        except exceptions.NotFound:
+            return True
+        return False
 
     def show_alarm_state(self, alarm_id):
         """The state as ResponseBodyData: Aodh answers a bare JSON string."""

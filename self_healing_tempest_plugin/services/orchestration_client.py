@@ -30,6 +30,8 @@ _CANONICAL = re.compile(r'/stacks/([^/?#]+/[^/?#]+)')
 
 class OrchestrationClient(base.JsonRestClient):
 
+    resource_type = 'stack'
+
     def create_stack(self, name, template, parameters=None, environment=None,
                      files=None, timeout_mins=None, disable_rollback=True,
                      **extra):
@@ -91,6 +93,24 @@ class OrchestrationClient(base.JsonRestClient):
 
     def delete_stack(self, stack_identifier):
         return self.delete_json(self._resolved_path(stack_identifier), 204)
+
+    def is_resource_deleted(self, stack_identifier):
+        """For ``wait_for_resource_deletion``: the stack is gone.
+
+        Heat keeps a deleted stack visible as DELETE_COMPLETE for a while;
+        DELETE_FAILED ends the wait at once, with Heat's reason: nothing
+        will delete it.
+        """
+        try:
+            stack = self.show_stack(stack_identifier)['stack']
+        except exceptions.NotFound:
+            return True
+        status = stack['stack_status']
+        if status == 'DELETE_FAILED':
+            raise exceptions.DeleteErrorException(
+                'Heat could not delete it: %s' % stack.get(
+                    'stack_status_reason'), resource_id=stack_identifier)
+        return status == 'DELETE_COMPLETE'
 
     def list_resources(self, stack_identifier, nested_depth=None,
                        with_detail=False, **filters):

@@ -14,6 +14,7 @@
 
 from oslo_serialization import jsonutils as json
 from oslo_utils import uuidutils
+from tempest.lib import exceptions
 
 from self_healing_tempest_plugin.services import base
 
@@ -21,6 +22,7 @@ from self_healing_tempest_plugin.services import base
 class WorkflowClient(base.JsonRestClient):
 
     api_version = 'v2'
+    resource_type = 'execution'
 
     def create_workflows(self, definition, scope='private', namespace=None):
         """Create every workflow of a YAML definition.
@@ -72,6 +74,14 @@ class WorkflowClient(base.JsonRestClient):
         """Delete an execution; force is needed while it still runs."""
         return self.delete_json('executions/%s' % base.quote(execution_id),
                                 204, params={'force': force})
+
+    def is_resource_deleted(self, execution_id):
+        """For ``wait_for_resource_deletion``: the execution is gone."""
+        try:
+            self.show_execution(execution_id)
+        except exceptions.NotFound:
+            return True
+        return False
 
     def list_tasks(self, execution_id, **filters):
         return self.get_json(

@@ -10,52 +10,71 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Base class of every self-healing scenario test.
+"""Base class of every generated self-healing scenario test.
 
-It follows Tempest's staged setup. A test class says which services and
-which [self_healing_feature_enabled] switches it needs; skip_checks turns
-them into skips with a reason, from config alone, so listing the tests
-never calls a cloud.
+It follows Tempest's staged setup. A generated class
+(``harness/scenario.generate_tests``) names its flow (``flow``, a key of
+``harness/registry.FLOWS``) and the services and
+[self_healing_feature_enabled] switches it needs; skip_checks turns them,
+and the flow's microversions, into skips with a reason, from config alone,
+so listing the tests never calls a cloud. Each scenario's own features
+are checked by its test. The flow runner (``flows/``) does the rest with
+this test's clients, cleanups and waiter.
 """
 
-from tempest.common import credentials_factory as common_creds
 from tempest import config
+from tempest.lib.common import api_version_utils
 from tempest.lib.common.utils import test_utils
 import tempest.test
 
 from self_healing_tempest_plugin.common import waiters
-from self_healing_tempest_plugin.harness import deadlines as dl
-from self_healing_tempest_plugin.harness import run
-from self_healing_tempest_plugin.harness import sampler as sp
+from self_healing_tempest_plugin.flows import base as flows
 
 CONF = config.CONF
-# The status of a server Nova calls ACTIVE on a host whose compute service
-# is down: it does not run.
-HOST_DOWN = 'HOST_DOWN'
+# The upper end of a flow's microversion range (tempest's ScenarioTest).
+LATEST_MICROVERSION = 'latest'
 
 
-def server_member(server_id, server, down_hosts=()):
-    """A ``sampler.Member`` of a server as Nova lists it (None: gone)."""
-    if server is None:
-        return sp.Member(server_id, sp.GONE)
-    host = server.get('OS-EXT-SRV-ATTR:host')
-    status = server['status']
-    if status == 'ACTIVE' and host in down_hosts:
-        status = HOST_DOWN
-    return sp.Member(server_id, status, host=host)
+def project_clients(manager):
+    """{attribute: client} of the clients acting as a flow's owner."""
+    return {
+        'servers_client': manager.servers_client,
+        'orchestration_client':
+            manager.self_healing_orchestration.OrchestrationClient(),
+        'alarming_client': manager.self_healing_alarming.AlarmingClient(),
+        'messaging_client':
+            manager.self_healing_messaging.MessagingClient(),
+        'workflow_client': manager.self_healing_workflow.WorkflowClient(),
+    }
 
 
 class BaseSelfHealingTest(tempest.test.BaseTestCase):
+    """Tempest's admin check comes with the 'admin' credentials."""
 
     credentials = ['primary', 'admin']
-    # The credentials that own the flow's resources (a scenario's owner):
-    # the project clients below are theirs.
+    # The credentials that own the flow's resources: the project clients
+    # are theirs. A scenario's ``owner`` may name another of the flow's
+    # ``owners`` (use_owner).
     owner = 'primary'
-
-    # [service_available] names the class needs.
+    # The registered flow whose scenarios the class runs, and what the
+    # generated class needs: [service_available] and
+    # [self_healing_feature_enabled] names.
+    flow = None
     required_services = ()
-    # [self_healing_feature_enabled] names the class needs.
     required_features = ()
+
+    def __init_subclass__(cls, **kwargs):
+        """A flow's class holds the credentials of each of its owners."""
+        super().__init_subclass__(**kwargs)
+        if cls.flow is not None:
+            owners = [o for o in cls.flow_class().owners
+                      if o not in cls.credentials]
+            cls.credentials = list(cls.credentials) + owners
+
+    @classmethod
+    def flow_class(cls):
+        """The class's ``flows.base.FlowRunner`` subclass."""
+        return flows.flow_class(cls.flow)
 
     @classmethod
     def skip_checks(cls):
@@ -70,11 +89,16 @@ class BaseSelfHealingTest(tempest.test.BaseTestCase):
                 raise cls.skipException(
                     '%s needs [self_healing_feature_enabled] %s = true'
                     % (cls.__name__, feature))
-        if not common_creds.is_admin_available(
-                identity_version=CONF.identity.auth_version):
-            raise cls.skipException(
-                '%s needs admin credentials (admin or dynamic '
-                'credentials in [auth])' % cls.__name__)
+        runner = cls.flow_class()
+        api_version_utils.check_skip_with_microversion(
+            runner.compute_min_microversion, LATEST_MICROVERSION,
+            CONF.compute.min_microversion, CONF.compute.max_microversion)
+        # devstack sets [placement] max_microversion; a tempest.conf
+        # without it (tempest's default) does not limit placement.
+        api_version_utils.check_skip_with_microversion(
+            runner.placement_min_microversion, LATEST_MICROVERSION,
+            CONF.placement.min_microversion,
+            CONF.placement.max_microversion or LATEST_MICROVERSION)
 
     @classmethod
     def setup_credentials(cls):
@@ -83,82 +107,53 @@ class BaseSelfHealingTest(tempest.test.BaseTestCase):
 
     @classmethod
     def setup_clients(cls):
+        """The owner's project clients and the admin's, per service.
+
+        A client of a service the cloud does not run is not built.
+        """
         super(BaseSelfHealingTest, cls).setup_clients()
-        primary, admin = cls.owner_manager(), cls.os_admin
-        cls.servers_client = primary.servers_client
+        admin = cls.os_admin
+        available = CONF.service_available
+        for name, client in project_clients(
+                getattr(cls, 'os_%s' % cls.owner)).items():
+            setattr(cls, name, client)
         cls.admin_servers_client = admin.servers_client
         cls.admin_services_client = admin.services_client
-        cls.orchestration_client = (
-            primary.self_healing_orchestration.OrchestrationClient())
-        cls.alarming_client = primary.self_healing_alarming.AlarmingClient()
-        cls.messaging_client = (
-            primary.self_healing_messaging.MessagingClient())
-        cls.workflow_client = primary.self_healing_workflow.WorkflowClient()
         cls.admin_workflow_client = (
             admin.self_healing_workflow.WorkflowClient())
-        cls.admin_rca_client = admin.self_healing_rca.RcaClient()
+        cls.admin_rca_client = (admin.self_healing_rca.RcaClient()
+                                if getattr(available, 'vitrage', False)
+                                else None)
+        # Gnocchi's measures: read by the per-VM critical path only.
+        cls.admin_metric_client = (admin.self_healing_metric.MetricClient()
+                                   if getattr(available, 'gnocchi', False)
+                                   else None)
 
-    @classmethod
-    def owner_manager(cls):
+    def owner_manager(self):
         """The client manager of the credentials owning the flow."""
-        return getattr(cls, 'os_%s' % cls.owner)
+        return getattr(self, 'os_%s' % self.owner)
+
+    def use_owner(self, owner):
+        """This test's project clients act as ``owner`` from now on.
+
+        ``owner`` is one of the flow's ``owners`` (a scenario's owner).
+        """
+        if owner == self.owner:
+            return
+        if owner not in self.credentials:
+            raise ValueError('%s has no %s credentials; its flow %s takes '
+                             'owners %s' % (type(self).__name__, owner,
+                                            self.flow, self.credentials))
+        self.owner = owner
+        for name, client in project_clients(self.owner_manager()).items():
+            setattr(self, name, client)
 
     @classmethod
     def waiter(cls, timeout_s):
         """A waiter polling at [self_healing] poll_interval_s."""
         return waiters.Waiter(CONF.self_healing.poll_interval_s, timeout_s)
 
-    def down_hosts(self):
-        """Hosts whose nova-compute service Nova reports down."""
-        return set(s['host'] for s in self.admin_services_client.
-                   list_services(binary='nova-compute')['services']
-                   if s['state'] != 'up')
-
-    def healing_run(self, scenario, fault, cluster_state, detect, act,
-                    cluster_calls, critical_path=None):
-        """The scenario's healing run (deadlines, invariants, window).
-
-        ``cluster_state`` makes ``cluster_calls`` requests; the run spaces
-        its polls to one request per [self_healing] poll_interval_s.
-        ``critical_path`` reads the flow's hops once the test is over
-        (harness/critical_path.py).
-        """
-        conf = CONF.self_healing
-        return run.HealingRun(
-            self, fault, cluster_state, detect=detect, act=act,
-            invariants=scenario.invariants(conf),
-            deadlines=scenario.deadlines(conf),
-            steady_window_s=scenario.steady_window_s(conf),
-            poll_interval_s=conf.poll_interval_s,
-            cluster_calls=cluster_calls,
-            scenario_name=scenario.name,
-            expect_missed_phase=scenario.expect_missed_phase,
-            critical_path=critical_path)
-
-    def wait_executions_succeeded(self, executions):
-        """Each (workflow client, execution id) ends SUCCESS, or fails."""
-        for client, execution_id in executions:
-            self.waiter(CONF.self_healing.act_timeout_s).until(
-                lambda: client.show_execution(execution_id),
-                lambda e: e['state'] == 'SUCCESS',
-                'mistral execution %s' % execution_id, 'SUCCESS',
-                failed=lambda e: (e.get('state_info') or 'failed'
-                                  if e['state'] == 'ERROR' else None),
-                describe=lambda e: e['state'])
-
     def add_cleanup_ignoring_not_found(self, func, *args, **kwargs):
         """Cleanups must tolerate a resource that is already gone."""
         self.addCleanup(test_utils.call_and_ignore_notfound_exc,
                         func, *args, **kwargs)
-
-    def run_negative_scenario(self, scenario):
-        """The flow without its trigger must miss a deadline, by name.
-
-        ``self.heal(scenario)`` (the runner's) deploys and faults it.
-        """
-        error = self.assertRaises(dl.DeadlineMissed, self.heal, scenario)
-        expected = scenario.expect_missed_phase
-        self.assertEqual(expected, error.phase, 'the failure named phase '
-                         '%r, expected %r: %s' % (error.phase, expected,
-                                                  error))
-        self.assertIn(expected, str(error))

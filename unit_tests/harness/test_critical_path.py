@@ -448,3 +448,37 @@ class CollectTest(testtools.TestCase):
         self.assertIn('the record could not be read: ServerFault',
                       zaqar.detail['reason'])
         self.assertEqual(17, len(hops))
+
+
+class SeveralFaultsTest(testtools.TestCase):
+    """Fault time and faulted members come from timeline.faults."""
+
+    def _timeline(self):
+        timeline = tl.Timeline('t')
+        first = {'kind': 'instance_delete', 't_fault': 100.0,
+                 'affected_members': ['b', 'a']}
+        second = {'kind': 'instance_delete', 't_fault': 130.0,
+                  'affected_members': ['c']}
+        timeline.sample([{'id': i, 'status': 'ACTIVE'} for i in 'abc'],
+                        tl.GREEN, at=99.0)
+        timeline.mark(timeline.add_fault(first), at=100.0, detail=first)
+        timeline.sample([{'id': 'c', 'status': 'ACTIVE'},
+                         {'id': 'n', 'status': 'BUILD'}], tl.RED, at=101.0)
+        timeline.mark(timeline.add_fault(second), at=130.0, detail=second)
+        timeline.sample([{'id': 'n', 'status': 'ACTIVE'},
+                         {'id': 'm', 'status': 'ACTIVE'}], tl.YELLOW,
+                        at=131.0)
+        return timeline
+
+    def test_first_fault_time_and_every_faulted_member(self):
+        timeline = self._timeline()
+        self.assertEqual(100.0, cp.fault_time(timeline))
+        self.assertEqual(['a', 'b', 'c'], cp.faulted_members(timeline))
+        self.assertEqual(['m', 'n'], cp.new_server_ids(timeline))
+        self.assertEqual(131.0, cp.replacement_seen(timeline))
+
+    def test_before_any_fault(self):
+        timeline = tl.Timeline('t')
+        self.assertIsNone(cp.fault_time(timeline))
+        self.assertEqual([], cp.faulted_members(timeline))
+        self.assertEqual([], cp.new_server_ids(timeline))

@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The cluster sampler: bands and every invariant breach."""
+"""The cluster judge: bands, every breach of the bounds, the recovery."""
 
 from unittest import mock
 
@@ -27,13 +27,15 @@ def state(*members, **kwargs):
 BASE = state(('a', 'ACTIVE', 'c1'), ('b', 'ACTIVE', 'c2'))
 
 
-class SamplerTest(testtools.TestCase):
+class ClusterJudgeTest(testtools.TestCase):
 
-    def _sampler(self, faulted=('a',), steady=10, **kwargs):
-        params = dict(desired=2, max_size=3, floor=1)
-        params.update(kwargs)
-        return sp.ClusterSampler(sp.Invariants(**params), BASE,
-                                 faulted_ids=faulted, steady_window_s=steady)
+    def _sampler(self, faulted=('a',), steady=10, max_size=3, floor=1,
+                 allow_red=False, **target):
+        target.setdefault('desired', 2)
+        return sp.ClusterJudge(
+            sp.Bounds(max_size, floor, allow_red=allow_red),
+            sp.RecoveryTarget(steady_window_s=steady, **target), BASE,
+            faulted_ids=faulted)
 
     def test_bands(self):
         s = self._sampler()
@@ -44,8 +46,8 @@ class SamplerTest(testtools.TestCase):
 
     def test_above_max_is_a_breach(self):
         s = self._sampler()
-        s.observe(state(('a', 'ACTIVE'), ('b', 'ACTIVE'), ('c', 'BUILD'),
-                        ('d', 'BUILD')), 1.0)
+        s.judge(state(('a', 'ACTIVE'), ('b', 'ACTIVE'), ('c', 'BUILD'),
+                      ('d', 'BUILD')), 1.0)
         self.assertEqual(1, len(s.breaches))
         self.assertIn('size 4 above max 3', s.breaches[0])
 
@@ -56,19 +58,19 @@ class SamplerTest(testtools.TestCase):
         s = self._sampler()
         gone = state(('a', 'ACTIVE'), ('b', 'ACTIVE'), ('c', sp.GONE),
                      ('d', 'BUILD'))
-        s.observe(gone, 1.0)
+        s.judge(gone, 1.0)
         self.assertEqual([], s.breaches)
         self.assertIn('not healthy: c DELETED', '; '.join(s.problems(gone)))
 
     def test_below_floor_is_a_breach(self):
         s = self._sampler()
-        s.observe(state(('b', 'BUILD')), 1.0)
+        s.judge(state(('b', 'BUILD')), 1.0)
         self.assertIn('0 healthy member(s), below the floor 1',
                       s.breaches[0])
 
     def test_below_floor_allowed_when_red_expected(self):
         s = self._sampler(allow_red=True)
-        self.assertEqual(tl.RED, s.observe(state(('b', 'BUILD')), 1.0))
+        self.assertEqual(tl.RED, s.judge(state(('b', 'BUILD')), 1.0))
         self.assertEqual([], s.breaches)
 
     def test_final_size_must_be_desired(self):
@@ -119,10 +121,10 @@ class SamplerTest(testtools.TestCase):
     def test_steady_window_needs_every_sample(self):
         s = self._sampler()
         healed = state(('b', 'ACTIVE'), ('c', 'ACTIVE'))
-        s.observe(healed, 100.0)
+        s.judge(healed, 100.0)
         self.assertTrue(s.recovered(healed, 100.0))
         self.assertFalse(s.steady(105.0))
-        s.observe(state(('b', 'ACTIVE'), ('c', 'SHUTOFF')), 106.0)
+        s.judge(state(('b', 'ACTIVE'), ('c', 'SHUTOFF')), 106.0)
         self.assertIn('lost it 6.0 s later, inside the steady window',
                       s.breaches[0])
         self.assertFalse(s.steady(111.0))
@@ -131,16 +133,50 @@ class SamplerTest(testtools.TestCase):
         s = self._sampler()
         healed = state(('b', 'ACTIVE'), ('c', 'ACTIVE'))
         for t in (100.0, 105.0, 110.0):
-            s.observe(healed, t)
+            s.judge(healed, t)
             s.recovered(healed, t)
         self.assertTrue(s.steady(110.0))
         self.assertEqual([], s.breaches)
 
-    def test_invariants_validate_and_come_from_config(self):
-        self.assertRaises(ValueError, sp.Invariants, 2, 1, 1)
-        self.assertRaises(ValueError, sp.Invariants, 2, 3, 1,
-                          identity='heal')
+    def test_rules_validate(self):
+        error = self.assertRaises(ValueError, sp.ClusterJudge,
+                                  sp.Bounds(1, 1), sp.RecoveryTarget(2),
+                                  BASE)
+        self.assertIn('floor <= desired <= max, got 1, 2, 1', str(error))
+        self.assertRaises(ValueError, sp.RecoveryTarget, 2, identity='heal')
+        self.assertRaises(ValueError, sp.RecoveryTarget, 2,
+                          steady_window_s=-1)
+
+    def test_rules_from_the_scenario_then_config(self):
         conf = mock.Mock(cluster_desired_size=2, cluster_max_size=4,
-                         cluster_floor=1, cluster_min_size=1)
-        inv = sp.Invariants.from_config(conf, max_size=5, floor=None)
-        self.assertEqual((2, 5, 1), (inv.desired, inv.max_size, inv.floor))
+                         cluster_floor=1, cluster_min_size=None,
+                         steady_window_s=30)
+        bounds, target = sp.cluster_rules(
+            conf, max_size=5, floor=None, identity=sp.KEEP,
+            host_change=True, steady_window_s=0)
+        self.assertEqual((5, 1, False), (bounds.max_size, bounds.floor,
+                                         bounds.allow_red))
+        self.assertEqual((2, 1, sp.KEEP, True, 0), (
+            target.desired, target.min_size, target.identity,
+            target.host_change, target.steady_window_s))
+        _, target = sp.cluster_rules(conf)
+        self.assertEqual((sp.REPLACE, 30), (target.identity,
+                                            target.steady_window_s))
+        self.assertRaises(ValueError, sp.cluster_rules, conf, desired=6)
+
+
+class HostsCutOffTest(testtools.TestCase):
+
+    def test_healthy_members_on_a_cut_off_host_are_down(self):
+        cut = sp.with_hosts_cut_off(
+            state(('a', 'ACTIVE', 'c1'), ('b', 'ACTIVE', 'c2'),
+                  ('c', 'ERROR', 'c1'), settled=False, cloud_time=5.0),
+            {'c1'})
+        self.assertEqual([('a', sp.HOST_DOWN), ('b', 'ACTIVE'),
+                          ('c', 'ERROR')],
+                         [(m.id, m.status) for m in cut.members])
+        self.assertEqual((False, 5.0), (cut.settled, cut.cloud_time))
+        self.assertEqual(1, cut.healthy_count)
+
+    def test_nothing_cut_off_is_the_same_state(self):
+        self.assertIs(BASE, sp.with_hosts_cut_off(BASE, set()))

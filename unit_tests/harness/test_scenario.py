@@ -171,15 +171,16 @@ class ValidScenarioTest(testtools.TestCase):
                          steady_window_s=20, detect_timeout_s=120,
                          act_timeout_s=180, recover_timeout_s=600)
         s = sc.load(EXAMPLE)
-        inv = s.invariants(conf)
-        self.assertEqual((2, 4, 1, 1), (inv.desired, inv.max_size,
-                                        inv.floor, inv.min_size))
-        self.assertEqual(sp.REPLACE, inv.identity)
+        bounds, target = s.cluster_rules(conf)
+        self.assertEqual((2, 4, 1, 1), (target.desired, bounds.max_size,
+                                        bounds.floor, target.min_size))
+        self.assertEqual(sp.REPLACE, target.identity)
+        self.assertEqual(10, target.steady_window_s)
         self.assertEqual(10, s.steady_window_s(conf))
         self.assertEqual({'detect_s': 60, 'act_s': 90, 'recover_s': 300},
                          s.deadlines(conf).to_dict())
         del s.deadlines_spec['act_s']
-        self.assertEqual(180, s.deadlines(conf).act_s)
+        self.assertEqual(180, s.deadlines(conf).for_phase('act'))
 
     def test_missing_requirements_from_config(self):
         conf = mock.Mock()

@@ -223,3 +223,78 @@ class HopsTest(testtools.TestCase):
                                   json.dumps(data))
         self.assertIn("verdict must be one of passed, failed, interrupted, "
                       "got 'maybe'", str(error))
+
+
+class PhasesAndFaultsTest(testtools.TestCase):
+    """Format 2: any phases, several faults; format 1 files still load."""
+
+    def _run(self):
+        timeline = tl.Timeline('t', clock=lambda: T0)
+        timeline.set_phases([tl.DETECTED, 'FENCED'])
+        first = {'kind': 'host_stop', 't_fault': T0}
+        second = {'kind': 'service_restart', 't_fault': T0 + 4}
+        self.assertEqual(tl.FAULT_INJECTED, timeline.add_fault(first))
+        timeline.mark(tl.FAULT_INJECTED, at=T0, detail=first)
+        timeline.mark(tl.DETECTED, at=T0 + 3)
+        self.assertEqual('FAULT_INJECTED_2', timeline.add_fault(second))
+        timeline.mark('FAULT_INJECTED_2', at=T0 + 4, detail=second)
+        timeline.mark('FENCED', at=T0 + 9, cloud_time=T0 + 8)
+        timeline.mark(tl.RECOVERED, at=T0 + 20)
+        return timeline
+
+    def test_phase_names_and_marks(self):
+        self.assertEqual(tl.ACTION_STARTED, tl.phase_mark('act'))
+        self.assertEqual('FENCED', tl.phase_mark('fenced'))
+        self.assertEqual('recover', tl.mark_phase(tl.RECOVERED))
+        self.assertEqual('fenced', tl.mark_phase('FENCED'))
+
+    def test_extra_phase_durations_and_order(self):
+        timeline = self._run()
+        self.assertEqual({'detected_s': 3.0, 'fenced_s': 9.0,
+                          'fenced_cloud_s': 8.0, 'recovered_s': 20.0},
+                         timeline.durations())
+        self.assertRaises(ValueError, timeline.mark, 'FENCED')
+        error = self.assertRaises(ValueError, timeline.mark, tl.DETECTED)
+        self.assertIn('already marked', str(error))
+        # ACTION_STARTED is not a phase of this run: a free mark.
+        timeline.mark(tl.ACTION_STARTED)
+
+    def test_phase_before_an_earlier_one_refused(self):
+        timeline = tl.Timeline('t', clock=lambda: T0)
+        timeline.set_phases([tl.DETECTED, 'FENCED'])
+        timeline.mark('FENCED')
+        error = self.assertRaises(ValueError, timeline.mark, tl.DETECTED)
+        self.assertIn('after the later phase FENCED', str(error))
+
+    def test_round_trip_keeps_phases_faults_and_deadline(self):
+        timeline = self._run()
+        timeline.missed_phase, timeline.deadline_s = 'fenced', 60
+        data = json.loads(timeline.to_json())
+        self.assertEqual(tl.FORMAT, data['format'])
+        self.assertEqual(['FAULT_INJECTED', 'DETECTED', 'FENCED',
+                          'RECOVERED'], data['phases'])
+        self.assertEqual(['host_stop', 'service_restart'],
+                         [f['kind'] for f in data['faults']])
+        again = tl.Timeline.from_json(timeline.to_json())
+        self.assertEqual(timeline.to_dict(), again.to_dict())
+        self.assertEqual(('fenced', 60), (again.missed_phase,
+                                          again.deadline_s))
+
+    def test_format_1_file_has_the_built_in_phases_and_its_one_fault(self):
+        data = json.loads(self._run().to_json())
+        for key in ('format', 'faults', 'deadline_s'):
+            del data[key]
+        data['phases'] = list(tl.PHASES)
+        data['marks'] = [m for m in data['marks']
+                         if m['name'] not in ('FENCED', 'FAULT_INJECTED_2')]
+        old = tl.Timeline.from_json(json.dumps(data))
+        self.assertEqual(tl.PHASES, old.phases)
+        self.assertEqual([{'kind': 'host_stop', 't_fault': T0}], old.faults)
+        self.assertIsNone(old.deadline_s)
+
+    def test_unknown_format_refused(self):
+        data = json.loads(tl.Timeline('t').to_json())
+        data['format'] = 9
+        error = self.assertRaises(ValueError, tl.Timeline.from_json,
+                                  json.dumps(data))
+        self.assertIn('format must be 1 or 2, got 9', str(error))

@@ -31,8 +31,8 @@ from self_healing_tempest_plugin.report import trend as tr
 
 SCENARIO = 'autoheal_stop_member'
 SCENARIO_ID = 'e1bc3ed8-2d39-432f-bc17-61b444298afe'
-TEST_ID = ('self_healing_tempest_plugin.tests.scenario.test_autoheal.'
-           'AutoHealingTest.test_%s[id-%s,slow]')
+TEST_ID = ('self_healing_tempest_plugin.tests.scenario.'
+           'test_autoheal_group.AutohealGroupTest.test_%s[id-%s,slow]')
 # Median seconds from the fault, and the lognormal sigma of the noise.
 MEDIANS = {tls.DETECT: 1.5, tls.ACT: 4.0, tls.RECOVER: 20.0}
 SIGMA = 0.12

@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+from unittest import mock
 
 import fixtures
 import testtools
@@ -106,7 +107,10 @@ class MatrixTest(testtools.TestCase):
         self.assertEqual('-', matrix.cell(coverage.PER_VM,
                                           'nic_down').text())
         self.assertIn((coverage.INTEGRATED, 'nic_down'), matrix.gaps())
-        self.assertEqual(25 - 9, len(matrix.gaps()))
+        filled = set((coverage.flow_of(s), k) for s in self.scenarios
+                     for k in coverage.fault_kinds(s))
+        self.assertEqual(len(matrix.flows) * len(matrix.kinds) -
+                         len(filled), len(matrix.gaps()))
         self.assertEqual([], matrix.without_flow)
 
     def test_ran_passed_failed(self):
@@ -132,9 +136,13 @@ class MatrixTest(testtools.TestCase):
                          (delete.status, delete.text()))
         self.assertEqual(['somebody_elses'], matrix.not_in_files)
         text = matrix.text()
+        # The member kinds first: instance_delete, server_error,
+        # server_stop.
         self.assertRegex(text, r'autoheal +sc 1: ran 1, ok 0 / neg 1: not '
-                               r'run +sc 1: ran 1, ok 1 ')
-        self.assertIn('16 of 25 cells have no scenario', text)
+                               r'run +sc 1: not run +sc 1: ran 1, ok 1 ')
+        self.assertIn('%d of %d cells have no scenario' % (
+            len(matrix.gaps()), len(matrix.flows) * len(matrix.kinds)),
+            text)
         self.assertIn('ran but not in the scenario files: somebody_elses',
                       text)
         props = dict(matrix.properties())
@@ -151,3 +159,22 @@ class MatrixTest(testtools.TestCase):
         matrix = coverage.Matrix(self.scenarios, [synth.entry(t, fields)])
         self.assertEqual('not run', matrix.cell(coverage.AUTOHEAL,
                                                 'server_stop').status)
+
+
+class SeveralFaultsTest(testtools.TestCase):
+    """A scenario of several faults counts in the cell of each kind."""
+
+    def test_each_kind_of_its_faults(self):
+        scenario = mock.Mock(flow='autoheal_group',
+                             expect_missed_phase=None, faults=[
+                                 {'kind': 'instance_delete'},
+                                 {'kind': 'instance_delete'},
+                                 {'kind': 'server_stop'}])
+        scenario.name = 'autoheal_two_kinds'
+        healed = synth.entry(*synth.timeline(
+            1e9, 1.5, 4.0, 20.0, name='autoheal_two_kinds'))
+        matrix = coverage.Matrix([scenario], [healed])
+        for kind in ('instance_delete', 'server_stop'):
+            self.assertEqual(('passed', 'sc 1: ran 1, ok 1'), (
+                matrix.cell(coverage.AUTOHEAL, kind).status,
+                matrix.cell(coverage.AUTOHEAL, kind).text()))

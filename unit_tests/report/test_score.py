@@ -97,14 +97,14 @@ class TimelineScoreTest(testtools.TestCase):
 
 class FakeScenario(object):
 
-    def __init__(self, name, weight, phases=None, features=(
-            'autoheal_flow',), kind='server_stop'):
+    def __init__(self, name, weight, phases=None, flow='autoheal_group',
+                 kind='server_stop'):
         self.name = name
         self.score_weight = weight
         self.phase_weights = dict(sc.SCORE_PHASE_WEIGHTS, **(phases or {}))
-        self.features = features
-        self.fault = {'kind': kind}
-        self.host_fault = kind in sc.HOST_FAULTS
+        self.flow = flow
+        self.faults = [{'kind': kind}]
+        self.fault = self.faults[0]
         self.expect_missed_phase = None
 
 
@@ -131,7 +131,7 @@ class ScorerTest(testtools.TestCase):
         scorer = score.Scorer([
             FakeScenario(synth.SCENARIO, 1.0),
             FakeScenario('vitrage_x', 1.0, {'recover': 6.0},
-                         features=('vitrage_flow',), kind='host_stop')])
+                         flow='vitrage_host', kind='host_stop')])
         scores = scorer.scores([healed, failed])
         self.assertEqual(1.0, scores['flow autoheal'])
         # detect 1, act 1, recover 0 weighing 6: 2 / 8.

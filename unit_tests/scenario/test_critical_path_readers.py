@@ -10,9 +10,9 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Which records each runner reads for its critical path, and for what.
+"""Which records each flow reads for its critical path, and for what.
 
-The runners are built without a cloud (their clients are mocks): the
+The flows are built without a cloud (the test's clients are mocks): the
 readers are listed, not run, except where a reader's read is checked.
 """
 
@@ -20,27 +20,33 @@ from unittest import mock
 
 import testtools
 
+from self_healing_tempest_plugin.flows import autoheal_group
+from self_healing_tempest_plugin.flows import base
+from self_healing_tempest_plugin.flows import integrated
+from self_healing_tempest_plugin.flows import per_vm_group
+from self_healing_tempest_plugin.flows import vitrage_host
 from self_healing_tempest_plugin.harness import timeline as tl
-from self_healing_tempest_plugin.tests.scenario import heat_group
-from self_healing_tempest_plugin.tests.scenario import host_flows
-from self_healing_tempest_plugin.tests.scenario import integrated_flow
-from self_healing_tempest_plugin.tests.scenario import per_vm_group
 
 
 def runner(cls):
-    test = object.__new__(cls)
-    for name in ('admin_servers_client', 'alarming_client',
-                 'messaging_client', 'workflow_client',
-                 'admin_workflow_client', 'orchestration_client',
-                 'admin_rca_client', 'admin_metric_client'):
-        setattr(test, name, mock.Mock())
-    return test
+    """A flow holding a test whose every client is a mock."""
+    return cls(mock.Mock())
+
+
+def deployment(**attributes):
+    given = dict(stack='stack/id', alarm_ids=['alarm'], queues=['queue'],
+                 workflows={'wf'}, host='host1', alarm_name='alarm',
+                 workflow='wf', relay='relay',
+                 healing_alarms={'alarm': 'insufficient data'})
+    given.update(attributes)
+    return base.Deployment('test', **given)
 
 
 def timeline():
     result = tl.Timeline('t')
-    result.mark(tl.FAULT_INJECTED, at=100.0,
-                detail={'affected_members': ['a']})
+    record = {'kind': 'instance_delete', 't_fault': 100.0,
+              'affected_members': ['a']}
+    result.mark(result.add_fault(record), at=100.0, detail=record)
     return result
 
 
@@ -51,8 +57,8 @@ def phases(readers):
 class ReadersTest(testtools.TestCase):
 
     def test_a_replaced_member_recovers_with_heats_update(self):
-        readers = runner(heat_group.HeatGroupFlowTest).group_readers(
-            'stack/id', timeline(), ['alarm'], ['queue'], {'wf'}, True)
+        readers = runner(autoheal_group.AutoHealGroupFlow).readers(
+            deployment(replace=True), timeline())
         self.assertEqual(
             ['nova.fault', 'aodh.alarm_fired', 'zaqar.message_posted',
              'mistral.execution_created', 'nova.replacement_active',
@@ -64,32 +70,30 @@ class ReadersTest(testtools.TestCase):
                          phases(readers))
 
     def test_a_kept_server_recovers_with_its_last_nova_action(self):
-        readers = runner(heat_group.HeatGroupFlowTest).group_readers(
-            'stack/id', timeline(), ['alarm'], ['queue'], {'wf'}, False)
+        readers = runner(autoheal_group.AutoHealGroupFlow).readers(
+            deployment(replace=False), timeline())
         self.assertNotIn('heat.update_complete', [r.name for r in readers])
         self.assertEqual(('nova.fault', tl.RECOVERED), phases(readers)[0])
 
     def test_the_fault_reader_reads_the_faulted_servers_actions(self):
-        test = runner(heat_group.HeatGroupFlowTest)
-        test.admin_servers_client.list_instance_actions.return_value = {
-            'instanceActions': []}
-        readers = test.group_readers('stack/id', timeline(), ['alarm'],
-                                     ['queue'], {'wf'}, True)
+        flow = runner(autoheal_group.AutoHealGroupFlow)
+        servers = flow.test.admin_servers_client
+        servers.list_instance_actions.return_value = {'instanceActions': []}
+        readers = flow.readers(deployment(replace=True), timeline())
         self.assertEqual([], readers[0].read())
-        listed = test.admin_servers_client.list_instance_actions
+        listed = servers.list_instance_actions
         listed.assert_called_once_with('a')
 
     def test_vitrage_flow(self):
-        readers = runner(host_flows.HostFaultFlowTest).host_readers(
-            timeline(), 'host1', 'alarm', 'wf')
+        readers = runner(vitrage_host.VitrageHostFlow).readers(
+            deployment(), timeline())
         self.assertEqual([('vitrage.deduced_alarm', tl.DETECTED),
                           ('mistral.execution_created', tl.ACTION_STARTED),
                           ('nova.evacuate', tl.RECOVERED)], phases(readers))
 
     def test_integrated_flow(self):
-        readers = runner(integrated_flow.IntegratedFlowTest)\
-            .integrated_readers(timeline(), 'stack/id', 'host1', 'alarm',
-                                'relay', ['queue'], {'wf'})
+        readers = runner(integrated.IntegratedFlow).readers(
+            deployment(), timeline())
         self.assertEqual(
             ['vitrage.deduced_alarm', 'mistral.relay.execution_created',
              'zaqar.message_posted', 'mistral.execution_created',
@@ -98,8 +102,8 @@ class ReadersTest(testtools.TestCase):
         self.assertEqual(tl.RECOVERED, readers[5].phase)
 
     def test_per_vm_flow(self):
-        readers = runner(per_vm_group.PerVmGroupFlowTest).per_vm_readers(
-            'stack/id', timeline(), {'alarm': 'insufficient data'})
+        readers = runner(per_vm_group.PerVmGroupFlow).readers(
+            deployment(), timeline())
         self.assertEqual(
             [('aodh.alarm_insufficient_data', tl.DETECTED),
              ('heat.scale_up_signal', tl.ACTION_STARTED),

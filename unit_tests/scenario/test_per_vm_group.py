@@ -14,10 +14,10 @@
 
 import testtools
 
+from self_healing_tempest_plugin.flows import base
+from self_healing_tempest_plugin.flows import per_vm_group as pv
 from self_healing_tempest_plugin.harness import sampler as sp
 from self_healing_tempest_plugin.harness import timeline as tl
-from self_healing_tempest_plugin.tests import base
-from self_healing_tempest_plugin.tests.scenario import per_vm_group as pv
 
 
 def _m(server_id, status='ACTIVE', host='host2'):
@@ -36,7 +36,7 @@ class MemberTest(testtools.TestCase):
     def test_active_on_a_down_host_does_not_run(self):
         server = {'status': 'ACTIVE', 'OS-EXT-SRV-ATTR:host': 'host1'}
         member = base.server_member('s1', server, {'host1'})
-        self.assertEqual(base.HOST_DOWN, member.status)
+        self.assertEqual(sp.HOST_DOWN, member.status)
         self.assertFalse(member.healthy)
         self.assertTrue(base.server_member('s1', server, {'host2'}).healthy)
 
@@ -70,7 +70,7 @@ class MarkReplacementTest(testtools.TestCase):
         self._sample(170, [_m('a', 'HOST_DOWN', 'host1'), _m('b'),
                            _m('c')])
         self._sample(180, [_m('b'), _m('c')])
-        pv.PerVmGroupFlowTest.mark_replacement(self.timeline, self.healthy, 2)
+        pv.mark_replacement(self.timeline, self.healthy, 2)
         active = self.timeline.phase(pv.REPLACEMENT_ACTIVE)
         removed = self.timeline.phase(pv.EXTRA_REMOVED)
         self.assertEqual((135, 130), (active.harness_time,
@@ -81,12 +81,12 @@ class MarkReplacementTest(testtools.TestCase):
     def test_both_in_one_sample(self):
         self._sample(101, [_m('a', 'HOST_DOWN', 'host1'), _m('b')])
         self._sample(140, [_m('b'), _m('c')])
-        pv.PerVmGroupFlowTest.mark_replacement(self.timeline, self.healthy, 2)
+        pv.mark_replacement(self.timeline, self.healthy, 2)
         self.assertEqual(140, self.timeline.phase(
             pv.EXTRA_REMOVED).harness_time)
 
     def test_no_replacement_is_an_assertion(self):
         self._sample(101, [_m('a', 'HOST_DOWN', 'host1'), _m('b')])
         self.assertRaises(AssertionError,
-                          pv.PerVmGroupFlowTest.mark_replacement,
+                          pv.mark_replacement,
                           self.timeline, self.healthy, 2)

@@ -104,3 +104,12 @@ class AlarmingClientPathTest(base.ClientTestCase):
         Case('show_alarm', 'show_alarm', args=('a 1',),
              method='GET', path='alarms/a%201', reply=ALARM),
     ]
+
+    def test_an_alarm_is_deleted_once_aodh_says_404(self):
+        for status, deleted in ((200, False), (404, True)):
+            fake, call = self.run_call(
+                base.Case('deleted', 'is_resource_deleted', args=('a1',)),
+                [base.response(status, ALARM)])
+            self.assertEqual(deleted, call(), status)
+            self.assertTrue(fake.requests[0]['url'].endswith('/alarms/a1'))
+        self.assertEqual('alarm', self.make_client().resource_type)

@@ -143,3 +143,29 @@ class OrchestrationClientTest(base.ClientTestCase):
                 [base.response(200, STACK)])
             self.assertEqual('web/123', call(), given)
             self.assertEqual(lookups, len(fake.requests), given)
+
+    def _deleted(self, *answers):
+        fake, call = self.run_call(
+            base.Case('deleted', 'is_resource_deleted', args=('web/123',)),
+            [base.response(*answer) for answer in answers])
+        return call
+
+    def test_a_stack_heat_no_longer_knows_is_deleted(self):
+        self.assertTrue(self._deleted((404, {'error': {}}))())
+
+    def test_a_stack_is_deleted_once_delete_complete(self):
+        for status, deleted in (('DELETE_IN_PROGRESS', False),
+                                ('DELETE_COMPLETE', True)):
+            body = {'stack': dict(STACK['stack'], stack_status=status)}
+            self.assertEqual(deleted, self._deleted((200, body))(), status)
+
+    def test_delete_failed_ends_the_wait_with_heats_reason(self):
+        body = {'stack': dict(STACK['stack'], stack_status='DELETE_FAILED',
+                              stack_status_reason='port in use')}
+        error = self.assertRaises(exceptions.DeleteErrorException,
+                                  self._deleted((200, body)))
+        self.assertIn('web/123', str(error))
+        self.assertIn('port in use', str(error))
+
+    def test_deletion_waits_name_the_stack(self):
+        self.assertEqual('stack', self.make_client().resource_type)

@@ -84,3 +84,12 @@ class WorkflowClientTest(base.ClientTestCase):
         Case('show_task', 'show_task', args=('t1',),
              method='GET', path='tasks/t1', reply={'id': 't1'}),
     ]
+
+    def test_an_execution_is_deleted_once_mistral_says_404(self):
+        for status, deleted in ((200, False), (404, True)):
+            fake, call = self.run_call(
+                base.Case('deleted', 'is_resource_deleted', args=('e1',)),
+                [base.response(status, EXECUTION)])
+            self.assertEqual(deleted, call(), status)
+            self.assertEqual('GET', fake.requests[0]['method'])
+        self.assertEqual('execution', self.make_client().resource_type)

@@ -21,7 +21,8 @@ import testtools
 import yaml
 
 from self_healing_tempest_plugin.common import waiters
-from self_healing_tempest_plugin.tests.scenario import host_flows
+from self_healing_tempest_plugin.flows import host_repair
+from self_healing_tempest_plugin.flows import vitrage
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -38,7 +39,7 @@ class ScopeToProjectTest(testtools.TestCase):
     def test_every_seed_001_template_is_scoped(self):
         for name in ('host_unreachable_evacuate.yaml',
                      'host_unreachable_alarms.yaml'):
-            template = host_flows.scope_to_project(_template(name), 'proj')
+            template = vitrage.scope_to_project(_template(name), 'proj')
             self.assertEqual('proj', template['entities']['instance'][
                 'project_id'], name)
             self.assertEqual('nova.instance',
@@ -47,7 +48,7 @@ class ScopeToProjectTest(testtools.TestCase):
     def test_a_template_without_instance_entity_is_named(self):
         template = _template('host_unreachable_evacuate.yaml')
         del template['entities']['instance']
-        error = self.assertRaises(ValueError, host_flows.scope_to_project,
+        error = self.assertRaises(ValueError, vitrage.scope_to_project,
                                   template, 'proj')
         self.assertIn('sh_host_unreachable_evacuate', str(error))
         self.assertIn('instance', str(error))
@@ -84,7 +85,7 @@ class TargetHostTest(testtools.TestCase):
         self.conf = mock.Mock()
         self.conf.self_healing.compute_hosts = ['host1', 'host2']
         self.conf.self_healing.service_timeout_s = 30
-        self.useFixture(fixtures.MockPatchObject(host_flows, 'CONF',
+        self.useFixture(fixtures.MockPatchObject(host_repair, 'CONF',
                                                  self.conf))
 
     def _services(self, **states):
@@ -94,19 +95,19 @@ class TargetHostTest(testtools.TestCase):
     def test_waits_for_a_host_coming_back(self):
         self.replies = [self._services(host1='down', host2='up')] * 3 + [
             self._services(host1='up', host2='up')]
-        self.assertEqual('host1', host_flows.HostFaultFlowTest.target_host(
-            self.test))
+        self.assertEqual('host1',
+                         host_repair.HostRepair(self.test).target_host())
         self.assertEqual(3.0, self.clock.now)
 
     def test_fails_naming_what_it_saw(self):
         self.replies = [self._services(host1='down', host2='up')]
         error = self.assertRaises(
             lib_exc.TimeoutException,
-            host_flows.HostFaultFlowTest.target_host, self.test)
+            host_repair.HostRepair(self.test).target_host)
         self.assertIn("up: ['host2']", str(error))
         self.assertIn('compute_hosts', str(error))
 
     def test_without_compute_hosts_it_skips(self):
         self.conf.self_healing.compute_hosts = []
         self.assertRaises(testtools.TestCase.skipException,
-                          host_flows.HostFaultFlowTest.target_host, self.test)
+                          host_repair.HostRepair(self.test).target_host)

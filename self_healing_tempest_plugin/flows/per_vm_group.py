@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Scenario runner of the per-VM autoscaling group flow (seed 003).
+"""The per-VM autoscaling group flow (seed 003).
 
 Every member of the cluster is its own Heat AutoScalingGroup (min 1, max
 2) of one server, tagged through ``metering.server_group`` metadata, with
@@ -32,18 +32,19 @@ import time
 from tempest import config
 
 from self_healing_tempest_plugin.common import waiters
-from self_healing_tempest_plugin.harness import build
+from self_healing_tempest_plugin.flows import base
+from self_healing_tempest_plugin.flows import heat_stack
+from self_healing_tempest_plugin.flows import host_repair
 from self_healing_tempest_plugin.harness import critical_path as cp
+from self_healing_tempest_plugin.harness import deadlines as dl
 from self_healing_tempest_plugin.harness import observers
+from self_healing_tempest_plugin.harness import registry
 from self_healing_tempest_plugin.harness import sampler as sp
 from self_healing_tempest_plugin.harness import timeline as tl
-from self_healing_tempest_plugin.tests import base
-from self_healing_tempest_plugin.tests.scenario import heat_group
 
 CONF = config.CONF
 
 ALARM_TYPE = 'OS::Aodh::GnocchiAggregationByResourcesAlarm'
-SERVER_TYPE = 'OS::Nova::Server'
 # The member template's resource names (scenarios/per_vm_group/member.yaml)
 # and the Aodh state each alarm acts in.
 MISSING_SAMPLE = 'missing_sample'
@@ -61,8 +62,6 @@ ARMED_STATE = {MISSING_SAMPLE: 'ok', NO_EXECUTION: 'ok',
 REPLACEMENT_ACTIVE = 'REPLACEMENT_ACTIVE'
 EXTRA_REMOVED = 'EXTRA_REMOVED'
 HOST_RESTORED = 'HOST_RESTORED'
-# Requests of one cluster state: show stack, list servers, list services.
-CLUSTER_CALLS = 3
 
 
 def cpu_threshold_ns(percent, granularity_s, vcpus=1):
@@ -70,22 +69,51 @@ def cpu_threshold_ns(percent, granularity_s, vcpus=1):
     return int(percent / 100.0 * vcpus * granularity_s * 1e9)
 
 
-class PerVmGroupFlowTest(heat_group.HeatGroupFlowTest):
-    """Runs scenarios whose artifact is a per-VM group template."""
+def mark_replacement(timeline, healthy, desired):
+    """Marks from the samples: a new server ACTIVE, the count back.
+
+    REPLACEMENT_ACTIVE: the first sample with a server that was not in
+    the cluster before the fault ACTIVE; EXTRA_REMOVED: the first later
+    sample with the desired count again.
+    """
+    before = healthy.ids()
+    fault_at = timeline.phase(tl.FAULT_INJECTED).harness_time
+    previous, active = None, None
+    for sample in timeline.samples:
+        if sample.t < fault_at:
+            continue
+        if active is None and any(
+                m['id'] not in before and m['status'] == 'ACTIVE'
+                for m in sample.members):
+            active = timeline.mark(
+                REPLACEMENT_ACTIVE, at=sample.t, not_before=previous,
+                detail={'members': sample.members})
+        if active is not None and sample.size == desired:
+            timeline.mark(EXTRA_REMOVED, at=sample.t, not_before=previous,
+                          detail={'members': sample.members})
+            return
+        previous = sample.t
+    raise AssertionError('no replacement then a return to %d servers in '
+                         'the samples after the fault' % desired)
+
+
+@registry.FLOWS.register('per_vm_group', feature='per_vm_group_flow')
+class PerVmGroupFlow(base.FlowRunner):
+    """Per-VM groups healed by their sample alarms' scalings."""
 
     required_services = ('nova', 'heat', 'aodh', 'ceilometer', 'gnocchi')
+    # One resource list, one admin server list, one service list.
+    cluster_calls = 3
 
-    @classmethod
-    def setup_clients(cls):
-        super(PerVmGroupFlowTest, cls).setup_clients()
-        # Gnocchi's measures: read by the critical path only.
-        cls.admin_metric_client = (
-            cls.os_admin.self_healing_metric.MetricClient())
+    def __init__(self, test, **kwargs):
+        super(PerVmGroupFlow, self).__init__(test, **kwargs)
+        self.stacks = heat_stack.HeatGroupDeployer(test)
 
-    def offered_parameters(self, invariants):
-        conf = CONF.self_healing
-        offered = super(PerVmGroupFlowTest, self).offered_parameters(
-            invariants)
+    # -- deployment -----------------------------------------------------
+    def offered_parameters(self, bounds, target):
+        """The group's, and the per-VM alarms' tuning."""
+        conf = self.conf
+        offered = self.stacks.offered_parameters(bounds, target)
         offered.update({
             'granularity': conf.sample_granularity_s,
             'evaluation_periods': conf.sample_evaluation_periods,
@@ -99,7 +127,8 @@ class PerVmGroupFlowTest(heat_group.HeatGroupFlowTest):
         """{alarm id: its resource name in the member template}."""
         alarms = {}
         for name in ACTING_STATE:
-            for alarm_id in self.physical_ids(stack, ALARM_TYPE, {name}):
+            for alarm_id in self.stacks.physical_ids(stack, ALARM_TYPE,
+                                                     {name}):
                 alarms[alarm_id] = name
         return alarms
 
@@ -111,7 +140,7 @@ class PerVmGroupFlowTest(heat_group.HeatGroupFlowTest):
         """
         def states():
             found = dict((a['alarm_id'], a['state'])
-                         for a in self.alarming_client.list_alarms())
+                         for a in self.test.alarming_client.list_alarms())
             return dict((alarm_id, found.get(alarm_id))
                         for alarm_id in alarms)
 
@@ -119,12 +148,40 @@ class PerVmGroupFlowTest(heat_group.HeatGroupFlowTest):
             return sorted('%s %s is %s' % (alarms[i], i, state)
                           for i, state in current.items()
                           if state != ARMED_STATE[alarms[i]])
-        self.waiter(CONF.self_healing.samples_timeout_s).until(
+        self.test.waiter(self.conf.samples_timeout_s).until(
             states, lambda current: not wrong(current),
             'the per-VM group alarms', 'evaluated on samples (%s)' % (
                 ', '.join('%s %s' % i for i in sorted(ARMED_STATE.items()))),
             describe=lambda current: '; '.join(wrong(current)))
 
+    def deploy(self, scenario):
+        bounds, target = self.cluster_rules(scenario)
+        stack, _ = self.stacks.deploy(
+            scenario, self.offered_parameters(bounds, target))
+        alarms = self.stack_alarms(stack)
+        self.wait_samples(alarms)
+        healing_alarms = dict((i, ACTING_STATE[name])
+                              for i, name in alarms.items()
+                              if name != BACK_TO_NORMAL)
+        return base.Deployment(
+            self.name, stack=stack, bounds=bounds, target=target,
+            healing_alarms=healing_alarms, alarm_states=healing_alarms,
+            alarm_ids=sorted(healing_alarms), signal_resources=[SCALE_UP],
+            steady_window_s=target.steady_window_s,
+            alarming_client=self.test.alarming_client,
+            orchestration_client=self.test.orchestration_client)
+
+    def prepare(self, deployment):
+        """Every faulted host must be one the harness may fault."""
+        hosts = CONF.self_healing.compute_hosts
+        for fault in deployment.faults:
+            host = getattr(fault, 'host', None)
+            if host is not None and host not in hosts:
+                raise self.test.skipException(
+                    'the member\'s host %s is not in [self_healing] '
+                    'compute_hosts %s' % (host, hosts))
+
+    # -- observation ----------------------------------------------------
     def group_servers(self, stack):
         """({per-VM group's stack id: its server ids}, busy resources).
 
@@ -132,8 +189,8 @@ class PerVmGroupFlowTest(heat_group.HeatGroupFlowTest):
         group, not the root stack, whose outputs Heat does not recompute.
         A failed resource ends the wait at once: nothing will heal it.
         """
-        resources = self.orchestration_client.list_resources(
-            stack, nested_depth=3)['resources']
+        resources = self.test.orchestration_client.list_resources(
+            stack, nested_depth=heat_stack.NESTED_DEPTH)['resources']
         failed = ['%s %s: %s' % (r['resource_name'], r['resource_status'],
                                  r.get('resource_status_reason'))
                   for r in resources
@@ -144,7 +201,7 @@ class PerVmGroupFlowTest(heat_group.HeatGroupFlowTest):
                     stack, '; '.join(failed))))
         groups = {}
         for resource in resources:
-            if (resource['resource_type'] == SERVER_TYPE and
+            if (resource['resource_type'] == heat_stack.SERVER_TYPE and
                     resource.get('physical_resource_id')):
                 group = observers.heat_stack_id(resource)
                 groups.setdefault(group, []).append(
@@ -154,194 +211,144 @@ class PerVmGroupFlowTest(heat_group.HeatGroupFlowTest):
                       if r['resource_status'].endswith('_IN_PROGRESS'))
         return groups, busy
 
-    def groups_state(self, stack):
+    def cluster_state(self, deployment):
         """A ``ClusterState`` callable: every per-VM group's servers.
 
         Members are the servers of the groups plus any server of the
         project Heat does not list yet; a server Nova calls ACTIVE on a
         down compute host reads HOST_DOWN. Settled: no resource of the
-        stack in progress. Per poll: one resource list, one admin server
-        list, one service list. The cloud's time of the recovery is
-        Heat's scale-down signal (the EXTRA_REMOVED mark).
+        stack in progress. No cloud time: the last change is a server's
+        removal, which the list no longer shows; EXTRA_REMOVED carries
+        Heat's time.
         """
-        project_id = self.owner_manager().credentials.project_id
+        project_id = self.test.owner_manager().credentials.project_id
+        stack = deployment.stack
 
         def state():
             groups, busy = self.group_servers(stack)
-            servers = dict((s['id'], s) for s in
-                           self.admin_servers_client.list_servers(
-                               detail=True, all_tenants=True,
-                               project_id=project_id)['servers'])
+            servers = base.project_servers(self.test.admin_servers_client,
+                                           project_id)
             refs = [i for group in groups.values() for i in group]
             ids = refs + sorted(set(servers) - set(refs))
-            down = self.down_hosts()
+            down = host_repair.down_hosts(self.test.admin_services_client)
             members = [base.server_member(i, servers.get(i), down)
                        for i in ids]
-            # No cloud time: the last change is a server's removal, which
-            # the list no longer shows; EXTRA_REMOVED carries Heat's time.
             return sp.ClusterState(
                 members, settled=not busy,
                 note='in progress: %s' % ', '.join(busy) if busy else None)
         return state
 
-    def faultable_host(self, scenario, healthy):
-        """The fault's host: a member's, one the harness may fault."""
-        host = build.target_host(scenario.fault, healthy)
-        hosts = CONF.self_healing.compute_hosts
-        if host not in hosts:
-            raise self.skipException(
-                'the member\'s host %s is not in [self_healing] '
-                'compute_hosts %s' % (host, hosts))
-        return host
+    def observers(self, deployment, since):
+        return {
+            dl.DETECT: observers.alarm_fired(
+                self.test.alarming_client, deployment.alarm_ids, since,
+                states=deployment.healing_alarms),
+            dl.ACT: observers.heat_signal(
+                self.test.orchestration_client, deployment.stack,
+                [SCALE_UP], since),
+        }
 
-    # -- the critical path -----------------------------------------------
-    def per_vm_readers(self, stack, timeline, healing_alarms):
-        """The faulted servers' last sample, the alarm, the scalings.
-
-        Detected: Aodh's transition; acted: the scale-up's signal;
-        recovered: the scale-down's signal (the old server removed).
-        """
-        since = cp.fault_time(timeline)
-        faulted = timeline.phase(tl.FAULT_INJECTED).detail.get(
-            'affected_members') or []
-        return [
-            cp.Reader('gnocchi.last_sample', 'gnocchi',
-                      lambda: cp.gnocchi_last_sample_hops(
-                          self.admin_metric_client, faulted, since)),
-            cp.Reader('aodh.alarm_insufficient_data', 'aodh',
-                      lambda: cp.aodh_transition_hops(
-                          self.alarming_client, sorted(healing_alarms),
-                          since, healing_alarms,
-                          name='aodh.alarm_insufficient_data'),
-                      phase=tl.DETECTED),
-            cp.Reader('heat.scale_up_signal', 'heat',
-                      lambda: cp.heat_signal_hops(
-                          self.orchestration_client, stack, since,
-                          SCALE_UP, 'heat.scale_up_signal'),
-                      phase=tl.ACTION_STARTED),
-            cp.Reader('nova.replacement_active', 'nova',
-                      lambda: cp.nova_action_hops(
-                          self.admin_servers_client,
-                          cp.new_server_ids(timeline), since,
-                          actions=('create',),
-                          name='nova.replacement_build',
-                          finished_name='nova.replacement_active')),
-            cp.Reader('heat.scale_down_signal', 'heat',
-                      lambda: cp.heat_signal_hops(
-                          self.orchestration_client, stack, since,
-                          SCALE_DOWN, 'heat.scale_down_signal'),
-                      phase=tl.RECOVERED),
-        ]
-
-    def per_vm_critical_path(self, stack, healing_alarms):
+    def critical_path(self, deployment):
         def critical_path(timeline):
             removed = timeline.phase(EXTRA_REMOVED)
             return cp.collect(
-                timeline, self.per_vm_readers(stack, timeline,
-                                              healing_alarms),
+                timeline, self.readers(deployment, timeline),
                 seen={'nova.replacement_active':
                       cp.replacement_seen(timeline),
                       'heat.scale_down_signal':
                       removed.harness_time if removed else None})
         return critical_path
 
-    # -- the run ----------------------------------------------------------
-    def heal(self, scenario):
-        conf = CONF.self_healing
-        invariants = scenario.invariants(conf)
-        stack = self.deploy_stack(scenario, invariants)
-        alarms = self.stack_alarms(stack)
-        self.wait_samples(alarms)
-        cluster_state = self.groups_state(stack)
-        healthy = cluster_state()
-        host = self.faultable_host(scenario, healthy)
-        fault = build.make_fault(
-            dict(scenario.fault, target='host:%s' % host), healthy, conf,
-            admin_servers_client=self.admin_servers_client,
-            services_client=self.admin_services_client)
-        since = lambda: fault.t_fault  # noqa: E731
-        healing_alarms = dict((i, ACTING_STATE[name])
-                              for i, name in alarms.items()
-                              if name != BACK_TO_NORMAL)
-        timeline = self.healing_run(
-            scenario, fault, cluster_state,
-            detect=observers.alarm_fired(
-                self.alarming_client, sorted(healing_alarms), since,
-                states=healing_alarms),
-            act=observers.heat_signal(self.orchestration_client, stack,
-                                      [SCALE_UP], since),
-            cluster_calls=CLUSTER_CALLS,
-            critical_path=self.per_vm_critical_path(
-                stack, healing_alarms)).run()
-        return stack, fault, healthy, timeline, cluster_state
+    def readers(self, deployment, timeline):
+        """The faulted servers' last sample, the alarm, the scalings.
 
-    def run_scenario(self, scenario):
-        stack, fault, healthy, timeline, cluster_state = self.heal(scenario)
-        conf = CONF.self_healing
-        invariants = scenario.invariants(conf)
-        affected = fault.affected(healthy)
-        self.mark_replacement(timeline, healthy, invariants.desired)
+        Detected: Aodh's transition; acted: the scale-up's signal;
+        recovered: the scale-down's signal (the old server removed).
+        """
+        since = cp.fault_time(timeline)
+        faulted = cp.faulted_members(timeline)
+        test, stack = self.test, deployment.stack
+        return [
+            cp.Reader('gnocchi.last_sample', 'gnocchi',
+                      lambda: cp.gnocchi_last_sample_hops(
+                          test.admin_metric_client, faulted, since)),
+            cp.Reader('aodh.alarm_insufficient_data', 'aodh',
+                      lambda: cp.aodh_transition_hops(
+                          test.alarming_client, deployment.alarm_ids,
+                          since, deployment.healing_alarms,
+                          name='aodh.alarm_insufficient_data'),
+                      phase=tl.DETECTED),
+            cp.Reader('heat.scale_up_signal', 'heat',
+                      lambda: cp.heat_signal_hops(
+                          test.orchestration_client, stack, since,
+                          SCALE_UP, 'heat.scale_up_signal'),
+                      phase=tl.ACTION_STARTED),
+            cp.Reader('nova.replacement_active', 'nova',
+                      lambda: cp.nova_action_hops(
+                          test.admin_servers_client,
+                          cp.new_server_ids(timeline), since,
+                          actions=('create',),
+                          name='nova.replacement_build',
+                          finished_name='nova.replacement_active')),
+            cp.Reader('heat.scale_down_signal', 'heat',
+                      lambda: cp.heat_signal_hops(
+                          test.orchestration_client, stack, since,
+                          SCALE_DOWN, 'heat.scale_down_signal'),
+                      phase=tl.RECOVERED),
+        ]
+
+    # -- after the healing ----------------------------------------------
+    def verify(self, result):
+        """A scale-down removed the extras; one server per group again.
+
+        None of the faulted servers is left in a group.
+        """
+        deployment, timeline = result.deployment, result.timeline
+        desired = deployment.target.desired
+        affected = deployment.affected()
+        mark_replacement(timeline, result.baseline, desired)
+        since = lambda: min(f.t_fault for f in result.faults)  # noqa: E731
         removed = observers.heat_signal(
-            self.orchestration_client, stack, [SCALE_DOWN],
-            lambda: fault.t_fault)()
-        self.assertIsNotNone(removed, 'the cluster healed but no '
-                             'scale-down policy acted after the fault: '
-                             'what removed the extra servers?')
+            self.test.orchestration_client, deployment.stack, [SCALE_DOWN],
+            since).poll()
+        self.test.assertIsNotNone(removed, 'the cluster healed but no '
+                                  'scale-down policy acted after the fault: '
+                                  'what removed the extra servers?')
         timeline.phase(EXTRA_REMOVED).cloud_time = tl.parse_cloud_time(
             removed.cloud_time)
         timeline.phase(EXTRA_REMOVED).detail.update(removed.detail)
-        groups = self.group_servers(stack)[0]
-        self.assertEqual(
-            [1] * invariants.desired, [len(g) for g in groups.values()],
+        groups = self.group_servers(deployment.stack)[0]
+        self.test.assertEqual(
+            [1] * desired, [len(g) for g in groups.values()],
             'each per-VM group must hold one server again: %s' % groups)
         replaced = sorted(affected & set(
             s for g in groups.values() for s in g))
-        self.assertEqual([], replaced, 'servers of the stopped host %s '
-                         'still in their groups: %s' % (fault.host, replaced))
-        # The host comes back: the count must stay exactly the desired one.
-        fault.undo()
-        timeline.mark(HOST_RESTORED, detail={'host': fault.host})
-        self.assert_holds(cluster_state, invariants, affected,
-                          scenario.steady_window_s(conf))
+        hosts = sorted(set(getattr(f, 'host', None) for f in result.faults)
+                       - {None})
+        self.test.assertEqual([], replaced, 'servers of the stopped host(s) '
+                              '%s still in their groups: %s' % (
+                                  ', '.join(hosts), replaced))
 
-    @staticmethod
-    def mark_replacement(timeline, healthy, desired):
-        """Marks from the samples: a new server ACTIVE, the count back.
+    def restore(self, result):
+        """The hosts come back: the count must stay the desired one."""
+        super(PerVmGroupFlow, self).restore(result)
+        deployment = result.deployment
+        hosts = sorted(set(getattr(f, 'host', None) for f in result.faults)
+                       - {None})
+        result.timeline.mark(HOST_RESTORED, detail={'hosts': hosts})
+        self.assert_holds(self.cluster_state(deployment), result,
+                          deployment.steady_window_s)
 
-        REPLACEMENT_ACTIVE: the first sample with a server that was not
-        in the cluster before the fault ACTIVE; EXTRA_REMOVED: the first
-        later sample with the desired count again.
-        """
-        before = healthy.ids()
-        fault_at = timeline.phase(tl.FAULT_INJECTED).harness_time
-        previous, active = None, None
-        for sample in timeline.samples:
-            if sample.t < fault_at:
-                continue
-            if active is None and any(
-                    m['id'] not in before and m['status'] == 'ACTIVE'
-                    for m in sample.members):
-                active = timeline.mark(
-                    REPLACEMENT_ACTIVE, at=sample.t, not_before=previous,
-                    detail={'members': sample.members})
-            if active is not None and sample.size == desired:
-                timeline.mark(EXTRA_REMOVED, at=sample.t,
-                              not_before=previous,
-                              detail={'members': sample.members})
-                return
-            previous = sample.t
-        raise AssertionError('no replacement then a return to %d servers '
-                             'in the samples after the fault' % desired)
-
-    def assert_holds(self, cluster_state, invariants, faulted, window_s):
+    def assert_holds(self, cluster_state, result, window_s):
         """The recovered cluster holds for ``window_s`` once polled."""
-        sampler = sp.ClusterSampler(invariants, cluster_state(),
-                                    faulted_ids=faulted)
+        judge = sp.ClusterJudge(result.deployment.bounds,
+                                result.deployment.target, cluster_state(),
+                                faulted_ids=result.deployment.affected())
         held = {}
 
         def check():
             state = cluster_state()
-            problems = sampler.problems(state)
+            problems = judge.problems(state)
             if problems:
                 raise AssertionError(
                     'after the host came back the cluster is no longer '
@@ -350,7 +357,7 @@ class PerVmGroupFlowTest(heat_group.HeatGroupFlowTest):
             now = time.monotonic()
             held.setdefault('since', now)
             return now - held['since']
-        self.waiter(window_s + 2 * CONF.self_healing.poll_interval_s +
-                    1).until(check, lambda s: s >= window_s,
-                             'the cluster after the host came back',
-                             'recovered for %s s' % window_s)
+        self.test.waiter(window_s + 2 * self.conf.poll_interval_s +
+                         1).until(check, lambda s: s >= window_s,
+                                  'the cluster after the host came back',
+                                  'recovered for %s s' % window_s)

@@ -17,8 +17,8 @@ import os
 import testtools
 import yaml
 
+from self_healing_tempest_plugin.flows import integrated
 from self_healing_tempest_plugin.harness import scenario as sc
-from self_healing_tempest_plugin.tests.scenario import integrated_flow
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -37,8 +37,7 @@ def _template(name):
 class SignedQueueInputTest(testtools.TestCase):
 
     def test_headers_and_url(self):
-        given = integrated_flow.signed_queue_input('http://zaqar:8888/',
-                                                   QUEUE)
+        given = integrated.signed_queue_input('http://zaqar:8888/', QUEUE)
         self.assertEqual({
             'queue_url': 'http://zaqar:8888/v2/queues/q1/messages',
             'url_signature': 'abc123', 'url_expires': '2026-11-23T07:00:00',
@@ -48,13 +47,13 @@ class SignedQueueInputTest(testtools.TestCase):
     def test_several_methods_and_paths_are_comma_joined(self):
         queue = dict(QUEUE, methods=['GET', 'POST'],
                      paths=['/v2/queues/q1/messages', '/v2/queues/q1/claims'])
-        given = integrated_flow.signed_queue_input('http://z', queue)
+        given = integrated.signed_queue_input('http://z', queue)
         self.assertEqual('GET,POST', given['url_methods'])
         self.assertEqual('/v2/queues/q1/messages,/v2/queues/q1/claims',
                          given['url_paths'])
 
     def test_a_url_without_post_is_refused(self):
-        self.assertRaises(ValueError, integrated_flow.signed_queue_input,
+        self.assertRaises(ValueError, integrated.signed_queue_input,
                           'http://z', dict(QUEUE, methods=['GET']))
 
 
@@ -62,11 +61,11 @@ class BindIntegratedTest(testtools.TestCase):
 
     def setUp(self):
         super(BindIntegratedTest, self).setUp()
-        self.workflow_input = integrated_flow.signed_queue_input(
+        self.workflow_input = integrated.signed_queue_input(
             'http://z', QUEUE)
 
     def test_heal_template_is_scoped_and_bound(self):
-        template = integrated_flow.bind_integrated(
+        template = integrated.bind_integrated(
             _template('host_down_heal_group.yaml'), 'proj',
             self.workflow_input)
         self.assertEqual('proj', template['entities']['instance'][
@@ -81,7 +80,7 @@ class BindIntegratedTest(testtools.TestCase):
                          actions[0]['input']['queue_url'])
 
     def test_negative_template_is_scoped_and_runs_nothing(self):
-        template = integrated_flow.bind_integrated(
+        template = integrated.bind_integrated(
             _template('host_down_alarm_members.yaml'), 'proj',
             self.workflow_input)
         self.assertEqual('proj', template['entities']['instance'][
@@ -95,14 +94,14 @@ class BindIntegratedTest(testtools.TestCase):
         given = dict(self.workflow_input)
         del given['url_signature']
         error = self.assertRaises(ValueError,
-                                  integrated_flow.bind_integrated,
+                                  integrated.bind_integrated,
                                   template, 'proj', given)
         self.assertIn('url_signature', str(error))
 
     def test_a_template_without_instance_entity_is_refused(self):
         template = _template('host_down_heal_group.yaml')
         del template['entities']['instance']
-        self.assertRaises(ValueError, integrated_flow.bind_integrated,
+        self.assertRaises(ValueError, integrated.bind_integrated,
                           template, 'proj', self.workflow_input)
 
     def test_workflow_declares_what_the_template_binds(self):
@@ -125,10 +124,10 @@ class ScenarioFilesTest(testtools.TestCase):
         scenarios, broken = sc.load_all(SCENARIOS)
         self.assertEqual([], [str(e) for _, e in broken])
         ours = dict((s.name, s) for s in scenarios
-                    if 'integrated_flow' in s.features)
+                    if s.flow == 'integrated')
         self.assertEqual({'vitrage_heat_host_stop_replace',
                           'negative_vitrage_heat_host_stop_no_action'},
                          set(ours))
-        self.assertTrue(all(s.host_fault for s in ours.values()))
+        self.assertTrue(all(s.serial for s in ours.values()))
         self.assertEqual('act', ours[
             'negative_vitrage_heat_host_stop_no_action'].expect_missed_phase)

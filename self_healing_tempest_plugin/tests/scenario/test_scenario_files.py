@@ -1,0 +1,22 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""The scenario files that do not load, each one failing test, once.
+
+A broken file (or no scenario directory) fails here with every error of
+the file, file and field named, instead of an import error that would
+break every Tempest run; the flows' modules skip it.
+"""
+
+from self_healing_tempest_plugin.harness import scenario
+
+scenario.report_broken_files(globals())

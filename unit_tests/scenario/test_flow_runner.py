@@ -1,0 +1,190 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""FlowRunner.heal: the scenario's faults, phases and the engine, wired.
+
+A small flow on a scripted cloud (fake clock): its deployment, its
+default observers, the scenario's observer overrides and extra phase,
+two faults (one at an offset) and the result every flow returns.
+"""
+
+from unittest import mock
+
+import fixtures
+import testtools
+
+from self_healing_tempest_plugin.flows import base
+from self_healing_tempest_plugin.harness import deadlines as dl
+from self_healing_tempest_plugin.harness import failures
+from self_healing_tempest_plugin.harness import observers as obs
+from self_healing_tempest_plugin.harness import registry
+from self_healing_tempest_plugin.harness import sampler as sp
+from self_healing_tempest_plugin.harness import scenario as sc
+from self_healing_tempest_plugin.harness import timeline as tl
+from unit_tests.harness import fakes
+
+FLOW = 'unit_flow'
+DATA = {
+    'name': 'unit_two_members', 'flow': FLOW,
+    'id': '0b0f5d2c-8f8b-4c44-9a1e-2f6a6a1c9d10',
+    'faults': [{'kind': 'instance_delete', 'target': 'member'},
+               {'kind': 'instance_delete', 'target': 'member',
+                'at_s': 4}],
+    'recovery': {'identity': 'replace'},
+    'invariants': {'desired': 3, 'max': 5, 'floor': 1, 'min': 1,
+                   'steady_window_s': 2},
+}
+
+
+class ScriptedCloud(object):
+    """Members a, b, c; the deleted ones replaced 10 s after the first."""
+
+    def __init__(self, clock):
+        self.clock = clock
+        self.deleted = []
+        self.first = None
+
+    def delete_server(self, server_id):
+        self.deleted.append(server_id)
+        self.first = self.first or self.clock()
+
+    def state(self):
+        members = [sp.Member(i, 'ACTIVE', 'h1') for i in 'abc'
+                   if i not in self.deleted]
+        if self.first is not None and self.clock() - self.first >= 10:
+            members += [sp.Member('n%d' % i, 'ACTIVE', 'h2')
+                        for i in range(len(self.deleted))]
+        return sp.ClusterState(members)
+
+    def seen(self, after_s, **detail):
+        def poll():
+            if self.first is None or self.clock() - self.first < after_s:
+                return None
+            return obs.Observation(cloud_time=self.clock(), source='fake',
+                                   **detail)
+        return obs.Observer(poll)
+
+
+class UnitFlow(base.FlowRunner):
+    """Deploys nothing; its cluster and observers are the script's."""
+
+    def __init__(self, test, cloud, **kwargs):
+        super(UnitFlow, self).__init__(test, **kwargs)
+        self.cloud = cloud
+        self.verified = []
+
+    def deploy(self, scenario):
+        return base.Deployment(self.name, alarm_ids=['al'],
+                               alarming_client=self.test.alarming_client)
+
+    def cluster_state(self, deployment):
+        return self.cloud.state
+
+    def observers(self, deployment, since):
+        return {dl.DETECT: self.cloud.seen(2, by='default'),
+                dl.ACT: self.cloud.seen(3, by='default')}
+
+    def verify(self, result):
+        self.verified.append(result)
+
+
+class FakeTest(fakes.FakeTest, testtools.TestCase):
+    """The test a flow holds: cleanups recorded, clients faked."""
+
+    def __init__(self):
+        fakes.FakeTest.__init__(self)
+        testtools.TestCase.__init__(self, 'run')
+        self.owners = []
+        self.servers_client = mock.Mock()
+        self.admin_servers_client = mock.Mock()
+        self.admin_services_client = mock.Mock()
+        self.admin_rca_client = None
+        self.alarming_client = mock.Mock()
+
+    def run(self, result=None):
+        """Not a test of its own."""
+
+    def use_owner(self, owner):
+        self.owners.append(owner)
+
+
+class FlowRunnerTest(testtools.TestCase):
+
+    def setUp(self):
+        super(FlowRunnerTest, self).setUp()
+        registry.load()
+        self.useFixture(fixtures.MockPatchObject(
+            registry.FLOWS, '_entries', dict(registry.FLOWS._entries)))
+        registry.FLOWS.register(FLOW, feature='autoheal_flow')(UnitFlow)
+        self.clock = fakes.FakeClock()
+        self.cloud = ScriptedCloud(self.clock)
+        self.test = FakeTest()
+        self.test.servers_client.delete_server.side_effect = (
+            self.cloud.delete_server)
+        self.conf = mock.Mock(
+            detect_timeout_s=30, act_timeout_s=60, recover_timeout_s=120,
+            phase_timeout_s=45, steady_window_s=5, poll_interval_s=1.0,
+            timeline_dir='', cluster_desired_size=2, cluster_max_size=3,
+            cluster_floor=1, cluster_min_size=1)
+        self.flow = UnitFlow(self.test, self.cloud, conf=self.conf,
+                             clock=self.clock, sleep=self.clock.sleep)
+
+    def scenario(self, **changes):
+        data = dict(DATA, **changes)
+        errors = sc.validate('unit.yaml', data)
+        self.assertEqual([], errors)
+        return sc.Scenario('unit.yaml', data)
+
+    def test_every_fault_injected_and_the_same_result(self):
+        result = self.flow.run_positive(self.scenario())
+        self.assertIsInstance(result, base.HealingResult)
+        self.assertEqual(['a', 'b'], self.cloud.deleted)
+        self.assertEqual(['a', 'b'], result.affected())
+        self.assertEqual(['a', 'b'], sorted(result.deployment.affected()))
+        self.assertEqual(2, len(result.faults))
+        self.assertEqual('healed', result.timeline.result)
+        self.assertEqual(['primary'], self.test.owners)
+        self.assertEqual([result], self.flow.verified)
+        # The second fault 4 s after the first: deadlines count from it.
+        first, second = result.faults
+        self.assertEqual(4, round(second.t_fault - first.t_fault))
+        self.assertEqual(3, result.baseline.size)
+
+    def test_the_scenario_overrides_and_adds_phases(self):
+        self.test.alarming_client.query_alarm_history.return_value = [{
+            'alarm_id': 'al', 'type': 'state transition',
+            'detail': '{"state": "alarm"}',
+            'timestamp': tl.utc_text(self.clock() + 60)}]
+        scenario = self.scenario(
+            observers={'notified': {'observer': 'alarm_fired'}},
+            deadlines={'notified_s': 50})
+        phases = self.flow.phases(scenario, self.flow.deploy(scenario),
+                                  lambda: self.clock())
+        self.assertEqual([(dl.DETECT, 30), (dl.ACT, 60), ('notified', 50)],
+                         [(p.name, p.deadline_s) for p in phases])
+        self.assertEqual('NOTIFIED', phases[2].mark)
+        self.assertIsNotNone(phases[2].observer.poll())
+
+    def test_an_observer_needing_what_the_flow_lacks_is_named(self):
+        scenario = self.scenario(observers={'act': 'execution_started'})
+        error = self.assertRaises(
+            ValueError, self.flow.phases, scenario,
+            self.flow.deploy(scenario), lambda: 0)
+        self.assertIn('execution_started', str(error))
+        self.assertIn(FLOW, str(error))
+
+    def test_negative_names_the_missed_phase(self):
+        scenario = self.scenario(expect={'missed_phase': 'act'},
+                                 deadlines={'act_s': 2})
+        error = self.flow.run_negative(scenario)
+        self.assertIsInstance(error, failures.DeadlineMissed)
+        self.assertEqual('act', error.phase)
