@@ -26,6 +26,7 @@ from self_healing_tempest_plugin.harness import faults
 from self_healing_tempest_plugin.harness import registry
 from self_healing_tempest_plugin.harness import sampler as sp
 from unit_tests.harness import fakes
+from unit_tests.harness import test_run
 
 STATE = sp.ClusterState([sp.Member('a', 'ACTIVE', 'c1')])
 
@@ -364,3 +365,32 @@ class FromSpecTest(testtools.TestCase):
             {'kind': 'service_freeze', 'target': 'service:mistral-engine',
              'duration_s': 10})
         self.assertIn('service_freeze_command', str(error))
+
+
+class EngineTest(test_run.RunFixtures):
+    """The engine runs a service fault beside a member fault.
+
+    It undoes a timed kill once its duration has passed.
+    """
+
+    def test_kill_undone_by_the_engine_at_expiry(self):
+        started = []
+
+        def recorded(argv, timeout_s):
+            started.append((argv[0], self.clock() - self.cloud.t_fault))
+            return ''
+        kill = cpf.ServiceKill(
+            'heat-engine', 'heat-engine',
+            {cpf.KILL: 'kill {unit}', cpf.START: 'start {unit}'}, 60,
+            duration_s=10, clock=self.clock, run=recorded)
+        timeline = self._run(faults=[faults.ScheduledFault(self.fault),
+                                     faults.ScheduledFault(kill)]).run()
+        self.assertEqual('healed', timeline.result)
+        self.assertEqual('kill', started[0][0])
+        self.assertEqual(0.0, started[0][1])
+        self.assertEqual('start', started[1][0])
+        self.assertGreaterEqual(started[1][1], 10)
+        self.assertLess(started[1][1], 12)
+        self.assertEqual('engine, at expires_at', kill.record['undone_by'])
+        self.assertEqual(['instance_delete', 'service_kill'],
+                         [f['kind'] for f in timeline.faults])
