@@ -25,6 +25,7 @@ import testtools
 from self_healing_tempest_plugin.flows import base
 from self_healing_tempest_plugin.harness import deadlines as dl
 from self_healing_tempest_plugin.harness import failures
+from self_healing_tempest_plugin.harness import faults
 from self_healing_tempest_plugin.harness import observers as obs
 from self_healing_tempest_plugin.harness import registry
 from self_healing_tempest_plugin.harness import sampler as sp
@@ -74,6 +75,31 @@ class ScriptedCloud(object):
         return obs.Observer(poll)
 
 
+class HostCut(faults.Fault):
+    """Cuts a host off; Nova still calls its servers ACTIVE."""
+
+    def __init__(self, host, cloud, clock):
+        super(HostCut, self).__init__(target=host, clock=clock)
+        self.host = host
+        self.cloud = cloud
+
+    @classmethod
+    def from_spec(cls, spec, targets, ctx):
+        return [cls(targets.host(spec), ctx.cloud, ctx.clock)]
+
+    def affected(self, state):
+        return set(m.id for m in state.members if m.host == self.host)
+
+    def hosts_cut_off(self):
+        return {self.host} if self.active else set()
+
+    def _act(self):
+        self.cloud.first = self.clock()
+
+    def _undo_steps(self):
+        return [('nothing', lambda: None)]
+
+
 class UnitFlow(base.FlowRunner):
     """Deploys nothing; its cluster and observers are the script's."""
 
@@ -95,6 +121,11 @@ class UnitFlow(base.FlowRunner):
 
     def verify(self, result):
         self.verified.append(result)
+
+    def fault_context(self):
+        context = super(UnitFlow, self).fault_context()
+        context.cloud = self.cloud
+        return context
 
 
 class FakeTest(fakes.FakeTest, testtools.TestCase):
@@ -125,6 +156,10 @@ class FlowRunnerTest(testtools.TestCase):
         self.useFixture(fixtures.MockPatchObject(
             registry.FLOWS, '_entries', dict(registry.FLOWS._entries)))
         registry.FLOWS.register(FLOW, feature='autoheal_flow')(UnitFlow)
+        self.useFixture(fixtures.MockPatchObject(
+            registry.FAULTS, '_entries', dict(registry.FAULTS._entries)))
+        registry.FAULTS.register('unit_host_cut', target=registry.HOST,
+                                 feature='host_fault', serial=True)(HostCut)
         self.clock = fakes.FakeClock()
         self.cloud = ScriptedCloud(self.clock)
         self.test = FakeTest()
@@ -188,3 +223,33 @@ class FlowRunnerTest(testtools.TestCase):
         error = self.flow.run_negative(scenario)
         self.assertIsInstance(error, failures.DeadlineMissed)
         self.assertEqual('act', error.phase)
+
+    def test_a_cut_off_hosts_members_are_down_from_the_fault_on(self):
+        """Nova still says ACTIVE; the first poll after the cut is RED.
+
+        In every flow: the engine marks them, not the flow.
+        """
+        scenario = self.scenario(
+            faults=[{'kind': 'unit_host_cut', 'target': 'member_host'}],
+            invariants={'desired': 3, 'max': 6, 'floor': 1, 'min': 1,
+                        'allow_red': True, 'steady_window_s': 2})
+        original = self.cloud.state
+
+        def state():
+            found = original()
+            if self.cloud.first is not None and (
+                    self.clock() - self.cloud.first >= 10):
+                # The replacements of the three on the cut-off host.
+                return sp.ClusterState(
+                    [sp.Member('r%d' % i, 'ACTIVE', 'h2')
+                     for i in range(3)])
+            return found
+        self.cloud.state = state
+        result = self.flow.run_positive(scenario)
+        after = [s for s in result.timeline.samples
+                 if s.t > result.faults[0].t_fault]
+        self.assertEqual(tl.RED, after[0].band)
+        self.assertEqual({sp.HOST_DOWN}, set(
+            m['status'] for m in after[0].members))
+        self.assertEqual(tl.GREEN, result.timeline.samples[0].band)
+        self.assertEqual(['a', 'b', 'c'], result.affected())
