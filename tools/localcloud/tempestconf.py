@@ -54,18 +54,12 @@ def host_command(base, action):
         os.path.join(TOOL, 'localcloud'), base, action)
 
 
-# The unit of each control-plane service a service fault may name (its
-# target service:<name>): this cloud's service names; Mistral's API and
-# engine are one process here.
-SERVICE_UNITS = {
-    'heat-engine': 'heat-engine', 'heat-api': 'heat-api',
-    'mistral-engine': 'mistral', 'mistral-api': 'mistral',
-    'zaqar': 'zaqar', 'aodh-listener': 'aodh-listener',
-    'aodh-notifier': 'aodh-notifier', 'aodh-evaluator': 'aodh-evaluator',
-    'ceilometer-notification': 'ceilometer-notification',
-    'vitrage-graph': 'vitrage-graph', 'vitrage-notifier': 'vitrage-notifier',
-    'rabbitmq': 'rabbitmq',
-}
+# The unit of each healer a service fault may name (its target
+# service:<name>, the devstack plugin's list): this cloud's service of that
+# name; Mistral's API and engine are one process here.
+SERVICE_UNITS = dict(
+    (name, 'mistral' if name.startswith('mistral-') else name)
+    for name in L.FLOW_SETTINGS.SERVICE_FAULT_SERVICES)
 
 
 def service_command(base, action):
