@@ -23,8 +23,10 @@ are undone and the host must be healthy again (its compute service up
 and no monitor alarm on it in Vitrage).
 """
 
+from tempest.common import waiters as tempest_waiters
 from tempest import config
 from tempest.lib.common.utils import data_utils
+from tempest.lib import exceptions as lib_exc
 
 from self_healing_tempest_plugin.common import microversion
 from self_healing_tempest_plugin.flows import base
@@ -72,8 +74,7 @@ class VitrageHostFlow(base.FlowRunner):
                                CONF.compute.flavor_ref),
                     networks='none', availability_zone='nova:%s' % host,
                     metadata={'self_healing': self.test.id()})['server']
-                self.test.addCleanup(base.delete_and_wait, client,
-                                     client.delete_server, server['id'])
+                self.test.addCleanup(self.delete_server, server['id'])
                 ids.append(server['id'])
         for server_id in ids:
             self.test.waiter(self.conf.server_timeout_s).for_status(
@@ -81,6 +82,19 @@ class VitrageHostFlow(base.FlowRunner):
                 'status', 'ACTIVE', error_values=('ERROR',),
                 what='server %s' % server_id)
         return ids
+
+    def delete_server(self, server_id):
+        """Delete a server and wait until Nova has (a cleanup).
+
+        tempest.lib's servers client has no ``is_resource_deleted``:
+        tempest's own server waiter waits (and fails on ERROR).
+        """
+        client = self.test.admin_servers_client
+        try:
+            client.delete_server(server_id)
+        except lib_exc.NotFound:
+            return
+        tempest_waiters.wait_for_server_termination(client, server_id)
 
     def deploy(self, scenario):
         bounds, target = self.cluster_rules(scenario)

@@ -22,7 +22,8 @@
     (or: python -m self_healing_tempest_plugin.report ...)
 
 DIR is one run's [self_healing] timeline_dir. On stdout: the run table
-(scenario, fault, detect/act/recover seconds from the fault against their
+(scenario, faults, the seconds from the first fault to each phase the
+runs observed -- detect, act, any extra one, recover -- against their
 deadlines, verdict, health band sequence, harness minus cloud clock), then
 with --trend the MTTD/MTTR per scenario over the runs. --html writes one
 self-contained page (table, PNGs embedded as base64, trend); --junit one
