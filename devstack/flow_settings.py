@@ -319,6 +319,7 @@ def names(table):
         found += row.get('when', [])
     for services in FLOW_SERVICES.values():
         found += services
+    found += SERVICE_FAULT_SERVICES.values()
     return sorted(set(found))
 
 
@@ -368,12 +369,74 @@ SERVICE_AVAILABLE = {
 }
 
 
+# The unit of each control-plane service a service fault may name whose
+# devstack unit is not devstack@<name> (the plugin's default): from the
+# services' devstack plugins (run_process h-eng, zaqar-wsgi,
+# ceilometer-anotification) and devstack's RabbitMQ (the Debian unit).
+SERVICE_UNITS = {
+    'heat-engine': 'devstack@h-eng',
+    'heat-api': 'devstack@h-api',
+    'zaqar': 'devstack@zaqar-wsgi',
+    'ceilometer-notification': 'devstack@ceilometer-anotification',
+    'rabbitmq': 'rabbitmq-server',
+}
+# The healers whose units Tempest's user may kill, restart, freeze and
+# thaw (sudoers) when SELF_HEALING_SERVICE_FAULTS is on, each where it
+# runs (the devstack service that runs it).
+SERVICE_FAULT_SERVICES = {
+    'heat-engine': 'h-eng', 'heat-api': 'h-api',
+    'mistral-engine': 'mistral-engine', 'mistral-api': 'mistral-api',
+    'zaqar': 'zaqar-wsgi', 'aodh-listener': 'aodh-listener',
+    'aodh-notifier': 'aodh-notifier', 'aodh-evaluator': 'aodh-evaluator',
+    'ceilometer-notification': 'ceilometer-anotification',
+    'vitrage-graph': 'vitrage-graph', 'vitrage-notifier': 'vitrage-notifier',
+}
+# What the service faults run (config.py's defaults, with /usr/bin:
+# sudoers needs the full path).
+SERVICE_COMMANDS = {
+    'service_kill_command': 'kill --signal=SIGKILL',
+    'service_start_command': 'start',
+    'service_restart_command': 'restart',
+    'service_freeze_command': 'kill --signal=SIGSTOP',
+    'service_thaw_command': 'kill --signal=SIGCONT',
+}
+SYSTEMCTL = '/usr/bin/systemctl'
+# Where the monitor's Alertmanager listens on the node running
+# vitrage-api (Debian's default), for the external_event fault.
+ALERTMANAGER_URL = 'http://localhost:9093'
+
+
+def service_unit(name):
+    return SERVICE_UNITS.get(name, 'devstack@%s' % name)
+
+
+def service_fault_units(enabled):
+    """Units of the healers this node runs, by service name."""
+    return dict((name, service_unit(name))
+                for name, service in sorted(SERVICE_FAULT_SERVICES.items())
+                if service in enabled)
+
+
+def sudoers(user, enabled):
+    """sudoers lines: ``user`` may run the service commands, those only.
+    """
+    units = sorted(set(service_fault_units(set(enabled)).values()))
+    lines = ['# The self-healing plugin\'s service faults (devstack '
+             'plugin, SELF_HEALING_SERVICE_FAULTS).']
+    for action in sorted(set(SERVICE_COMMANDS.values())):
+        for unit in units:
+            lines.append('%s ALL=(root) NOPASSWD: %s %s %s'
+                         % (user, SYSTEMCTL, action, unit))
+    return lines
+
+
 def _split(text, sep=','):
     return [p.strip() for p in (text or '').split(sep) if p.strip()]
 
 
 def tempest_config(enabled, computes, host_addresses, ssh_key_file,
-                   monitor, per_vm, negative, ttl_s, settings):
+                   monitor, per_vm, negative, ttl_s, settings,
+                   service_faults=False):
     """[section] -> {option: value} for tempest.conf, and the reasons.
 
     ``computes``: the Nova host names Tempest may fault (empty: this node's
@@ -408,11 +471,22 @@ def tempest_config(enabled, computes, host_addresses, ssh_key_file,
             reasons.setdefault(flow, 'needs ' + '; '.join(needs))
     on = {flow: flow not in reasons for flow in FLOWS}
     features = {FLOW_FEATURES[f]: on[f] for f in FLOWS}
+    units = service_fault_units(enabled) if service_faults else {}
+    reported = bool(monitor) and 'vitrage-api' in enabled
     features.update(
         host_fault=len(hosts) >= 2 and ssh,
         nic_fault=ssh and bool(settings.get('host_nic')),
+        service_fault=bool(units),
+        external_event_fault=reported,
         negative_checks=bool(negative))
     self_healing = {'event_alarm_cache_ttl_s': ttl_s}
+    if units:
+        self_healing['service_units'] = ','.join(
+            '%s:%s' % kv for kv in sorted(units.items()))
+        for option, action in sorted(SERVICE_COMMANDS.items()):
+            self_healing[option] = 'sudo %s %s {unit}' % (SYSTEMCTL, action)
+    if reported:
+        self_healing['alertmanager_url'] = ALERTMANAGER_URL
     for key in ('timeline_dir', 'host_ssh_user', 'host_nic',
                 'host_stop_command', 'host_start_command',
                 'compute_restart_command'):
@@ -562,6 +636,7 @@ def main(argv=None):
     p.add_argument('--per-vm', default='False')
     p.add_argument('--negative', default='False')
     p.add_argument('--ttl', type=int, required=True)
+    p.add_argument('--service-faults', default='False')
     p.add_argument('--set', action='append', default=[],
                    metavar='OPTION=VALUE',
                    help='a [self_healing] option, when not empty')
@@ -576,6 +651,9 @@ def main(argv=None):
     p.add_argument('--password', required=True)
     p.add_argument('--ca-file', default='')
     sub.add_parser('vitrage-prometheus', help="Vitrage's alert mapping")
+    p = sub.add_parser('sudoers', help='sudo rules of the service faults')
+    p.add_argument('--user', required=True)
+    p.add_argument('--enabled', default='')
     args = parser.parse_args(argv)
     table = load()
     out = []
@@ -593,7 +671,7 @@ def main(argv=None):
             _split(args.enabled), args.compute_hosts, args.host_addresses,
             args.ssh_key_file, args.monitor == 'True',
             args.per_vm == 'True', args.negative == 'True', args.ttl,
-            settings)
+            settings, service_faults=args.service_faults == 'True')
         out = ['echo %s' % shlex.quote('self-healing: %s flow off: %s'
                                        % (flow, why))
                for flow, why in sorted(reasons.items())]
@@ -611,6 +689,8 @@ def main(argv=None):
             args.url, args.user, args.password, args.ca_file or None)]
     elif args.command == 'vitrage-prometheus':
         out = [vitrage_prometheus_conf()]
+    elif args.command == 'sudoers':
+        out = sudoers(args.user, _split(args.enabled))
     sys.stdout.write(''.join(
         line if line.endswith('\n') else line + '\n' for line in out))
     return 0

@@ -146,6 +146,19 @@ function self_healing_start_alertmanager {
     sudo systemctl restart prometheus-alertmanager
 }
 
+# The service faults (SELF_HEALING_SERVICE_FAULTS): Tempest's user may
+# kill, start, restart, freeze and thaw the healers' units here, and
+# nothing else (flow_settings.py sudoers).
+function self_healing_configure_service_faults {
+    [[ "$SELF_HEALING_SERVICE_FAULTS" == "True" ]] || return 0
+    local rules=/etc/sudoers.d/60_self_healing_service_faults
+    self_healing_helper sudoers --user "$SELF_HEALING_SERVICE_FAULT_USER" \
+        --enabled "$(self_healing_enabled)" | \
+        self_healing_write_file "$rules" 0440
+    sudo visudo -c -f "$rules" || \
+        die $LINENO "$rules: visudo refuses it"
+}
+
 # tempest.conf: what this devstack has, each flow on only when its
 # services and prerequisites are there (it says why otherwise). A job's
 # own local.conf test-config is merged after this and wins.
@@ -162,6 +175,7 @@ function self_healing_configure_tempest {
         --ssh-key-file "$SELF_HEALING_HOST_SSH_KEY_FILE" \
         --monitor "$SELF_HEALING_MONITOR" --per-vm "$SELF_HEALING_PER_VM" \
         --negative "$SELF_HEALING_NEGATIVE_CHECKS" --ttl "$ttl" \
+        --service-faults "$SELF_HEALING_SERVICE_FAULTS" \
         --set "timeline_dir=$SELF_HEALING_TIMELINE_DIR" \
         --set "host_ssh_user=$SELF_HEALING_HOST_SSH_USER" \
         --set "host_nic=$SELF_HEALING_HOST_NIC" \
@@ -201,6 +215,7 @@ elif [[ "$1" == "stack" && "$2" == "extra" ]]; then
 elif [[ "$1" == "stack" && "$2" == "test-config" ]]; then
     if is_service_enabled tempest; then
         echo_summary "Configuring Tempest for the self-healing flows"
+        self_healing_configure_service_faults
         self_healing_configure_tempest
     fi
 fi

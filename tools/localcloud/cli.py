@@ -117,6 +117,39 @@ def cmd_start(args):
     return 0
 
 
+def cmd_restart(args):
+    """Stop (SIGTERM, SIGKILL after 8 s), start, wait until healthy."""
+    cmd_stop(args)
+    return cmd_start(args)
+
+
+def _signal_services(args, sig, did):
+    """Signal each service's process group (its session: pid == pgid)."""
+    c = _cloud(args)
+    done = []
+    for svc in _services(args.services):
+        pid = c.pid(svc)
+        if not pid:
+            raise RuntimeError('%s is not running: nothing to signal'
+                               % svc.name)
+        os.killpg(pid, sig)
+        done.append('%s (process group %d)' % (svc.name, pid))
+    print('%s %s' % (did, ', '.join(done)))
+    return 0
+
+
+def cmd_kill(args):
+    return _signal_services(args, signal.SIGKILL, 'SIGKILL to')
+
+
+def cmd_freeze(args):
+    return _signal_services(args, signal.SIGSTOP, 'SIGSTOP to')
+
+
+def cmd_thaw(args):
+    return _signal_services(args, signal.SIGCONT, 'SIGCONT to')
+
+
 def _this_host():
     """The compute host whose namespace this process runs in."""
     res = subprocess.run(['ip', 'netns', 'identify', str(os.getpid())],
@@ -302,7 +335,14 @@ def build_parser():
             ('stop', cmd_stop, 'stop single services (e.g. a compute host: '
                                'nova-compute-host1)'),
             ('start', cmd_start, 'start single services again and wait '
-                                 'until they are healthy')):
+                                 'until they are healthy'),
+            ('restart', cmd_restart, 'stop, then start single services '
+                                     'and wait until they are healthy'),
+            ('kill', cmd_kill, 'SIGKILL single services (no graceful '
+                               'stop; start brings them back)'),
+            ('freeze', cmd_freeze, 'SIGSTOP single services (thaw '
+                                   'resumes them)'),
+            ('thaw', cmd_thaw, 'SIGCONT single services')):
         sp = sub.add_parser(name, help=text)
         sp.add_argument('services', nargs='+', metavar='SERVICE')
         sp.set_defaults(func=func)

@@ -34,6 +34,8 @@ FEATURES = {
     'integrated_flow': True,
     'per_vm_group_flow': True,      # Gnocchi + per-host samples
     'recovery_policy_flows': True,
+    'service_fault': True,          # the service_* commands below
+    'external_event_fault': True,   # Alertmanager at alertmanager_url
 }
 
 # Tempest's services this cloud does not run (each service module says
@@ -51,6 +53,20 @@ def host_command(base, action):
         os.path.join(TOOL, 'localcloud'), base, action)
 
 
+# The unit of each healer a service fault may name (its target
+# service:<name>, the devstack plugin's list): this cloud's service of that
+# name; Mistral's API and engine are one process here.
+SERVICE_UNITS = dict(
+    (name, 'mistral' if name.startswith('mistral-') else name)
+    for name in L.FLOW_SETTINGS.SERVICE_FAULT_SERVICES)
+
+
+def service_command(base, action):
+    """What a service fault runs here: this tool's ``action {unit}``."""
+    return '/usr/bin/python3 %s --base %s %s {unit}' % (
+        os.path.join(TOOL, 'localcloud'), base, action)
+
+
 def host_options(base, key_file):
     """[self_healing] options of the host faults (SSH to each host)."""
     return {
@@ -62,6 +78,14 @@ def host_options(base, key_file):
         'host_stop_command': host_command(base, 'stop'),
         'host_start_command': host_command(base, 'start'),
         'compute_restart_command': host_command(base, 'restart-compute'),
+        'service_kill_command': service_command(base, 'kill'),
+        'service_start_command': service_command(base, 'start'),
+        'service_restart_command': service_command(base, 'restart'),
+        'service_freeze_command': service_command(base, 'freeze'),
+        'service_thaw_command': service_command(base, 'thaw'),
+        'service_units': ['%s:%s' % kv for kv in sorted(
+            SERVICE_UNITS.items())],
+        'alertmanager_url': L.url('alertmanager', ''),
     }
 
 
