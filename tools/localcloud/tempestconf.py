@@ -18,6 +18,7 @@ from localcloud import hostnet
 from localcloud import ini
 from localcloud import layout as L
 from localcloud.lib import keystone
+from localcloud.lib import monitor
 from localcloud import services
 
 TOOL = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -53,12 +54,22 @@ def host_command(base, action):
         os.path.join(TOOL, 'localcloud'), base, action)
 
 
-# The unit of each healer a service fault may name (its target
-# service:<name>, the devstack plugin's list): this cloud's service of that
-# name; Mistral's API and engine are one process here.
-SERVICE_UNITS = dict(
-    (name, 'mistral' if name.startswith('mistral-') else name)
-    for name in L.FLOW_SETTINGS.SERVICE_FAULT_SERVICES)
+def service_unit(name):
+    """This cloud's process of a healer a service fault may name.
+
+    Its target ``service:<name>`` (the devstack plugin's list): the process
+    that runs its work here (Aodh's evaluator, listener and notifier are
+    aodh-alarming; Vitrage's notifier and persistor one process), and
+    Mistral's API and engine are the one ``mistral`` process.
+    """
+    merged = services.replaced_by(name)
+    if merged is not None:
+        return merged.name
+    return 'mistral' if name.startswith('mistral-') else name
+
+
+SERVICE_UNITS = dict((name, service_unit(name))
+                     for name in L.FLOW_SETTINGS.SERVICE_FAULT_SERVICES)
 
 
 def service_command(base, action):
@@ -85,7 +96,7 @@ def host_options(base, key_file):
         'service_thaw_command': service_command(base, 'thaw'),
         'service_units': ['%s:%s' % kv for kv in sorted(
             SERVICE_UNITS.items())],
-        'alertmanager_url': L.url('alertmanager', ''),
+        'alertmanager_url': monitor.ALERTMANAGER_URL,
     }
 
 

@@ -309,9 +309,12 @@ class MalformedScenarioTest(testtools.TestCase):
                          self._set('flow', 'masakari'))
 
     def test_bad_fault_kind(self):
-        self._assert_one('fault.kind', 'expected one of host_stop, '
-                         'instance_delete, nic_down, server_error, '
-                         "server_stop, got 'meteor'",
+        kinds = registry.FAULTS.names()
+        self.assertEqual([], sorted({'host_stop', 'instance_delete',
+                                     'nic_down', 'server_error',
+                                     'server_stop'} - set(kinds)))
+        self._assert_one('fault.kind', "expected one of %s, got 'meteor'"
+                         % ', '.join(kinds),
                          self._set('fault.kind', 'meteor'))
 
     def test_member_fault_with_host_target(self):
@@ -445,8 +448,14 @@ class MalformedScenarioTest(testtools.TestCase):
                          change)
 
     def test_duration_on_a_member_fault(self):
-        self._assert_one('fault.duration_s', 'only a nic_down fault takes '
-                         'it, not instance_delete',
+        # The kinds that take a duration are the registry's (nic_down and
+        # the ones registered with duration=True or 'required').
+        takers = sorted(e.name for e in registry.FAULTS.entries()
+                        if e.duration)
+        self.assertIn('nic_down', takers)
+        self.assertNotIn('instance_delete', takers)
+        self._assert_one('fault.duration_s', 'only the %s faults take it, '
+                         'not instance_delete' % ', '.join(takers),
                          self._set('fault.duration_s', 30))
 
     def test_duration_and_keys_a_kind_requires(self):

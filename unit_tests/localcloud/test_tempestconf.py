@@ -97,3 +97,14 @@ class TestTempestConf(testtools.TestCase):
         self.assertEqual('true', feats['negative_checks'])
         # Everything else is the same cloud.
         self.assertEqual(self.conf['self_healing'], negative['self_healing'])
+
+    def test_every_service_unit_is_a_process_this_cloud_runs(self):
+        # A service fault names a healer; the unit it acts on must be one
+        # of this cloud's processes (Aodh's three in aodh-alarming).
+        running = set(s.name for s in services.SERVICES)
+        units = tempestconf.SERVICE_UNITS
+        self.assertEqual(set(layout.FLOW_SETTINGS.SERVICE_FAULT_SERVICES),
+                         set(units))
+        self.assertEqual([], sorted(set(units.values()) - running))
+        self.assertEqual('aodh-alarming', units['aodh-listener'])
+        self.assertEqual('mistral', units['mistral-engine'])

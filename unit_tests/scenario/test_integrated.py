@@ -125,9 +125,11 @@ class ScenarioFilesTest(testtools.TestCase):
         self.assertEqual([], [str(e) for _, e in broken])
         ours = dict((s.name, s) for s in scenarios
                     if s.flow == 'integrated')
-        self.assertEqual({'vitrage_heat_host_stop_replace',
-                          'negative_vitrage_heat_host_stop_no_action'},
-                         set(ours))
+        self.assertEqual({
+            'vitrage_heat_host_stop_replace',
+            'negative_vitrage_heat_host_stop_no_action',
+            'vitrage_heat_reported_host_down_replace',
+            'negative_vitrage_heat_reported_host_down_no_action'}, set(ours))
         self.assertTrue(all(s.serial for s in ours.values()))
         self.assertEqual('act', ours[
             'negative_vitrage_heat_host_stop_no_action'].expect_missed_phase)
