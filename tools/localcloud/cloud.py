@@ -241,12 +241,6 @@ class Cloud:
         sessions = self.sessions()
         known = set(self.lay.pidfile(s.name) for s in services.SERVICES)
         strays = [f for f in self.pidfiles() if f not in known]
-        if strays:
-            with self.progress.step('stop what another version of the tool '
-                                    'started (%d)' % len(strays)) as r:
-                procs.stop(strays, self.lay.base)
-                r['note'] = ' '.join(os.path.basename(f)[:-4]
-                                     for f in strays)
         for stage in (2, 1, 0):
             svcs = services.stage(stage)
             with self.progress.step('stop stage %d (%d services)'
@@ -255,6 +249,16 @@ class Cloud:
                                     self.lay.base)
                 if killed:
                     r['note'] = 'needed SIGKILL: %d group(s)' % len(killed)
+            if stage == 2 and strays:
+                # After the services, before what they need (the bus, the
+                # database); a Debian server's own pid file (RabbitMQ's
+                # beam) may be among them: stage 0 stops its parent.
+                with self.progress.step('stop what another version of the '
+                                        'tool started (%d)' % len(strays)
+                                        ) as r:
+                    procs.stop(strays, self.lay.base)
+                    r['note'] = ' '.join(os.path.basename(f)[:-4]
+                                         for f in strays)
         with self.progress.step('sweep leftovers') as r:
             left = procs.sweep(self.lay.base, sessions)
             r['note'] = ('killed %s' % left) if left else 'none'
