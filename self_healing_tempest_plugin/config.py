@@ -261,6 +261,52 @@ SelfHealingGroup = _CLIENT_OPTS + [
                help='URL of the external monitor\'s Alertmanager (API v2), '
                     'where an external_event fault with via: alertmanager '
                     'posts the host alarm; empty: no such fault can run.'),
+    # Nothing outlives a run: the undo journal, stop conditions, run tags.
+    cfg.StrOpt('fault_journal_dir',
+               default='/var/tmp/self-healing-tempest/journal',
+               help='Directory of the undo journal: before a fault acts it '
+                    'writes there what it did and how to undo it, as data '
+                    'a fresh process can act on; its undo removes the '
+                    'entry. A run replays the entries a dead run left '
+                    'before any fault of its own, and so does '
+                    'self-healing-undo. Shared by every worker and job '
+                    'on this node; empty keeps no journal (a killed run '
+                    'then leaves its faults in place).'),
+    cfg.ListOpt('stop_conditions',
+                default=['computes_up', 'no_other_open_fault', 'disk_free',
+                         'kill_switch'],
+                help='Safeguards checked before each fault and at every '
+                     'poll (a scenario\'s stop_conditions adds to them): '
+                     'computes_up, message_bus, no_other_open_fault, '
+                     'disk_free, kill_switch. A violated one undoes the '
+                     'faults and ends the test as "interrupted: '
+                     '<condition>".'),
+    cfg.StrOpt('message_bus_address', default='',
+               help='host:port of the message bus (RabbitMQ\'s AMQP '
+                    'port) the message_bus stop condition asks; it '
+                    'answers when an AMQP protocol header gets the '
+                    'broker\'s Connection.Start back. Empty: the '
+                    'condition cannot be used.'),
+    cfg.FloatOpt('message_bus_timeout_s', default=5.0, min=0.1,
+                 help='Seconds the message bus has to answer the '
+                      'message_bus stop condition.'),
+    cfg.StrOpt('disk_free_path', default='/var/tmp',
+               help='Filesystem the disk_free stop condition watches.'),
+    cfg.IntOpt('disk_free_floor_mib', default=1024, min=0,
+               help='Free MiB of disk_free_path below which the disk_free '
+                    'stop condition interrupts the test.'),
+    cfg.StrOpt('kill_switch_file',
+               default='/var/tmp/self-healing-tempest/kill-switch',
+               help='While this file exists no fault starts, and a test '
+                    'with a fault active undoes it and ends as '
+                    '"interrupted: kill_switch" (the kill_switch stop '
+                    'condition).'),
+    cfg.StrOpt('run_tag_prefix', default='shtp',
+               help='Prefix of the run tag every resource a run creates '
+                    'carries (in its name, and in its tags or metadata '
+                    'where the API has them): <prefix>-<run id>. '
+                    'self-healing-undo --leaks deletes only resources '
+                    'with such a tag whose run is dead.'),
 ]
 
 # -- [self_healing_feature_enabled] -----------------------------------------
