@@ -333,6 +333,12 @@ def _devstack_word(text):
     return '"%s"' % re.sub(r'([\\"`])', r'\\\1', text)
 
 
+# [self_healing] stop_conditions' default (config.py), kept in step by
+# unit_tests/devstack/test_flow_settings.py.
+DEFAULT_STOP_CONDITIONS = ('computes_up', 'no_other_open_fault', 'disk_free',
+                           'kill_switch')
+
+
 def iniset_lines(table, branch, enabled, per_vm, cloud=()):
     """The iniset calls of one devstack node, as shell lines."""
     out = []
@@ -487,11 +493,16 @@ def tempest_config(enabled, computes, host_addresses, ssh_key_file,
             self_healing[option] = 'sudo %s %s {unit}' % (SYSTEMCTL, action)
     if reported:
         self_healing['alertmanager_url'] = ALERTMANAGER_URL
-    for key in ('timeline_dir', 'host_ssh_user', 'host_nic',
+    for key in ('timeline_dir', 'fault_journal_dir', 'kill_switch_file',
+                'message_bus_address', 'host_ssh_user', 'host_nic',
                 'host_stop_command', 'host_start_command',
                 'compute_restart_command'):
         if settings.get(key):
             self_healing[key] = settings[key]
+    if settings.get('message_bus_address'):
+        # RabbitMQ runs here: the message_bus stop condition can ask it.
+        self_healing['stop_conditions'] = ','.join(
+            DEFAULT_STOP_CONDITIONS + ('message_bus',))
     if hosts:
         self_healing['compute_hosts'] = ','.join(hosts)
     if addresses:

@@ -168,7 +168,12 @@ function self_healing_configure_tempest {
     if [[ -z "$ttl" ]]; then
         ttl=$(self_healing_helper value aodh.conf DEFAULT event_alarm_cache_ttl)
     fi
-    sudo install -d -m 1777 "$SELF_HEALING_TIMELINE_DIR"
+    sudo install -d -m 1777 "$SELF_HEALING_TIMELINE_DIR" "$SELF_HEALING_JOURNAL_DIR"
+    # The message_bus stop condition asks devstack's RabbitMQ (AMQP port).
+    local bus=""
+    if is_service_enabled rabbit; then
+        bus="$SERVICE_HOST:5672"
+    fi
     lines=$(self_healing_helper tempest --enabled "$(self_healing_enabled)" \
         --compute-hosts "$SELF_HEALING_COMPUTE_HOSTS" \
         --host-addresses "$SELF_HEALING_HOST_ADDRESSES" \
@@ -177,6 +182,9 @@ function self_healing_configure_tempest {
         --negative "$SELF_HEALING_NEGATIVE_CHECKS" --ttl "$ttl" \
         --service-faults "$SELF_HEALING_SERVICE_FAULTS" \
         --set "timeline_dir=$SELF_HEALING_TIMELINE_DIR" \
+        --set "fault_journal_dir=$SELF_HEALING_JOURNAL_DIR" \
+        --set "kill_switch_file=$SELF_HEALING_KILL_SWITCH_FILE" \
+        --set "message_bus_address=$bus" \
         --set "host_ssh_user=$SELF_HEALING_HOST_SSH_USER" \
         --set "host_nic=$SELF_HEALING_HOST_NIC" \
         --set "host_stop_command=$SELF_HEALING_HOST_STOP_COMMAND" \

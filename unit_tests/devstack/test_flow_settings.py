@@ -228,6 +228,29 @@ class TestTempestConfig(testtools.TestCase):
         self.assertFalse(sections['self_healing_feature_enabled'][
             'host_fault'])
 
+    def test_journal_kill_switch_and_bus_reach_tempest(self):
+        sections, _ = self.config(self.SINGLE, settings={
+            'fault_journal_dir': '/j', 'kill_switch_file': '/k',
+            'message_bus_address': '10.0.0.1:5672'})
+        self_healing = sections['self_healing']
+        self.assertEqual('/j', self_healing['fault_journal_dir'])
+        self.assertEqual('/k', self_healing['kill_switch_file'])
+        self.assertEqual('10.0.0.1:5672', self_healing['message_bus_address'])
+        self.assertEqual(list(fs.DEFAULT_STOP_CONDITIONS) + ['message_bus'],
+                         self_healing['stop_conditions'].split(','))
+
+    def test_without_a_bus_the_stop_conditions_stay_the_default(self):
+        sections, _ = self.config(self.SINGLE, settings={
+            'message_bus_address': ''})
+        self.assertNotIn('stop_conditions', sections['self_healing'])
+        self.assertNotIn('message_bus_address', sections['self_healing'])
+
+    def test_the_default_stop_conditions_are_the_options(self):
+        from self_healing_tempest_plugin import config
+        option = [o for o in config.SelfHealingGroup
+                  if o.name == 'stop_conditions'][0]
+        self.assertEqual(list(fs.DEFAULT_STOP_CONDITIONS), option.default)
+
     def test_vitrage_without_the_monitor_is_off_and_says_why(self):
         sections, reasons = self.multinode(monitor=False)
         self.assertIn('SELF_HEALING_MONITOR', reasons['integrated'])
