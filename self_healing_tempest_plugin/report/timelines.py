@@ -143,6 +143,10 @@ class Entry(object):
         self.phases = self._phases(deadlines, scenario.get('observed'))
         self.clock_offset = clock_offset(timeline)
         self.hops = hop_rows(timeline, self.t_fault)
+        # The stop condition that interrupted the run (None: none did),
+        # and what its journal replay repaired before it.
+        self.interrupted_by = timeline.interrupted_by
+        self.repaired = list(timeline.repaired or ())
         self.verdict = self._verdict()
 
     def faults_text(self):
@@ -158,6 +162,10 @@ class Entry(object):
                 text += ': %s' % record['did']
             parts.append(text)
         return '; '.join(parts) or (self.did or '')
+
+    def repaired_text(self):
+        """What the run repaired before its first fault, '' if nothing."""
+        return '; '.join(repair_text(item) for item in self.repaired)
 
     @property
     def phase_names(self):
@@ -239,6 +247,24 @@ class Entry(object):
         if low is None:
             return '<= %+.2f s' % high
         return '%+.2f..%+.2f s' % (low, high)
+
+
+def repair_text(item):
+    """One repaired journal entry: what a dead run left, what was done."""
+    if not isinstance(item, dict):
+        return str(item)
+    if item.get('corrupt'):
+        return 'corrupt entry %s skipped: %s' % (item.get('entry', '?'),
+                                                 item['corrupt'])
+    text = '%s on %s of run %s' % (item.get('kind') or '?',
+                                   item.get('target') or '?',
+                                   item.get('run_id') or '?')
+    did = '; '.join(item.get('did') or ())
+    if did:
+        text += ': %s' % did
+    if item.get('errors'):
+        text += ' (undo FAILED: %s)' % '; '.join(item['errors'])
+    return text
 
 
 def recorded_verdict(timeline):
