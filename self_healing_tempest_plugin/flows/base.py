@@ -251,12 +251,8 @@ class FlowRunner(abc.ABC):
         if journal is not None:
             repaired = journal.replay(ctx)
             for item in repaired:
-                LOG.info('%s: repaired what run %s left: %s on %s: %s%s',
-                         self.test.id(), item.get('run_id'),
-                         item.get('kind'), item.get('target'),
-                         '; '.join(item.get('did') or ()) or 'nothing done',
-                         '; errors: %s' % '; '.join(item['errors'])
-                         if item.get('errors') else '')
+                LOG.info('%s: before its first fault, repaired %s',
+                         self.test.id(), tl.repair_text(item))
         conditions = stop_conditions.build(self.conf,
                                            scenario.stop_conditions, ctx)
         deployment = self.deploy(scenario)

@@ -121,6 +121,27 @@ def fault_mark(position):
         FAULT_INJECTED, position)
 
 
+def repair_text(item):
+    """One ``repaired`` item in words: what a dead run left, what was done.
+    """
+    if not isinstance(item, dict):
+        return str(item)
+    if item.get('corrupt'):
+        return 'corrupt entry %s skipped: %s' % (item.get('entry', '?'),
+                                                 item['corrupt'])
+    text = '%s on %s of run %s' % (item.get('kind') or '?',
+                                   item.get('target') or '?',
+                                   item.get('run_id') or '?')
+    did = '; '.join(item.get('did') or ())
+    if did:
+        text += ': %s' % did
+    if item.get('errors'):
+        text += ' (undo FAILED: %s)' % '; '.join(item['errors'])
+    if item.get('dry_run'):
+        text += ' (dry run: nothing done)'
+    return text
+
+
 def parse_cloud_time(value):
     """Seconds since the epoch (UTC) of a time a cloud API returned.
 

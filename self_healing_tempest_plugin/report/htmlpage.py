@@ -19,6 +19,7 @@ or stored as a CI artifact on its own.
 import base64
 import html
 
+from self_healing_tempest_plugin.harness import timeline as tl
 from self_healing_tempest_plugin.report import score as sc
 from self_healing_tempest_plugin.report import table
 from self_healing_tempest_plugin.report import timelines as tls
@@ -264,7 +265,7 @@ def page(title, entries, problems=(), pngs=None, trend=None,
         if entry.repaired:
             out.append('<p>Repaired before its first fault (what dead '
                        'runs left):</p><ul>%s</ul>' % ''.join(
-                           '<li>%s</li>' % _esc(tls.repair_text(item))
+                           '<li>%s</li>' % _esc(tl.repair_text(item))
                            for item in entry.repaired))
         if entry.path in pngs:
             out.append(_img(pngs[entry.path], entry.name))

@@ -165,7 +165,7 @@ class Entry(object):
 
     def repaired_text(self):
         """What the run repaired before its first fault, '' if nothing."""
-        return '; '.join(repair_text(item) for item in self.repaired)
+        return '; '.join(tl.repair_text(item) for item in self.repaired)
 
     @property
     def phase_names(self):
@@ -247,24 +247,6 @@ class Entry(object):
         if low is None:
             return '<= %+.2f s' % high
         return '%+.2f..%+.2f s' % (low, high)
-
-
-def repair_text(item):
-    """One repaired journal entry: what a dead run left, what was done."""
-    if not isinstance(item, dict):
-        return str(item)
-    if item.get('corrupt'):
-        return 'corrupt entry %s skipped: %s' % (item.get('entry', '?'),
-                                                 item['corrupt'])
-    text = '%s on %s of run %s' % (item.get('kind') or '?',
-                                   item.get('target') or '?',
-                                   item.get('run_id') or '?')
-    did = '; '.join(item.get('did') or ())
-    if did:
-        text += ': %s' % did
-    if item.get('errors'):
-        text += ' (undo FAILED: %s)' % '; '.join(item['errors'])
-    return text
 
 
 def recorded_verdict(timeline):

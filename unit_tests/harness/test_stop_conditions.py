@@ -155,7 +155,8 @@ class Broker(object):
 
     ``answer``: Connection.Start after the header; ``silent``: accepts,
     reads, never writes (SIGSTOPped RabbitMQ); ``other``: a protocol
-    header back (a broker of another AMQP version).
+    header back (a broker of another AMQP version); ``heartbeat``: a
+    heartbeat frame, not a Connection.Start.
     """
 
     START = struct.pack('>BHIHH', 1, 0, 20, 10, 10) + b'\x00' * 16 + b'\xce'
@@ -185,6 +186,8 @@ class Broker(object):
             self.received.append(peer.recv(8))
             if self.how == 'answer':
                 peer.sendall(self.START)
+            elif self.how == 'heartbeat':
+                peer.sendall(struct.pack('>BHIHH', 8, 0, 0, 0xce00, 0))
             elif self.how == 'other':
                 peer.sendall(b'AMQP\x00\x00\x09\x00')
                 peer.close()
@@ -224,6 +227,14 @@ class MessageBusTest(testtools.TestCase):
         reason = self._condition(broker.address).check(stops.View())
         self.assertIn('the message bus at %s closed the connection after 8 '
                       'byte(s)' % broker.address, reason)
+
+    def test_a_frame_that_is_not_connection_start_is_named(self):
+        broker = self._broker('heartbeat')
+        reason = self._condition(broker.address).check(stops.View())
+        self.assertEqual(
+            "the message bus at %s answered b'\\x08\\x00\\x00\\x00\\x00"
+            "\\x00\\x00\\xce\\x00\\x00\\x00', not an AMQP 0-9-1 "
+            "Connection.Start" % broker.address, reason)
 
     def test_nobody_listening_is_violated(self):
         probe = socket.socket()

@@ -340,3 +340,17 @@ class StopAndRepairFieldsTest(testtools.TestCase):
         error = self.assertRaises(ValueError, tl.Timeline.from_json,
                                   json.dumps(data))
         self.assertIn('interrupted_by must be text, got 3', str(error))
+
+    def test_repairs_in_words(self):
+        self.assertEqual(
+            'host_stop on host1 of run 3fa2c0ffee01: ran start on host1; '
+            'cleared forced_down', tl.repair_text(self.REPAIRED[0]))
+        self.assertEqual(
+            'corrupt entry x-1 skipped: not JSON: Expecting value',
+            tl.repair_text({'entry': 'x-1',
+                            'corrupt': 'not JSON: Expecting value'}))
+        self.assertEqual(
+            'nic_down on host2 of run r1: ip link set eth1 up (dry run: '
+            'nothing done)', tl.repair_text({
+                'kind': 'nic_down', 'target': 'host2', 'run_id': 'r1',
+                'did': ['ip link set eth1 up'], 'dry_run': True}))
