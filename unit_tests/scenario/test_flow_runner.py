@@ -171,9 +171,10 @@ class FlowRunnerTest(testtools.TestCase):
             detect_timeout_s=30, act_timeout_s=60, recover_timeout_s=120,
             phase_timeout_s=45, steady_window_s=5, poll_interval_s=1.0,
             timeline_dir='', cluster_desired_size=2, cluster_max_size=3,
-            cluster_floor=1, cluster_min_size=1, stop_conditions=[])
+            cluster_floor=1, cluster_min_size=1)
         self.flow = UnitFlow(self.test, self.cloud, conf=self.conf,
                              clock=self.clock, sleep=self.clock.sleep)
+        self.conf.stop_conditions = []
 
     def scenario(self, **changes):
         data = dict(DATA, **changes)
@@ -297,7 +298,6 @@ class HealWithJournalAndStopConditionsTest(FlowRunnerTest):
             self.order.append('deploy')
             return deploy(scenario)
         self.flow.deploy = deploy_after
-        self.conf.fault_journal_dir = '/var/tmp/journal'
 
     def test_replayed_before_the_deploy_and_in_the_timeline(self):
         result = self.flow.run_positive(self.scenario())
