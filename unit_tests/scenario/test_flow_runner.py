@@ -263,12 +263,21 @@ class FakeJournal(object):
 
     def __init__(self, repaired, order):
         self.repaired, self.order = repaired, order
-        self.replayed_with = []
+        self.opened, self.closed = [], []
 
     def replay(self, ctx):
         self.order.append('replay')
-        self.replayed_with.append(ctx)
         return list(self.repaired)
+
+    def open(self, fault, test_id=None):
+        self.opened.append(fault.kind)
+        return 'mine-%d' % len(self.opened)
+
+    def close(self, entry_id):
+        self.closed.append(entry_id)
+
+    def keep_failed(self, entry_id, errors):
+        self.closed.append((entry_id, errors))
 
     def entries(self):
         return []
