@@ -125,6 +125,7 @@ def replay(directory, ctx, dry_run, out):
     for result in results:
         out(describe(result))
     left = [e for e in journal.entries() if e.alive and not e.mine]
+    journal.run.end()
     failed = [r for r in results if r['errors'] or r['corrupt']]
     out('journal %s: %s %d, failed %d, corrupt %d; %d entr%s of live runs '
         'left alone' % (

@@ -122,6 +122,29 @@ class Run(object):
         """The run tag of the resources it creates: '<prefix>-<id>'."""
         return '%s-%s' % (prefix, self.id)
 
+    def end(self):
+        """End the run before its process does: its files go, if no entry
+        of its own is left (a short-lived command's run, such as
+        self-healing-undo's, leaves nothing behind).
+
+        :returns: whether it ended.
+        """
+        if self._lock_fd is None or _has_entries(self.directory, self.id):
+            return False
+        for path in (info_path(self.directory, self.id),
+                     lock_path(self.directory, self.id)):
+            try:
+                os.remove(path)
+            except FileNotFoundError:
+                pass
+        os.close(self._lock_fd)
+        self._lock_fd = None
+        with _CURRENT_LOCK:
+            key = os.path.realpath(self.directory)
+            if _CURRENT.get(key) is self:
+                del _CURRENT[key]
+        return True
+
     def next_number(self):
         """1, 2, ...: the numbers of its journal entries, never twice."""
         with self._numbers_lock:

@@ -67,6 +67,9 @@ class UndoCommandTest(testtools.TestCase):
             'deadbeef0001): start server srv-1 if SHUTOFF' % entry_id,
             self.lines[0])
         self.assertIn('repaired 1, failed 0, corrupt 0', self.lines[-1])
+        # Neither the dead run nor the command's own run is left.
+        self.assertEqual([], os.listdir(os.path.join(self.directory,
+                                                     'runs')))
 
     def test_dry_run_says_what_it_would_do_and_does_nothing(self):
         self.stop_entry()

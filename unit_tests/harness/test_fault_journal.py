@@ -33,6 +33,7 @@ from unit_tests.harness import fakes
 from unit_tests.harness import sshd
 from unit_tests.harness import test_journal as tj
 from unit_tests.harness import test_reported_faults as trf
+from unit_tests.scenario import test_flow_runner as tfr
 
 STATE = sp.ClusterState([sp.Member('srv-1', 'ACTIVE', 'c1'),
                          sp.Member('srv-2', 'ACTIVE', 'c2')])
@@ -128,6 +129,21 @@ class OrderTest(_Base):
             STATE, ctx)
         self.assertEqual([self.replayer] * 2,
                          [s.fault.journal for s in scheduled])
+
+
+class FlowRunnerContextTest(_Base):
+
+    def test_the_flows_context_journals_in_the_configured_directory(self):
+        flow = tfr.UnitFlow(tfr.FakeTest(), None,
+                            conf=self.conf(fault_journal_dir=self.directory))
+        ctx = flow.fault_context()
+        self.assertEqual(self.directory, ctx.journal.directory)
+        self.assertIs(runs.current(self.directory), ctx.journal.run)
+
+    def test_an_empty_option_keeps_no_journal(self):
+        flow = tfr.UnitFlow(tfr.FakeTest(), None,
+                            conf=self.conf(fault_journal_dir=''))
+        self.assertIsNone(flow.fault_context().journal)
 
 
 class ServerKindsTest(_Base):

@@ -90,6 +90,21 @@ class RunTest(testtools.TestCase):
         self.assertFalse(runs.is_alive(self.directory, dead))
         self.assertEqual({}, runs.live(self.directory))
 
+    def test_a_run_that_ends_leaves_nothing_and_the_next_is_new(self):
+        run = runs.current(self.directory)
+        self.assertTrue(run.end())
+        self.assertEqual([], os.listdir(runs.runs_dir(self.directory)))
+        self.assertIsNot(run, runs.current(self.directory))
+
+    def test_a_run_with_an_entry_left_does_not_end(self):
+        run = runs.Run(self.directory)
+        os.makedirs(os.path.join(self.directory, runs.ENTRIES))
+        with open(os.path.join(self.directory, runs.ENTRIES,
+                               run.id + '-1.json'), 'w'):
+            pass
+        self.assertFalse(run.end())
+        self.assertTrue(runs.is_alive(self.directory, run.id))
+
     def test_an_unknown_run_is_dead(self):
         self.assertFalse(runs.is_alive(self.directory, 'b' * 12))
 
