@@ -671,13 +671,16 @@ class HostStop(Fault):
     stop, sleep, start), so the services come back even if the harness
     dies (``self_undoing``: the engine leaves it alone at its expiry);
     the force-down stays until the undo, or a later run's replay of its
-    journal entry.
+    journal entry. The job's pid is in ``pid_path`` on the host: an undo
+    before its end (the live one or a replay) ends the job first, so its
+    late start never hits a later fault of the same host.
     """
 
     def __init__(self, host, services_client, ssh_client=None,
                  stop_command=None, start_command=None, force_down=True,
                  poll_interval_s=1.0, service_timeout_s=300,
-                 duration_s=None, clock=time.time, sleep=time.sleep):
+                 duration_s=None, log_dir='/tmp', clock=time.time,
+                 sleep=time.sleep):
         super(HostStop, self).__init__(target=host, duration_s=duration_s,
                                        clock=clock)
         if not force_down and not (ssh_client and stop_command):
@@ -691,6 +694,7 @@ class HostStop(Fault):
         self.ssh = ssh_client
         self.stop_command = stop_command
         self.start_command = start_command
+        self.pid_path = '%s/self-healing-host-stop-%s.pid' % (log_dir, host)
         self.force_down = force_down
         self.poll_interval_s = poll_interval_s
         self.service_timeout_s = service_timeout_s
@@ -749,9 +753,19 @@ class HostStop(Fault):
 
     def _detached_command(self):
         """Stop, sleep, start, on the host: it outlives the harness."""
-        inner = '%s; sleep %s; %s' % (self.stop_command, self.duration_s,
-                                      self.start_command)
-        return 'nohup sh -c %s >/dev/null 2>&1 &' % shlex.quote(inner)
+        pid = shlex.quote(self.pid_path)
+        inner = '%s; sleep %s; %s; rm -f %s' % (
+            self.stop_command, self.duration_s, self.start_command, pid)
+        return 'nohup sh -c %s >/dev/null 2>&1 & echo $! > %s' % (
+            shlex.quote(inner), pid)
+
+    def _start_command(self):
+        """The start, after ending a detached job still waiting."""
+        if not self.duration_s:
+            return self.start_command
+        pid = shlex.quote(self.pid_path)
+        return ('if [ -f %s ]; then kill "$(cat %s)" 2>/dev/null; rm -f %s; '
+                'fi; %s' % (pid, pid, pid, self.start_command))
 
     def journal_undo(self):
         steps = []
@@ -759,7 +773,7 @@ class HostStop(Fault):
             steps.append(jn.Step(
                 'ssh_command', 'run %r on %s' % (self.start_command,
                                                  self.host),
-                host=self.host, command=self.start_command))
+                host=self.host, command=self._start_command()))
         if self.force_down:
             steps.append(jn.Step(
                 'clear_forced_down', 'clear forced_down of %s on %s' % (
@@ -826,7 +840,8 @@ class HostStop(Fault):
         steps = []
         if self._stops_over_ssh:
             steps.append(('run %r on %s' % (self.start_command, self.host),
-                          lambda: self.ssh.exec_command(self.start_command)))
+                          lambda: self.ssh.exec_command(
+                              self._start_command())))
         if self.force_down:
             steps.append(('clear forced_down of service %s'
                           % self.service_id, self._clear_forced_down))

@@ -252,8 +252,9 @@ class HostStopJournalTest(_Base):
         fault = self._fault(duration_s=60)
         fault.journal = self.replayer
         record = fault.inject(self.test)
-        command = ("nohup sh -c 'stop-it; sleep 60; start-it' "
-                   ">/dev/null 2>&1 &")
+        command = ("nohup sh -c 'stop-it; sleep 60; start-it; rm -f "
+                   "/tmp/self-healing-host-stop-c1.pid' >/dev/null 2>&1 & "
+                   "echo $! > /tmp/self-healing-host-stop-c1.pid")
         fault.ssh.exec_command.assert_called_once_with(command)
         self.assertEqual((command, True), (record['command'],
                                            record['detached']))
@@ -297,7 +298,12 @@ class HostStopJournalTest(_Base):
                           'clear forced_down of nova-compute on c1',
                           'wait until nova-compute on c1 is up'],
                          result['did'])
-        ssh_client.exec_command.assert_called_once_with('start-it')
+        # A job still waiting is ended first: its late start would hit
+        # the next run's fault of this host.
+        pid = '/tmp/self-healing-host-stop-c1.pid'
+        ssh_client.exec_command.assert_called_once_with(
+            'if [ -f %s ]; then kill "$(cat %s)" 2>/dev/null; rm -f %s; fi; '
+            'start-it' % (pid, pid, pid))
         self.assertEqual(['up', False], self.states['c1'])
         self.assertFalse(os.path.exists(entry.path))
 
@@ -318,30 +324,68 @@ class HostStopJournalTest(_Base):
 class DetachedHostStopTest(testtools.TestCase):
     """The detached job on a real SSH server, its commands recorded."""
 
+    def setUp(self):
+        super(DetachedHostStopTest, self).setUp()
+        self.server = self.useFixture(sshd.SSHServerFixture())
+        self.client = ssh.Client('127.0.0.1', self.server.user,
+                                 pkey=self.server.private_key_text(),
+                                 port=self.server.port, timeout=10,
+                                 look_for_keys=False, ssh_allow_agent=False)
+
+    def _fault(self, duration_s):
+        services = _services({'c1': ['up', False], 'c2': ['up', False]})
+        return faults.HostStop('c1', services, ssh_client=self.client,
+                               stop_command='ip host stop',
+                               start_command='ip host start',
+                               duration_s=duration_s, force_down=False,
+                               poll_interval_s=0.1, service_timeout_s=5,
+                               log_dir=self.server.workdir)
+
+    def _hosts(self):
+        return [(t, c) for t, c in self.server.calls()
+                if c.startswith('host')]
+
+    def _wait_hosts(self, count):
+        return waiters.Waiter(0.1, 30).until(
+            self._hosts, lambda h: len(h) >= count, 'the host commands',
+            '%d of them' % count)
+
     def test_the_host_comes_back_after_the_duration_without_the_harness(
             self):
-        server = self.useFixture(sshd.SSHServerFixture())
-        client = ssh.Client('127.0.0.1', server.user,
-                            pkey=server.private_key_text(),
-                            port=server.port, timeout=10,
-                            look_for_keys=False, ssh_allow_agent=False)
-        services = _services({'c1': ['up', False], 'c2': ['up', False]})
-        fault = faults.HostStop('c1', services, ssh_client=client,
-                                stop_command='ip host stop',
-                                start_command='ip host start',
-                                duration_s=1, force_down=False)
-        record = fault.inject(fakes.FakeTest())
-
-        def hosts():
-            return [(t, c) for t, c in server.calls()
-                    if c.startswith('host')]
+        record = self._fault(1).inject(fakes.FakeTest())
         # No undo: the job on the host alone starts it again.
-        waiters.Waiter(0.1, 30).until(hosts, lambda h: len(h) >= 2,
-                                      'the host commands', 'stop, start')
-        (stopped, stop), (started, start) = hosts()
+        (stopped, stop), (started, start) = self._wait_hosts(2)
         self.assertEqual(('host stop', 'host start'), (stop, start))
         self.assertGreaterEqual(started - stopped, 0.9)
         self.assertLess(record['returned_at'], started)
+
+    def test_an_undo_before_the_end_ends_the_job_first(self):
+        fault = self._fault(300)
+        test = fakes.FakeTest()
+        fault.inject(test)
+        self._wait_hosts(1)
+        with open(fault.pid_path) as handle:
+            job = int(handle.read())
+        self.assertEqual([], test.run_cleanups())
+        self.assertEqual(['host stop', 'host start'],
+                         [c for _, c in self._hosts()])
+        waiters.Waiter(0.1, 10).until(
+            lambda: _running(job), lambda running: not running,
+            'the detached job %d' % job, 'ended')
+        self.assertFalse(os.path.exists(fault.pid_path))
+
+
+def _running(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (not reaped yet by its parent) has ended too.
+    try:
+        with open('/proc/%d/stat' % pid) as handle:
+            return handle.read().split(') ')[1][0] != 'Z'
+    except FileNotFoundError:
+        return False
 
 
 class ControlPlaneJournalTest(_Base):
