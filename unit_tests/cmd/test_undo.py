@@ -14,6 +14,7 @@
 
 import io
 import os
+import subprocess
 import sys
 import types
 from unittest import mock
@@ -138,3 +139,54 @@ class UndoCommandTest(testtools.TestCase):
         self.assertEqual(1, self.main('--leaks', '--dry-run'))
         self.assertEqual([(self.conf, self.directory, True)], calls)
         self.assertEqual('deleted server shtp-x-1', self.lines[-1])
+
+
+TEMPEST_CONF = """[auth]
+admin_username = admin
+admin_password = %(password)s
+admin_project_name = admin
+admin_domain_name = Default
+[identity]
+uri_v3 = http://127.0.0.1:9/v3
+auth_version = v3
+[service_available]
+vitrage = false
+[self_healing]
+fault_journal_dir = %(journal)s
+"""
+PASSWORD = 'never-printed-7f3a'
+
+
+class RealConfigTest(testtools.TestCase):
+    """The command as a user runs it: Tempest reads the tempest.conf in a
+    process of its own (its CONF is global); a dry run sends nothing."""
+
+    def _run(self, text, *argv):
+        directory = self.useFixture(fixtures.TempDir()).path
+        journal = os.path.join(directory, 'journal')
+        dead = jn.Journal(journal, run=tj.DeadRun())
+        fault = faults.ServerStop(mock.Mock(), 'srv-9')
+        fault.t_fault = 1767225600.0
+        dead.open(fault)
+        path = os.path.join(directory, 'tempest.conf')
+        with open(path, 'w') as handle:
+            handle.write(text % {'password': PASSWORD, 'journal': journal})
+        done = subprocess.run(
+            [sys.executable, '-m', 'self_healing_tempest_plugin.cmd.undo',
+             '--config-file', path] + list(argv),
+            capture_output=True, text=True, timeout=120, cwd=directory)
+        return done
+
+    def test_a_dry_run_builds_the_admin_clients_and_prints_the_entry(self):
+        done = self._run(TEMPEST_CONF, '--dry-run')
+        self.assertEqual(0, done.returncode, done.stderr)
+        self.assertIn('would repair server_stop on srv-9', done.stdout)
+        self.assertNotIn(PASSWORD, done.stdout + done.stderr)
+
+    def test_missing_admin_credentials_are_2_naming_them(self):
+        done = self._run(TEMPEST_CONF.replace('admin_username = admin\n',
+                                              ''), '--dry-run')
+        self.assertEqual(2, done.returncode, done.stdout + done.stderr)
+        self.assertIn('the admin credentials ([auth] admin_username',
+                      done.stderr)
+        self.assertNotIn(PASSWORD, done.stdout + done.stderr)
