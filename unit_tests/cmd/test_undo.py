@@ -158,8 +158,11 @@ PASSWORD = 'never-printed-7f3a'
 
 
 class RealConfigTest(testtools.TestCase):
-    """The command as a user runs it: Tempest reads the tempest.conf in a
-    process of its own (its CONF is global); a dry run sends nothing."""
+    """The command as a user runs it, in a process of its own.
+
+    Tempest reads the tempest.conf there (its CONF is global); a dry run
+    sends nothing.
+    """
 
     def _run(self, text, *argv):
         directory = self.useFixture(fixtures.TempDir()).path
