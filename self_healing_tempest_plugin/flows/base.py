@@ -206,7 +206,12 @@ class FlowRunner(abc.ABC):
             fault.undo()
 
     def fault_context(self):
-        """Every client and option a fault kind may need, in one object."""
+        """Every client and option a fault kind may need, in one object.
+
+        Its journal (``[self_healing] fault_journal_dir``) is where the
+        faults write their undo before they act.
+        """
+        from self_healing_tempest_plugin.harness import journal
         test = self.test
         return faults.FaultContext(
             self.conf, servers_client=test.servers_client,
@@ -214,7 +219,7 @@ class FlowRunner(abc.ABC):
             services_client=test.admin_services_client,
             rca_client=test.admin_rca_client,
             alarming_client=test.alarming_client, clock=self.clock,
-            sleep=self.sleep)
+            sleep=self.sleep, journal=journal.current(self.conf))
 
     # -- the run ------------------------------------------------------
     def cluster_rules(self, scenario):

@@ -171,7 +171,7 @@ class FlowRunnerTest(testtools.TestCase):
             detect_timeout_s=30, act_timeout_s=60, recover_timeout_s=120,
             phase_timeout_s=45, steady_window_s=5, poll_interval_s=1.0,
             timeline_dir='', cluster_desired_size=2, cluster_max_size=3,
-            cluster_floor=1, cluster_min_size=1)
+            cluster_floor=1, cluster_min_size=1, fault_journal_dir='')
         self.flow = UnitFlow(self.test, self.cloud, conf=self.conf,
                              clock=self.clock, sleep=self.clock.sleep)
         self.conf.stop_conditions = []
