@@ -304,9 +304,13 @@ def verdict(leak, registry, directory, live):
     if registry.is_alive(directory, leak.run_id):
         return 'run %s is alive' % leak.run_id
     created = parse_time(leak.created_at)
-    if live and created is not None and created >= min(live.values()):
+    # A live run whose start is unknown started at no known time: any
+    # resource with a creation time could be its.
+    starts = dict((run_id, started or 0.0)
+                  for run_id, started in live.items())
+    if starts and created is not None and created >= min(starts.values()):
         return ('created at %s, after live run %s started' % (
-            leak.created_at, min(live, key=live.get)))
+            leak.created_at, min(starts, key=starts.get)))
     return None
 
 

@@ -18,9 +18,11 @@ can tell a dead run's resources from a live run's and from everything
 else, each resource carries its run's tag, ``<run_tag_prefix>-<run id>``
 (``[self_healing] run_tag_prefix``; the run id is ``harness/runs``'s, one
 per process): at the start of its name, and where the API has them in its
-tags or metadata too (Heat stack tags, Nova server and Zaqar queue
-metadata under ``METADATA_KEY``, Keystone project tags, a Mistral
-execution's description). ``parse`` reads the run id back.
+tags or metadata too (Heat stack tags, Nova server metadata under
+``METADATA_KEY``, Keystone project tags, a Mistral execution's
+description). A stack's resources are named after the stack by Heat
+(a Zaqar queue's name cut to its first two characters and its end:
+the stack's deletion takes them). ``parse`` reads the run id back.
 """
 
 import re
@@ -28,7 +30,7 @@ import uuid
 
 from tempest.lib.common.utils import data_utils
 
-# The metadata key of a server or a queue that holds its run tag.
+# The metadata key of a server that holds its run tag.
 METADATA_KEY = 'self_healing_run'
 # Placement trait names: CUSTOM_ then upper case letters, digits and _.
 TRAIT_PREFIX = 'CUSTOM_'
@@ -78,7 +80,7 @@ def trait(conf, base):
 
 
 def metadata(conf):
-    """Server or queue metadata carrying the run tag."""
+    """Server metadata carrying the run tag."""
     return {METADATA_KEY: tag(conf)}
 
 

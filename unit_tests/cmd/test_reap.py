@@ -214,6 +214,15 @@ class ReapLeaksTest(testtools.TestCase):
         self.assertIn('deleted project tempest-T-1 (p-dead) of dead run %s'
                       % DEAD, text)
 
+    def test_a_live_run_of_unknown_start_keeps_what_has_a_time(self):
+        self.registry.live.return_value = {LIVE: None}
+        heat, manager = self.cloud()
+        self.reap(manager)
+        self.assertEqual([], heat.deleted)
+        # Keystone gives no creation time: the dead run's project goes.
+        self.assertEqual([('user', 'u-dead'), ('project', 'p-dead')],
+                         manager.calls)
+
     def test_a_dry_run_deletes_nothing(self):
         heat, manager = self.cloud()
         done = self.reap(manager, dry_run=True)
