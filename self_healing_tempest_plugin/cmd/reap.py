@@ -303,7 +303,10 @@ def verdict(leak, registry, directory, live):
         return 'untagged'
     if registry.is_alive(directory, leak.run_id):
         return 'run %s is alive' % leak.run_id
-    created = parse_time(leak.created_at)
+    try:
+        created = parse_time(leak.created_at)
+    except ValueError:
+        return 'its creation time %r is not ISO 8601' % leak.created_at
     # A live run whose start is unknown started at no known time: any
     # resource with a creation time could be its.
     starts = dict((run_id, started or 0.0)

@@ -223,6 +223,15 @@ class ReapLeaksTest(testtools.TestCase):
         self.assertEqual([('user', 'u-dead'), ('project', 'p-dead')],
                          manager.calls)
 
+    def test_an_unreadable_creation_time_keeps_it(self):
+        heat, manager = self.cloud()
+        heat.stacks['s-dead']['creation_time'] = 'yesterday'
+        self.reap(manager)
+        self.assertNotIn('s-dead', heat.deleted)
+        self.assertIn("kept stack %s (s-dead): its creation time 'yesterday' "
+                      "is not ISO 8601" % tagged(DEAD, 'sh-autoheal'),
+                      self.lines)
+
     def test_a_dry_run_deletes_nothing(self):
         heat, manager = self.cloud()
         done = self.reap(manager, dry_run=True)
