@@ -34,7 +34,6 @@ import datetime
 from tempest.common import waiters as tempest_waiters
 from tempest.lib import exceptions as lib_exc
 
-from self_healing_tempest_plugin.cmd import leaks
 from self_healing_tempest_plugin.common import microversion
 from self_healing_tempest_plugin.harness import run_tags
 
@@ -285,9 +284,14 @@ LISTERS = (
 
 
 def service_types(conf):
-    """Catalog type of each service a lister asks."""
-    types = leaks.catalog_types(conf)
-    types['messaging'] = conf.self_healing.messaging_catalog_type
+    """Catalog type of each service a lister asks (None: always there).
+
+    ``conf``: the [self_healing] group.
+    """
+    types = dict((service, getattr(conf, '%s_catalog_type' % service))
+                 for service in ('orchestration', 'alarming', 'messaging',
+                                 'workflow', 'rca'))
+    types.update(identity=None, compute='compute', placement='placement')
     return types
 
 
@@ -320,7 +324,7 @@ def verdict(leak, registry, directory, live):
 def reap_leaks(conf, admin_manager, directory, dry_run=False, out=print):
     """Delete the tagged resources of dead runs; one line each to ``out``.
 
-    :param conf: the tempest configuration ([self_healing], [identity]).
+    :param conf: the [self_healing] group of the tempest configuration.
     :param admin_manager: a tempest client manager of admin credentials.
     :param directory: the run registry's directory
         ([self_healing] fault_journal_dir).
@@ -331,7 +335,7 @@ def reap_leaks(conf, admin_manager, directory, dry_run=False, out=print):
         raise ValueError('[self_healing] fault_journal_dir is empty: there '
                          'is no run registry to tell a dead run from a '
                          'live one, so no leak is reaped')
-    prefix = conf.self_healing.run_tag_prefix
+    prefix = conf.run_tag_prefix
     registry = run_tags.run_registry()
     live = registry.live(directory)
     types, offered = service_types(conf), offered_types(admin_manager)
@@ -339,7 +343,7 @@ def reap_leaks(conf, admin_manager, directory, dry_run=False, out=print):
     done = []
     for lister, service in LISTERS:
         kind = lister.__name__.replace('_', ' ')
-        if types[service] not in offered:
+        if types[service] is not None and types[service] not in offered:
             out('%s: skipped, no %s service (catalog type %s) in the '
                 'catalog' % (kind, service, types[service]))
             continue

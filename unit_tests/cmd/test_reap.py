@@ -153,14 +153,13 @@ class ReapLeaksTest(testtools.TestCase):
         self.registry.live.return_value = {LIVE: LIVE_STARTED}
         self.registry.is_alive.side_effect = lambda d, r: r == LIVE
         self.patch(run_tags, 'run_registry', lambda: self.registry)
-        self.conf = mock.Mock()
-        self.conf.identity.catalog_type = 'identity'
-        self.conf.self_healing.run_tag_prefix = 'shtp'
+        # The [self_healing] group.
+        self.conf = mock.Mock(run_tag_prefix='shtp')
         for name, type_ in (('orchestration', 'orchestration'),
                             ('alarming', 'alarming'),
                             ('messaging', 'messaging'),
                             ('workflow', 'workflowv2'), ('rca', 'rca')):
-            setattr(self.conf.self_healing, '%s_catalog_type' % name, type_)
+            setattr(self.conf, '%s_catalog_type' % name, type_)
         self.lines = []
 
     def reap(self, manager, dry_run=False):
