@@ -340,7 +340,7 @@ def reap_leaks(conf, admin_manager, directory, dry_run=False, out=print):
     live = registry.live(directory)
     types, offered = service_types(conf), offered_types(admin_manager)
     clients = Clients(admin_manager)
-    done = []
+    done, kept, listed = [], 0, []
     for lister, service in LISTERS:
         kind = lister.__name__.replace('_', ' ')
         if types[service] is not None and types[service] not in offered:
@@ -350,8 +350,12 @@ def reap_leaks(conf, admin_manager, directory, dry_run=False, out=print):
         try:
             found = lister(clients, prefix)
         except lib_exc.TempestException as exc:
-            out('%s: could not list them: %s' % (kind, exc))
+            action = 'failed: could not list them: %s' % exc
+            out('%s: %s' % (kind, action))
+            done.append(dict(kind=kind, id=None, name=None, tag=None,
+                             action=action))
             continue
+        listed.append(kind)
         for leak in found:
             why = verdict(leak, registry, directory, live)
             tag = (None if leak.run_id is None else
@@ -361,12 +365,20 @@ def reap_leaks(conf, admin_manager, directory, dry_run=False, out=print):
             if why:
                 out('kept %s %s (%s): %s' % (leak.kind, leak.name, leak.id,
                                              why))
+                kept += 1
                 continue
             action = WOULD_DELETE if dry_run else _delete(leak)
             out('%s %s %s (%s) of dead run %s' % (
                 action, leak.kind, leak.name, leak.id, leak.run_id))
             done.append(dict(kind=leak.kind, id=leak.id, name=leak.name,
                              tag=tag, action=action))
+    actions = [d['action'] for d in done]
+    out('leaks of dead runs (tag %s-*, %d live run(s)): %s %d, failed %d, '
+        'kept %d tagged; listed %s' % (
+            prefix, len(live), WOULD_DELETE if dry_run else DELETED,
+            actions.count(WOULD_DELETE if dry_run else DELETED),
+            len([a for a in actions if a.startswith('failed')]), kept,
+            ', '.join(listed) or 'nothing'))
     return done
 
 

@@ -231,6 +231,26 @@ class ReapLeaksTest(testtools.TestCase):
                       "is not ISO 8601" % tagged(DEAD, 'sh-autoheal'),
                       self.lines)
 
+    def test_the_last_line_sums_it_up(self):
+        _, manager = self.cloud()
+        self.reap(manager)
+        self.assertEqual(
+            'leaks of dead runs (tag shtp-*, 1 live run(s)): deleted 4, '
+            'failed 0, kept 4 tagged; listed stacks, servers, alarms, '
+            'queues, executions, workflows, vitrage templates, flavors, '
+            'traits, projects', self.lines[-1])
+
+    def test_a_listing_refused_is_a_failure(self):
+        _, manager = self.cloud()
+        manager.flavors_client.list_flavors.side_effect = (
+            lib_exc.Forbidden('policy'))
+        done = self.reap(manager)
+        failed = [d for d in done if d['kind'] == 'flavors']
+        self.assertEqual(1, len(failed), done)
+        self.assertTrue(failed[0]['action'].startswith(
+            'failed: could not list them: '), failed)
+        self.assertIn('project', [d['kind'] for d in done])
+
     def test_a_dry_run_deletes_nothing(self):
         heat, manager = self.cloud()
         done = self.reap(manager, dry_run=True)
