@@ -17,21 +17,56 @@ Vitrage watches it (``vitrage_host``, ``integrated``). It picks the host
 to fault once its compute service is up beside another one, and, after
 the flow healed, repairs the host as an operator would and waits until it
 is healthy again: its compute service up and no monitor alarm on it in
-Vitrage.
+Vitrage. That repair is journaled before the fault (kind ``host_repair``):
+a run killed after Vitrage fenced the host leaves the entry, and the next
+run restarts the host's nova-compute and clears the fencing before its
+own deploy.
 """
 
 from tempest import config
 
 from self_healing_tempest_plugin.harness import faults
+from self_healing_tempest_plugin.harness import journal as jn
 from self_healing_tempest_plugin.harness import remote
 
 CONF = config.CONF
+# The journal entry of a host the flow must repair once it healed.
+REPAIR_KIND = 'host_repair'
 
 
 def down_hosts(services_client):
     """Hosts whose nova-compute service Nova reports down."""
     return set(s['host'] for s in faults.compute_services(services_client)
                if s['state'] != 'up')
+
+
+def repair_fenced(services_client, conf, host, waiter,
+                  ssh_client_factory=None):
+    """Restart a fenced host's nova-compute, then clear its forced_down.
+
+    After an evacuation Nova lets a host's compute service be forced up
+    only once it has restarted (it then cleans up the evacuated
+    instances): restart nova-compute over SSH ([self_healing]
+    compute_restart_command; stopping the whole host would make the
+    monitor alarm and Vitrage fence it again), then clear Vitrage's
+    fencing, retried while Nova refuses. Nothing when it is not fenced.
+    """
+    fenced = [s for s in faults.compute_services(services_client, host=host)
+              if s.get('forced_down')]
+    if fenced:
+        connect = ssh_client_factory or remote.host_client
+        connect(conf, host).exec_command(conf.compute_restart_command)
+        for service in fenced:
+            faults.clear_forced_down(services_client, service['id'], host,
+                                     waiter)
+    return bool(fenced)
+
+
+@jn.UNDO_ACTIONS.register('repair_fenced_host')
+def _repair_fenced_host_action(ctx, host):
+    repair_fenced(ctx.require('services_client', 'replayed ' + REPAIR_KIND),
+                  ctx.conf, host, faults.service_waiter(ctx),
+                  ssh_client_factory=ctx.ssh_client_factory)
 
 
 class HostRepair(object):
@@ -41,9 +76,36 @@ class HostRepair(object):
         waiter, skipException).
     """
 
-    def __init__(self, test):
+    def __init__(self, test, journal=None):
         self.test = test
         self.services = test.admin_services_client
+        self._journal = journal
+        self._entries = {}
+
+    @property
+    def journal(self):
+        """The run's undo journal, opened when first used (or None)."""
+        if self._journal is None:
+            self._journal = jn.current(CONF.self_healing) or False
+        return self._journal or None
+
+    def guard(self, host):
+        """Before any fault: journal the repair, register it as a cleanup.
+
+        The cleanup runs after the faults' undos, on every exit path; the
+        journal entry covers the one path no cleanup sees, a killed run.
+        """
+        if self.journal and host not in self._entries:
+            self._entries[host] = self.journal.open_steps(
+                REPAIR_KIND, host, [
+                    jn.Step('repair_fenced_host', 'restart nova-compute on '
+                            '%s and clear its forced_down if Vitrage fenced '
+                            'it' % host, host=host),
+                    jn.Step('wait_compute_up', 'wait until nova-compute on '
+                            '%s is up' % host, host=host)],
+                'until the flow repairs %s after healing (Vitrage may '
+                'fence it while it heals)' % host, test_id=self.test.id())
+        self.test.addCleanup(self.restore, host)
 
     def computes(self, **filters):
         """The nova-compute services Nova lists (ids, forced_down)."""
@@ -76,26 +138,13 @@ class HostRepair(object):
     def restore(self, host):
         """Repair ``host`` as an operator would; wait until healthy.
 
-        After an evacuation Nova lets a host's compute service be forced
-        up only once it has restarted (it then cleans up the evacuated
-        instances): restart nova-compute over SSH
-        ([self_healing] compute_restart_command; stopping the whole host
-        would make the monitor alarm and Vitrage fence it again), then
-        clear Vitrage's fencing (forced_down), retried while Nova refuses.
-        Healthy: the compute service is up and Vitrage has no monitor
-        alarm on it. A cleanup registered before the fault, so it runs
-        after the fault's own undo, on every exit path.
+        ``repair_fenced``, then healthy: the compute service is up and
+        Vitrage has no monitor alarm on it. Its journal entry is closed
+        once the host is healthy.
         """
         conf = CONF.self_healing
-        fenced = [s for s in self.computes(host=host)
-                  if s.get('forced_down')]
-        if fenced:
-            remote.host_client(conf, host).exec_command(
-                conf.compute_restart_command)
-            for service in fenced:
-                faults.clear_forced_down(
-                    self.services, service['id'], host,
-                    self.test.waiter(conf.service_timeout_s))
+        repair_fenced(self.services, conf, host,
+                      self.test.waiter(conf.service_timeout_s))
 
         def health():
             state = [s['state'] for s in self.computes(host=host)]
@@ -106,3 +155,6 @@ class HostRepair(object):
             health, lambda h: h[0] == ['up'] and h[1] == 0,
             'compute host %s' % host, 'service up, no monitor alarm',
             describe=lambda h: 'service %s, %d monitor alarm(s)' % h)
+        entry = self._entries.pop(host, None)
+        if entry is not None:
+            self.journal.close(entry)

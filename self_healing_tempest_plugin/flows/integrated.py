@@ -268,7 +268,7 @@ class IntegratedFlow(base.FlowRunner):
         self.vitrage.wait_sees(sorted(deployment.healthy.ids()),
                                deployment.host)
         # Before any fault: it runs after their undo, on every exit path.
-        self.test.addCleanup(self.hosts.restore, deployment.host)
+        self.hosts.guard(deployment.host)
 
     # -- observation ----------------------------------------------------
     def observers(self, deployment, since):

@@ -109,7 +109,7 @@ class VitrageHostFlow(base.FlowRunner):
         self.vitrage.deploy_template(template)
         self.vitrage.wait_sees(server_ids, host)
         # Before any fault: it runs after their undo, on every exit path.
-        self.test.addCleanup(self.hosts.restore, host)
+        self.hosts.guard(host)
         return base.Deployment(
             self.name, host=host, server_ids=server_ids, workflow=workflow,
             alarm_name=alarm_name, bounds=bounds, workflows={workflow},

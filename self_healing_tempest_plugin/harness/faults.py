@@ -611,7 +611,8 @@ def wait_compute_up(services_client, host, waiter):
                  '%s service on %s' % (COMPUTE_BINARY, host), 'up')
 
 
-def _service_waiter(ctx):
+def service_waiter(ctx):
+    """A Waiter of [self_healing] service_timeout_s, for replayed steps."""
     return waiters.Waiter(ctx.conf.poll_interval_s,
                           ctx.conf.service_timeout_s, clock=ctx.clock,
                           sleep=ctx.sleep)
@@ -621,13 +622,13 @@ def _service_waiter(ctx):
 def _clear_forced_down_action(ctx, host):
     services = ctx.require('services_client', 'replayed host_stop')
     clear_forced_down(services, compute_service_id(services, host), host,
-                      _service_waiter(ctx))
+                      service_waiter(ctx))
 
 
 @jn.UNDO_ACTIONS.register('wait_compute_up')
 def _wait_compute_up_action(ctx, host):
     wait_compute_up(ctx.require('services_client', 'replayed host_stop'),
-                    host, _service_waiter(ctx))
+                    host, service_waiter(ctx))
 
 
 def clear_forced_down(services_client, service_id, host, waiter,

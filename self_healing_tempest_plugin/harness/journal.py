@@ -168,17 +168,29 @@ class Journal(object):
     # -- the writer's side -----------------------------------------------
     def open(self, fault, test_id=None):
         """Write ``fault``'s entry (before it acts); its id."""
+        return self.open_steps(
+            fault.kind, fault.record.get('target'), fault.journal_undo(),
+            fault.lasts(), test_id=test_id, opened_at=fault.t_fault,
+            self_undoing=fault.self_undoing, expires_at=fault.expires_at)
+
+    def open_steps(self, kind, target, steps, lasts, test_id=None,
+                   opened_at=None, self_undoing=False, expires_at=None):
+        """Write an entry of undo ``steps`` (journal.Step); its id.
+
+        A fault's entry comes through ``open``; a flow journals here what
+        it must repair that no fault of the harness did (a host Vitrage
+        fenced while it healed), ``kind`` naming it.
+        """
         entry_id = '%s-%d' % (self.run.id, self.run.next_number())
-        opened_at = fault.t_fault if fault.t_fault is not None else (
-            self.clock())
+        opened_at = self.clock() if opened_at is None else opened_at
         data = {
             'format': FORMAT, 'id': entry_id, 'run_id': self.run.id,
-            'kind': fault.kind, 'target': fault.record.get('target'),
+            'kind': kind, 'target': target,
             'test_id': test_id, 'opened_at': opened_at,
             'opened_at_utc': tl.utc_text(opened_at),
-            'self_undoing': bool(fault.self_undoing),
-            'expires_at': fault.expires_at, 'lasts': fault.lasts(),
-            'undo': [s.to_dict() for s in fault.journal_undo()],
+            'self_undoing': bool(self_undoing),
+            'expires_at': expires_at, 'lasts': lasts,
+            'undo': [s.to_dict() for s in steps],
             'state': OPEN, 'undo_errors': [], 'attempts': []}
         runs.write_atomically(self.path(entry_id), data)
         return entry_id

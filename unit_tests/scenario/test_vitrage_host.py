@@ -23,6 +23,9 @@ import yaml
 from self_healing_tempest_plugin.common import waiters
 from self_healing_tempest_plugin.flows import host_repair
 from self_healing_tempest_plugin.flows import vitrage
+from self_healing_tempest_plugin.harness import faults
+from self_healing_tempest_plugin.harness import journal as jn
+from self_healing_tempest_plugin.harness import runs
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -85,6 +88,7 @@ class TargetHostTest(testtools.TestCase):
         self.conf = mock.Mock()
         self.conf.self_healing.compute_hosts = ['host1', 'host2']
         self.conf.self_healing.service_timeout_s = 30
+        self.conf.self_healing.fault_journal_dir = ''
         self.useFixture(fixtures.MockPatchObject(host_repair, 'CONF',
                                                  self.conf))
 
@@ -111,3 +115,110 @@ class TargetHostTest(testtools.TestCase):
         self.conf.self_healing.compute_hosts = []
         self.assertRaises(testtools.TestCase.skipException,
                           host_repair.HostRepair(self.test).target_host)
+
+
+class DeadRun(object):
+    """The run of a killed process: an id, no lock held."""
+
+    id = 'deadbeef0002'
+
+    def __init__(self):
+        self._n = 0
+
+    def next_number(self):
+        self._n += 1
+        return self._n
+
+
+class HostRepairJournalTest(testtools.TestCase):
+    """A killed run's fenced host is repaired by the next run."""
+
+    def setUp(self):
+        super(HostRepairJournalTest, self).setUp()
+        self.directory = self.useFixture(fixtures.TempDir()).path
+        self.clock = FakeClock()
+        self.conf = mock.Mock()
+        self.conf.self_healing.service_timeout_s = 30
+        self.conf.self_healing.poll_interval_s = 1.0
+        self.conf.self_healing.compute_restart_command = 'restart-compute'
+        self.useFixture(fixtures.MockPatchObject(host_repair, 'CONF',
+                                                 self.conf))
+        self.forced = {'host1': True}
+        self.services = mock.Mock()
+        self.services.list_services.side_effect = self._list
+        self.services.update_service.side_effect = self._update
+        self.ssh = mock.Mock()
+        self.ssh.exec_command.return_value = ''
+
+    def _list(self, binary=None, host=None):
+        return {'services': [
+            {'id': 'id-%s' % h, 'host': h, 'forced_down': f,
+             'state': 'down' if f else 'up', 'status': 'enabled'}
+            for h, f in sorted(self.forced.items())
+            if host in (None, h)]}
+
+    def _update(self, service_id, forced_down):
+        self.forced[service_id[len('id-'):]] = forced_down
+        return {}
+
+    def _test(self):
+        test = mock.Mock(spec=['admin_services_client', 'admin_rca_client',
+                               'waiter', 'addCleanup', 'id'])
+        test.admin_services_client = self.services
+        test.id.return_value = 'pkg.VitrageHostSerialTest.test_it'
+        return test
+
+    def _replay(self):
+        ctx = faults.FaultContext(
+            self.conf.self_healing, services_client=self.services,
+            ssh_client_factory=lambda conf, host: self.ssh,
+            clock=self.clock, sleep=self.clock.sleep)
+        return jn.Journal(self.directory,
+                          run=runs.Run(self.directory)).replay(ctx)
+
+    def test_the_guard_journals_the_repair_before_any_fault(self):
+        dead = jn.Journal(self.directory, run=DeadRun())
+        test = self._test()
+        host_repair.HostRepair(test, journal=dead).guard('host1')
+        test.addCleanup.assert_called_once()
+        entry, = dead.entries()
+        self.assertEqual((host_repair.REPAIR_KIND, 'host1'),
+                         (entry.kind, entry.target))
+        self.assertEqual(['repair_fenced_host', 'wait_compute_up'],
+                         [s.action for s in entry.steps])
+        self.assertIn('Vitrage may fence it', entry.data['lasts'])
+
+    def test_a_killed_runs_fenced_host_is_restarted_and_unfenced(self):
+        dead = jn.Journal(self.directory, run=DeadRun())
+        host_repair.HostRepair(self._test(), journal=dead).guard('host1')
+        repaired, = self._replay()
+        self.assertEqual([], repaired['errors'])
+        self.ssh.exec_command.assert_called_once_with('restart-compute')
+        self.assertFalse(self.forced['host1'])
+        self.assertEqual([], dead.entries())
+
+    def test_a_host_nobody_fenced_is_not_restarted(self):
+        self.forced = {'host1': False}
+        dead = jn.Journal(self.directory, run=DeadRun())
+        host_repair.HostRepair(self._test(), journal=dead).guard('host1')
+        repaired, = self._replay()
+        self.assertEqual([], repaired['errors'])
+        self.ssh.exec_command.assert_not_called()
+        self.services.update_service.assert_not_called()
+
+    def test_a_healthy_restore_closes_the_entry(self):
+        journal = jn.Journal(self.directory, run=runs.Run(self.directory))
+        test = self._test()
+        test.admin_rca_client = mock.Mock()
+        test.admin_rca_client.list_alarms.return_value = []
+        test.waiter = lambda timeout: waiters.Waiter(
+            1.0, timeout, clock=self.clock, sleep=self.clock.sleep)
+        self.conf.self_healing.host_alarm_name = 'ComputeHostUnreachable'
+        repair = host_repair.HostRepair(test, journal=journal)
+        repair.guard('host1')
+        self.useFixture(fixtures.MockPatchObject(
+            host_repair.remote, 'host_client',
+            lambda conf, host: self.ssh))
+        repair.restore('host1')
+        self.assertFalse(self.forced['host1'])
+        self.assertEqual([], journal.entries())
