@@ -163,23 +163,32 @@ def was_repaired(items, entry):
     return False
 
 
-def short_repaired(items, limit=160):
-    """The rerun timeline's ``repaired`` list, in one short text."""
+def _cut(text, limit):
+    text = str(text)
+    return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
+def short_repaired(items, limit=200, step_limit=48):
+    """The rerun timeline's ``repaired`` list, in one short text.
+
+    Each entry as ``<kind> <target>: <step>; <step>`` (a long target or
+    step cut), an undo error as ``FAILED: ...``.
+    """
     parts = []
     for item in items or ():
         if not isinstance(item, dict):
-            parts.append(str(item))
+            parts.append(_cut(item, step_limit))
             continue
-        text = '%s %s' % (item.get('kind', '?'), item.get('target', '?'))
+        text = '%s %s' % (item.get('kind', '?'),
+                          _cut(item.get('target', '?'), 14))
         did = item.get('did') or []
         if did:
-            text += ' (%s)' % '; '.join(str(d) for d in did)
+            text += ': %s' % '; '.join(_cut(d, step_limit) for d in did)
         if item.get('errors'):
-            text += ' FAILED: %s' % '; '.join(str(e) for e in
-                                              item['errors'])
+            text += ' FAILED: %s' % '; '.join(
+                _cut(e, step_limit) for e in item['errors'])
         parts.append(text)
-    text = ', '.join(parts) or 'nothing'
-    return text if len(text) <= limit else text[:limit - 3] + '...'
+    return _cut(', '.join(parts) or 'nothing', limit)
 
 
 def _seconds(value):
@@ -251,7 +260,7 @@ def kill_and_rerun(lay, kind, test, say=tempestrun.say,
         r.problem = str(e)
         killed.kill_group(signal.SIGKILL)
         killed.wait(KILL_WAIT_S)
-        say(killed.tail())
+        say(killed.summary())
     else:
         # Let the fault act (its entry is written before it does).
         time.sleep(fault_active_s)
@@ -276,11 +285,12 @@ def kill_and_rerun(lay, kind, test, say=tempestrun.say,
         kind, rc, rerun.elapsed_s(), (timeline or {}).get(
             'verdict', 'no timeline'), rerun.log_path))
     if not r.next_passed:
-        say(rerun.tail())
+        say(rerun.summary())
     undo_rc, lines = leaks.undo(lay)
     say('\n'.join('    ' + line for line in lines))
     if undo_rc:
-        r.problem = '%s exited %d' % (leaks.UNDO_COMMAND, undo_rc)
+        r.problem = '; '.join(filter(None, (r.problem, '%s exited %d' % (
+            leaks.UNDO_COMMAND, undo_rc))))
     lines, leaked = leaks.compare(lay)
     say('\n'.join(lines))
     r.leftovers = leaks.leaked_count(lines) or int(leaked)

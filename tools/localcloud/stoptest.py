@@ -283,7 +283,7 @@ def interrupt(c, trigger, say=tempestrun.say):
     say('    %s: run exited %s in %.0f s (output %s)' % (
         trigger.condition, rc, run.elapsed_s(), run.log_path))
     if not r.ok:
-        say(run.tail())
+        say(run.summary())
     return r
 
 
@@ -333,9 +333,9 @@ def second_run(c, say=tempestrun.say):
     if first_rc != 0 or first_verdict != 'passed':
         r.problem = 'the first run (test_%s) did not pass: exit %s, ' \
             'verdict %s' % (first_test, first_rc, first_verdict)
-        say(first.tail())
+        say(first.summary())
     if not r.ok and second is not None:
-        say(second.tail())
+        say(second.summary())
     return r
 
 

@@ -118,9 +118,23 @@ class Run(object):
         except ProcessLookupError:
             pass
 
-    def tail(self, lines=30):
+    def summary(self, lines=40):
+        """Its output without the captured logging: results, tracebacks.
+
+        A failed test's output holds its whole log; the lines before
+        and after that section say what failed.
+        """
+        kept, skipping = [], False
         with open(self.log_path, errors='replace') as f:
-            return ''.join(f.readlines()[-lines:])
+            for line in f:
+                if line.startswith('Captured pythonlogging:'):
+                    skipping = True
+                elif skipping and line.startswith(('{', '=====')):
+                    skipping = False
+                if not skipping and line.strip() and \
+                        not line.startswith('~~~'):
+                    kept.append(line)
+        return ''.join(kept[:lines])
 
 
 def conf_option(path, section, option):

@@ -136,7 +136,7 @@ class TestLines(testtools.TestCase):
         self.assertEqual(
             'kill-test host_stop: killed at 31.2 s after start '
             '(vitrage_host_stop_evacuate), fault active 3.1 s, repaired: '
-            'host_stop host1 (started host1; cleared forced-down), next '
+            'host_stop host1: started host1; cleared forced-down, next '
             'run: passed, leftovers: 0', killtest.result_line(r))
 
     def test_an_undo_that_failed_is_not_repaired(self):
@@ -165,6 +165,16 @@ class TestLines(testtools.TestCase):
                                          'did': ['x' * 300]}], limit=50)
         self.assertEqual(50, len(text))
         self.assertTrue(text.endswith('...'))
+
+    def test_a_long_target_and_step_are_cut(self):
+        self.assertEqual(
+            'server_error 95ded062-f9...: reset server 95ded062-f9a8-45cd-'
+            '8c60-99160157...',
+            killtest.short_repaired([{
+                'kind': 'server_error',
+                'target': '95ded062-f9a8-45cd-8c60-991601579e30',
+                'did': ['reset server 95ded062-f9a8-45cd-8c60-991601579e30 '
+                        'to active if ERROR']}]))
 
     def test_total_and_verdict(self):
         results = [self.result(),
