@@ -221,7 +221,7 @@ def cmd_job(args):
         r['note'] = 'skipped' if undo_rc is None else 'exit %d' % undo_rc
     print('\n'.join('    ' + line for line in lines), flush=True)
     if args.kill_test:
-        rc = killtest.run(c.lay, only=args.only)
+        rc = killtest.run(c, only=args.only)
         c.progress.summary()
         return rc
     if args.stop_test:

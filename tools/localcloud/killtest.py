@@ -26,8 +26,10 @@ import os
 import signal
 import time
 
+from localcloud import api
 from localcloud import layout as L
 from localcloud import leaks
+from localcloud.lib import nova
 from localcloud import tempestrun
 
 # The fault kinds of the plugin's registries (faults.py,
@@ -57,6 +59,9 @@ FAULT_ACTIVE_S = 3.0
 # come back while it replays the dead run's entry).
 RERUN_TIMEOUT_S = 600
 KILL_WAIT_S = 60
+# After each kind every compute host must be up again: a host left down
+# fails every later kind (after its own wait for two hosts).
+COMPUTES_UP_TIMEOUT_S = 90
 
 
 # -- which test per kind (pure) ---------------------------------------------
@@ -137,6 +142,7 @@ class Result:
     next_passed: bool = False
     leftovers: int = 0
     problem: str = None         # why the kind could not be tried fully
+    not_tried: str = None       # why it was not started at all
 
     @property
     def was_repaired(self):
@@ -166,6 +172,26 @@ def was_repaired(items, entry):
 def _cut(text, limit):
     text = str(text)
     return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
+def replayed_without_timeline(journal, entry):
+    """What the journal says of ``entry`` when the rerun left no timeline.
+
+    A run that fails before its faults (its deploy) writes none; its
+    replay ran first all the same: the entry is gone, or kept with its
+    undo errors.
+    """
+    entries, _ = tempestrun.read_entries(journal)
+    kept = [e for e in entries if e.get('id') == entry.get('id')]
+    if not kept:
+        return [dict(entry=entry.get('id'), run_id=entry.get('run_id'),
+                     kind=entry.get('kind'), target=entry.get('target'),
+                     did=['entry gone from the journal (the next run '
+                          'wrote no timeline)'], errors=[])]
+    return [dict(entry=entry.get('id'), run_id=entry.get('run_id'),
+                 kind=entry.get('kind'), target=entry.get('target'),
+                 did=[], errors=kept[0].get('undo_errors') or [
+                     'entry still %s in the journal' % kept[0].get('state')])]
 
 
 def short_repaired(items, limit=200, step_limit=48):
@@ -200,6 +226,9 @@ def result_line(r):
     if r.test is None:
         return 'kill-test %s: no positive scenario uses it: not tried' % (
             r.kind)
+    if r.not_tried:
+        return 'kill-test %s: not tried (%s): %s' % (
+            r.kind, r.test, r.not_tried)
     if r.killed_at_s is None:
         head = 'kill-test %s: NOT KILLED (%s): %s' % (
             r.kind, r.test, r.problem)
@@ -216,7 +245,7 @@ def result_line(r):
 
 
 def tried(results):
-    return [r for r in results if r.test is not None]
+    return [r for r in results if r.test is not None and not r.not_tried]
 
 
 def total_line(results):
@@ -278,7 +307,10 @@ def kill_and_rerun(lay, kind, test, say=tempestrun.say,
     rc = rerun.wait(RERUN_TIMEOUT_S)
     timeline = tempestrun.read_timeline(timelines, test,
                                         since=rerun.started_at)
-    r.repaired = (timeline or {}).get('repaired') or []
+    if timeline is not None:
+        r.repaired = timeline.get('repaired') or []
+    elif r.entry is not None:
+        r.repaired = replayed_without_timeline(journal, r.entry)
     r.next_passed = rc == 0 and bool(timeline) and \
         timeline.get('verdict') == 'passed'
     say('    %s: next run exited %s in %.0f s, verdict %s (output %s)' % (
@@ -297,22 +329,58 @@ def kill_and_rerun(lay, kind, test, say=tempestrun.say,
     return r
 
 
-def run(lay, only=None, say=tempestrun.say):
-    """Every kind (or those of ``only``); the exit code."""
+def restore_computes(c, timeout_s=COMPUTES_UP_TIMEOUT_S):
+    """None when every compute is up; else what was down, after repair.
+
+    A kind whose next run left a compute host down (stopped, or forced
+    down) fails; the host is started and its forced-down cleared, as an
+    operator would, so that the next kinds are judged on their own.
+    Raises TimeoutError when it does not come back.
+    """
+    sess = api.Session()
+    try:
+        nova.wait_hypervisors_up(sess, timeout_s=timeout_s)
+        return None
+    except TimeoutError:
+        down = nova.computes_not_up(sess)
+    for host, service in sorted(down.items()):
+        c.host_start(host)
+        if service.get('forced_down'):
+            nova.clear_forced_down(sess, service)
+    nova.wait_hypervisors_up(sess, timeout_s=timeout_s)
+    return 'it left nova-compute of %s (the kill test started %s and ' \
+        'cleared its forced-down to go on)' % (', '.join(
+            '%s %s%s' % (h, s.get('state', 'not listed'),
+                         ', forced down' if s.get('forced_down') else '')
+            for h, s in sorted(down.items())), ' and '.join(sorted(down)))
+
+
+def run(c, only=None, say=tempestrun.say):
+    """Every kind (or those of ``only``) on cloud ``c``; the exit code."""
     t0 = time.monotonic()
     unknown = sorted(set(only or ()) - set(KINDS))
     if unknown:
         raise RuntimeError('--only: unknown fault kind(s) %s; known: %s'
                            % (', '.join(unknown), ', '.join(KINDS)))
     picked = pick_tests(load_scenarios(), kinds=only or KINDS)
-    results = []
+    results, unhealthy = [], None
     for kind, test in picked:
         if test is None:
             results.append(Result(kind))
+        elif unhealthy:
+            results.append(Result(kind, test, not_tried=unhealthy))
         else:
             say('==> kill-test %s: test_%s (%.0f s into the kill test)'
                 % (kind, test, time.monotonic() - t0))
-            results.append(kill_and_rerun(lay, kind, test, say=say))
+            results.append(kill_and_rerun(c.lay, kind, test, say=say))
+            try:
+                left = restore_computes(c)
+            except TimeoutError as e:
+                left = unhealthy = 'the cloud was left unhealthy by %s: ' \
+                    '%s' % (kind, e)
+            if left:
+                results[-1].problem = '; '.join(filter(None, (
+                    results[-1].problem, left)))
         say(result_line(results[-1]))
     say('')
     for r in results:

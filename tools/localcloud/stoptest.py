@@ -30,7 +30,6 @@ import signal
 import time
 
 from localcloud import api
-from localcloud import layout as L
 from localcloud import leaks
 from localcloud.lib import nova
 from localcloud import tempestconf
@@ -225,10 +224,7 @@ TRIGGERS = (KillSwitch, DiskFree, MessageBus, ComputesUp)
 
 
 def wait_computes_up(timeout_s=COMPUTES_UP_TIMEOUT_S):
-    api.wait_for(lambda: nova.hypervisors_up(api.Session(),
-                                             L.COMPUTE_HOSTS),
-                 timeout_s, interval=2,
-                 what='compute hosts %s up' % ', '.join(L.COMPUTE_HOSTS))
+    nova.wait_hypervisors_up(api.Session(), timeout_s=timeout_s)
 
 
 # -- the runs ---------------------------------------------------------------

@@ -11,6 +11,10 @@
 # under the License.
 
 """The kill test's pure parts: the test per kind, its lines, its verdict."""
+import json
+import os
+
+import fixtures
 import testtools
 
 from localcloud import killtest
@@ -191,3 +195,37 @@ class TestLines(testtools.TestCase):
         self.assertEqual(1, killtest.verdict(
             [self.result(), killtest.Result('external_event')]))
         self.assertEqual(1, killtest.verdict([]))
+
+    def test_a_kind_after_the_cloud_broke_is_not_tried(self):
+        r = self.result(killed_at_s=None, entry=None, repaired=[],
+                        next_passed=False,
+                        not_tried='the cloud was left unhealthy by nic_down')
+        self.assertEqual(
+            'kill-test host_stop: not tried (vitrage_host_stop_evacuate): '
+            'the cloud was left unhealthy by nic_down',
+            killtest.result_line(r))
+        self.assertEqual([], killtest.tried([r]))
+        self.assertEqual(1, killtest.verdict([self.result(), r]))
+
+
+class TestReplayedWithoutTimeline(testtools.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.dir = self.useFixture(fixtures.TempDir()).path
+        os.makedirs(os.path.join(self.dir, 'entries'))
+
+    def test_an_entry_gone_was_replayed(self):
+        items = killtest.replayed_without_timeline(self.dir, ENTRY)
+        self.assertTrue(killtest.was_repaired(items, ENTRY))
+        self.assertIn('entry gone from the journal',
+                      killtest.short_repaired(items))
+
+    def test_an_entry_still_open_was_not(self):
+        with open(os.path.join(self.dir, 'entries', 'abc-1.json'),
+                  'w') as f:
+            json.dump(dict(ENTRY, state='open'), f)
+        items = killtest.replayed_without_timeline(self.dir, ENTRY)
+        self.assertFalse(killtest.was_repaired(items, ENTRY))
+        self.assertIn('FAILED: entry still open in the journal',
+                      killtest.short_repaired(items))
