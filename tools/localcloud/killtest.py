@@ -273,10 +273,7 @@ def kill_and_rerun(lay, kind, test, say=tempestrun.say,
                    entry_timeout_s=ENTRY_TIMEOUT_S):
     """Kill a run of ``test`` while its ``kind`` fault is active, rerun."""
     r = Result(kind, test)
-    journal = tempestrun.conf_option(lay.tempest_conf, 'self_healing',
-                                     'fault_journal_dir')
-    timelines = tempestrun.conf_option(lay.tempest_conf, 'self_healing',
-                                       'timeline_dir')
+    journal, timelines = tempestrun.journal_and_timelines(lay)
     argv = tempestrun.argv(lay, tempestrun.test_regex(test))
     say('\n'.join(leaks.snapshot(lay)))
     killed = tempestrun.Run(lay, argv, _log(lay, kind + '-killed'))

@@ -232,12 +232,6 @@ def _log(lay, name):
     return lay.path('logs', 'stop-test', name + '.log')
 
 
-def _dirs(lay):
-    return (tempestconf.journal_dir(lay.workspace),
-            tempestrun.conf_option(lay.tempest_conf, 'self_healing',
-                                   'timeline_dir'))
-
-
 def _steady(overrides):
     more = dict(overrides)
     more['self_healing'] = dict(overrides.get('self_healing', {}),
@@ -250,7 +244,7 @@ def interrupt(c, trigger, say=tempestrun.say):
     lay = c.lay
     test, kind = MEMBER_TEST
     r = Result(trigger.condition, test)
-    journal, timelines = _dirs(lay)
+    journal, timelines = tempestrun.journal_and_timelines(lay)
     conf = tempestconf.write_variant(lay, 'stop-test',
                                      _steady(trigger.overrides()))
     run = tempestrun.Run(lay, tempestrun.argv(
@@ -288,7 +282,7 @@ def second_run(c, say=tempestrun.say):
     lay = c.lay
     first_test, kind = HOST_TEST
     r = Result('no_other_open_fault', SECOND_TEST)
-    journal, timelines = _dirs(lay)
+    journal, timelines = tempestrun.journal_and_timelines(lay)
     first_conf = tempestconf.write_variant(lay, 'stop-test', _steady({}))
     second_conf = tempestconf.write_variant(
         lay, 'stop-test-second', {'oslo_concurrency': {

@@ -143,6 +143,12 @@ def conf_option(path, section, option):
         return ini.parse(f.read()).get(section, {}).get(option)
 
 
+def journal_and_timelines(lay):
+    """([self_healing] fault_journal_dir, timeline_dir) of the workspace."""
+    return tuple(conf_option(lay.tempest_conf, 'self_healing', option)
+                 for option in ('fault_journal_dir', 'timeline_dir'))
+
+
 # -- the undo journal, as files ---------------------------------------------
 def read_entries(directory):
     """(entries, unreadable) of ``<directory>/entries/*.json``.

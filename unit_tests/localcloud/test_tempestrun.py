@@ -22,6 +22,7 @@ import testtools
 
 from localcloud import layout
 from localcloud import procs
+from localcloud import tempestconf
 from localcloud import tempestrun
 
 TEST_ID = ('self_healing_tempest_plugin.tests.scenario.test_vitrage_host.'
@@ -178,3 +179,16 @@ class TestRun(testtools.TestCase):
         else:
             self.fail('child %d outlived its process group\'s SIGKILL'
                       % child)
+
+
+class TestConf(testtools.TestCase):
+
+    def test_the_journal_and_timelines_of_the_workspace_conf(self):
+        lay = layout.Layout(self.useFixture(fixtures.TempDir()).path)
+        os.makedirs(os.path.dirname(lay.tempest_conf))
+        with open(lay.tempest_conf, 'w') as f:
+            f.write(tempestconf.render('img', ['fl'], lay.workspace))
+        self.assertEqual(
+            (os.path.join(lay.workspace, 'journal'),
+             os.path.join(lay.workspace, 'timelines')),
+            tempestrun.journal_and_timelines(lay))
