@@ -27,7 +27,6 @@ flow whose workflow keeps the server (reboot, rebuild, migrate).
 import itertools
 
 from tempest import config
-from tempest.lib.common.utils import data_utils
 from tempest.lib import exceptions as lib_exc
 
 from self_healing_tempest_plugin.flows import base
@@ -37,6 +36,7 @@ from self_healing_tempest_plugin.harness import critical_path as cp
 from self_healing_tempest_plugin.harness import deadlines as dl
 from self_healing_tempest_plugin.harness import observers
 from self_healing_tempest_plugin.harness import registry
+from self_healing_tempest_plugin.harness import run_tags
 from self_healing_tempest_plugin.harness import sampler as sp
 from self_healing_tempest_plugin.harness import timeline as tl
 
@@ -54,7 +54,7 @@ def arm_event_alarms(test, server_id):
     """
     servers, alarming = test.servers_client, test.alarming_client
     original = servers.show_server(server_id)['server']['name']
-    canary = data_utils.rand_name('sh-canary')
+    canary = run_tags.name(CONF.self_healing, 'sh-canary')
     alarm = alarming.create_alarm(
         name=canary, type='event', repeat_actions=False,
         event_rule={'event_type': 'compute.instance.update', 'query': [

@@ -28,6 +28,7 @@ they both hold (``heat_stack.HeatGroupDeployer``, ``vitrage.VitrageBinder``,
 """
 
 import abc
+import logging
 import time
 
 from tempest import config
@@ -40,9 +41,11 @@ from self_healing_tempest_plugin.harness import observers as obs
 from self_healing_tempest_plugin.harness import registry
 from self_healing_tempest_plugin.harness import run
 from self_healing_tempest_plugin.harness import sampler as sp
+from self_healing_tempest_plugin.harness import stop_conditions
 from self_healing_tempest_plugin.harness import timeline as tl
 
 CONF = config.CONF
+LOG = logging.getLogger(__name__)
 
 
 def server_member(server_id, server, down_hosts=()):
@@ -203,7 +206,12 @@ class FlowRunner(abc.ABC):
             fault.undo()
 
     def fault_context(self):
-        """Every client and option a fault kind may need, in one object."""
+        """Every client and option a fault kind may need, in one object.
+
+        Its journal (``[self_healing] fault_journal_dir``) is where the
+        faults write their undo before they act.
+        """
+        from self_healing_tempest_plugin.harness import journal
         test = self.test
         return faults.FaultContext(
             self.conf, servers_client=test.servers_client,
@@ -211,7 +219,7 @@ class FlowRunner(abc.ABC):
             services_client=test.admin_services_client,
             rca_client=test.admin_rca_client,
             alarming_client=test.alarming_client, clock=self.clock,
-            sleep=self.sleep)
+            sleep=self.sleep, journal=journal.current(self.conf))
 
     # -- the run ------------------------------------------------------
     def cluster_rules(self, scenario):
@@ -234,15 +242,28 @@ class FlowRunner(abc.ABC):
     def heal(self, scenario):
         """Deploy, fault and watch the flow heal; a ``HealingResult``.
 
+        First the undo journal's entries dead runs left are replayed
+        (before the deploy: a host they left stopped would break it);
+        the stop conditions are the options' and the scenario's.
         Raises a ``HealingFailure`` naming what went wrong (a missed
-        deadline names its phase).
+        deadline names its phase), or the test's skip when a stop
+        condition interrupted the run.
         """
         self.test.use_owner(scenario.owner)
+        ctx = self.fault_context()
+        journal = getattr(ctx, 'journal', None)
+        repaired = None
+        if journal is not None:
+            repaired = journal.replay(ctx)
+            for item in repaired:
+                LOG.info('%s: before its first fault, repaired %s',
+                         self.test.id(), tl.repair_text(item))
+        conditions = stop_conditions.build(self.conf,
+                                           scenario.stop_conditions, ctx)
         deployment = self.deploy(scenario)
         cluster_state = self.cluster_state(deployment)
         deployment.healthy = healthy = cluster_state()
-        scheduled = faults.from_specs(scenario.faults, healthy,
-                                      self.fault_context())
+        scheduled = faults.from_specs(scenario.faults, healthy, ctx)
         deployment.faults = [s.fault for s in scheduled]
         self.prepare(deployment)
 
@@ -260,7 +281,8 @@ class FlowRunner(abc.ABC):
             clock=self.clock, sleep=self.sleep,
             scenario_name=scenario.name,
             expect_missed_phase=scenario.expect_missed_phase,
-            critical_path=self.critical_path(deployment)).run()
+            critical_path=self.critical_path(deployment),
+            stop_conditions=conditions, repaired=repaired).run()
         return HealingResult(scenario, deployment, deployment.faults,
                              healthy, timeline)
 

@@ -29,11 +29,11 @@ way the template lets it:
 import os
 
 from tempest import config
-from tempest.lib.common.utils import data_utils
 import yaml
 
 from self_healing_tempest_plugin.common import waiters
 from self_healing_tempest_plugin.flows import base
+from self_healing_tempest_plugin.harness import run_tags
 from self_healing_tempest_plugin.harness import sampler as sp
 
 CONF = config.CONF
@@ -48,6 +48,9 @@ MEMBERS_OUTPUT = 'member_ids'
 # How deep Heat lists a group's resources: root -> group -> member ->
 # the member's own resources.
 NESTED_DEPTH = 3
+# The template parameter of the run tag (its servers' and queues'
+# metadata, run_tags.METADATA_KEY).
+RUN_TAG_PARAMETER = 'run_tag'
 
 
 def output(stack_body, key):
@@ -137,9 +140,10 @@ class HeatGroupDeployer(object):
 
     @staticmethod
     def offered_parameters(bounds, target, flavor=None):
-        """Image, flavor and the group's sizes."""
+        """Image, flavor, the group's sizes and the run tag."""
         conf = CONF.self_healing
         return {
+            RUN_TAG_PARAMETER: run_tags.tag(conf),
             'image': conf.image_ref or CONF.compute.image_ref,
             'flavor': flavor or conf.flavor_ref or CONF.compute.flavor_ref,
             'min_size': target.min_size,
@@ -151,17 +155,19 @@ class HeatGroupDeployer(object):
         """Create the stack; (its 'name/id', how its members are read).
 
         The deletion is registered before the wait for CREATE_COMPLETE.
+        The stack's name and tags carry the run tag; its resources' names
+        start with the stack's.
         """
         template_path = scenario.artifact('heat_template')
         with open(template_path) as handle:
             text = handle.read()
         template = yaml.safe_load(text)
-        name = data_utils.rand_name('sh-%s' % scenario.name.replace(
-            '_', '-'))
+        conf = CONF.self_healing
+        name = run_tags.name(conf, 'sh-%s' % scenario.name.replace('_', '-'))
         body = self.client.create_stack(
             name, text, parameters=self.parameters(scenario, template,
                                                    offered),
-            files=template_files(template_path))
+            files=template_files(template_path), tags=run_tags.tag(conf))
         stack = '%s/%s' % (name, body['stack']['id'])
         self.test.addCleanup(self.delete, stack)
         self.waiter().for_status(

@@ -52,6 +52,7 @@ from self_healing_tempest_plugin.harness import deadlines as dl
 from self_healing_tempest_plugin.harness import faults
 from self_healing_tempest_plugin.harness import observers
 from self_healing_tempest_plugin.harness import registry
+from self_healing_tempest_plugin.harness import run_tags
 
 CONF = config.CONF
 
@@ -121,8 +122,7 @@ class PinnedFlavor(object):
     def pin(self, host):
         """(flavor id, trait) of a new flavor placed on ``host``."""
         conf = CONF.self_healing
-        trait = 'CUSTOM_SELF_HEALING_%s' % data_utils.rand_uuid_hex()[
-            :12].upper()
+        trait = run_tags.trait(conf, 'SELF_HEALING')
         with microversion.requests_at(microversion.PLACEMENT,
                                       TRAITS_MICROVERSION):
             self.placement.create_trait(trait)
@@ -140,7 +140,7 @@ class PinnedFlavor(object):
         model = self.flavors.show_flavor(
             conf.flavor_ref or CONF.compute.flavor_ref)['flavor']
         flavor = self.flavors.create_flavor(
-            name=data_utils.rand_name('sh-pinned'), ram=model['ram'],
+            name=run_tags.name(conf, 'sh-pinned'), ram=model['ram'],
             vcpus=model['vcpus'], disk=model['disk'],
             id=data_utils.rand_uuid(), is_public=False)['flavor']
         self.test.add_cleanup_ignoring_not_found(self.flavors.delete_flavor,

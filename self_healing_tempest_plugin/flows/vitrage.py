@@ -20,13 +20,13 @@ instances, and plays the operator of a manual flow.
 """
 
 from tempest import config
-from tempest.lib.common.utils import data_utils
 import testtools
 import yaml
 
 from self_healing_tempest_plugin.flows import mistral
 from self_healing_tempest_plugin.harness import critical_path as cp
 from self_healing_tempest_plugin.harness import observers as obs
+from self_healing_tempest_plugin.harness import run_tags
 from self_healing_tempest_plugin.harness import timeline as tl
 
 CONF = config.CONF
@@ -64,8 +64,8 @@ def bind_template(template, path, workflow_name, project_id):
     ``workflow_name``, and it acts on ``project_id``'s instances only: a
     host's other instances are not the run's to move.
     """
-    template['metadata']['name'] = '%s_%s' % (
-        template['metadata']['name'], data_utils.rand_uuid_hex()[:12])
+    template['metadata']['name'] = run_tags.name(
+        CONF.self_healing, template['metadata']['name'])
     entity = template['entities'].get(HOST_ALARM_ENTITY)
     if entity is None:
         raise ValueError('Vitrage template %s has no %r entity to bind to '
@@ -115,7 +115,8 @@ class OperatorStarts(obs.Observer):
                 self.started.append(
                     self.test.admin_workflow_client.create_execution(
                         self.workflow_name,
-                        input={'instance_id': instance_id}))
+                        input={'instance_id': instance_id},
+                        description=run_tags.tag(CONF.self_healing)))
                 self.done.add(instance_id)
         if not self.done:
             return None
@@ -147,7 +148,7 @@ class VitrageBinder(object):
             definition = yaml.safe_load(handle)
         (original, body), = [(k, v) for k, v in definition.items()
                              if k != 'version']
-        name = '%s_%s' % (original, data_utils.rand_uuid_hex()[:12])
+        name = run_tags.name(CONF.self_healing, original)
         text = yaml.safe_dump({'version': definition['version'],
                                name: body})
         self.workflows.create_workflows(text, scope='public')

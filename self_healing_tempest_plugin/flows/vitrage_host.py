@@ -25,7 +25,6 @@ and no monitor alarm on it in Vitrage).
 
 from tempest.common import waiters as tempest_waiters
 from tempest import config
-from tempest.lib.common.utils import data_utils
 from tempest.lib import exceptions as lib_exc
 
 from self_healing_tempest_plugin.common import microversion
@@ -38,6 +37,7 @@ from self_healing_tempest_plugin.harness import deadlines as dl
 from self_healing_tempest_plugin.harness import faults
 from self_healing_tempest_plugin.harness import observers
 from self_healing_tempest_plugin.harness import registry
+from self_healing_tempest_plugin.harness import run_tags
 from self_healing_tempest_plugin.harness import sampler as sp
 from self_healing_tempest_plugin.harness import scenario as sc
 from self_healing_tempest_plugin.harness import timeline as tl
@@ -68,12 +68,13 @@ class VitrageHostFlow(base.FlowRunner):
                                       self.conf.compute_microversion):
             for _ in range(count):
                 server = client.create_server(
-                    name=data_utils.rand_name('sh-host-flow'),
+                    name=run_tags.name(self.conf, 'sh-host-flow'),
                     imageRef=self.conf.image_ref or CONF.compute.image_ref,
                     flavorRef=(self.conf.flavor_ref or
                                CONF.compute.flavor_ref),
                     networks='none', availability_zone='nova:%s' % host,
-                    metadata={'self_healing': self.test.id()})['server']
+                    metadata=dict(run_tags.metadata(self.conf),
+                                  self_healing=self.test.id()))['server']
                 self.test.addCleanup(self.delete_server, server['id'])
                 ids.append(server['id'])
         for server_id in ids:

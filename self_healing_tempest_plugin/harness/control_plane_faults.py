@@ -23,6 +23,11 @@ the node running Tempest: ``systemctl`` of devstack's units there, the
 local cloud's ``kill`` / ``start`` / ``restart`` / ``freeze`` / ``thaw``
 on it. A fault's target is ``service:<name>``; nothing is cut off (no
 member's host), so ``hosts_cut_off()`` stays empty.
+
+Each kind's journal entry starts the service (or thaws it) with the same
+command, here, as data (``local_command``): starting a running service
+is harmless (``systemctl start``, and the local cloud's ``start`` skips a
+running service), so is thawing one that runs.
 """
 
 import re
@@ -31,6 +36,7 @@ import subprocess
 import time
 
 from self_healing_tempest_plugin.harness import faults
+from self_healing_tempest_plugin.harness import journal as jn
 from self_healing_tempest_plugin.harness import registry
 
 KILL = 'service_kill_command'
@@ -110,6 +116,12 @@ def run_command(argv, timeout_s):
     return output
 
 
+@jn.UNDO_ACTIONS.register('local_command')
+def local_command(ctx, argv, timeout_s):
+    """Run ``argv`` on this node (the one running Tempest)."""
+    return run_command(argv, timeout_s)
+
+
 def _text(data):
     if isinstance(data, bytes):
         return data.decode(errors='replace')
@@ -178,6 +190,12 @@ class _ServiceFault(faults.Fault):
         self.record['%s_output' % name] = _tail(output)
         return output
 
+    def _journal_run(self, option, description):
+        """A journal step running ``option``'s command here."""
+        return jn.Step('local_command', '%s %s (%s)' % (
+            description, self.service, self.unit), argv=self.argv(option),
+            timeout_s=self.timeout_s)
+
 
 @registry.FAULTS.register('service_kill', target=registry.SERVICE,
                           feature='service_fault', serial=True,
@@ -201,6 +219,9 @@ class ServiceKill(_ServiceFault):
         return [('start %s (%s)' % (self.service, self.unit),
                  lambda: self._run(START, 'started'))]
 
+    def journal_undo(self):
+        return [self._journal_run(START, 'start')]
+
 
 @registry.FAULTS.register('service_restart', target=registry.SERVICE,
                           feature='service_fault', serial=True)
@@ -211,9 +232,11 @@ class ServiceRestart(_ServiceFault):
     cloud's restart waits until its health check passes; ``systemctl
     restart`` until the unit is started), within
     ``service_fault_timeout_s``: the fault returns with the service up.
+    A run killed mid-restart may leave it stopped: its journal entry
+    starts it (harmless when it runs).
     """
 
-    options = (RESTART,)
+    options = (RESTART, START)
 
     def _act(self):
         self._run(RESTART, 'restarted')
@@ -222,6 +245,14 @@ class ServiceRestart(_ServiceFault):
 
     def _undo_steps(self):
         return [('nothing to restore after a restart', lambda: None)]
+
+    def journal_undo(self):
+        return [self._journal_run(START, 'start (a restart killed half-way '
+                                         'may leave it stopped)')]
+
+    def lasts(self):
+        return ('over once the restart returns; a run killed mid-restart may '
+                'leave the service stopped until a run replays this entry')
 
 
 @registry.FAULTS.register('service_freeze', target=registry.SERVICE,
@@ -238,6 +269,7 @@ class ServiceFreeze(_ServiceFault):
 
     options = (FREEZE, THAW)
     self_undoing = True
+    ends_by_itself = 'detached thaw on the node running Tempest'
 
     def __init__(self, service, unit, commands, timeout_s, duration_s=None,
                  **kwargs):
@@ -264,3 +296,6 @@ class ServiceFreeze(_ServiceFault):
     def _undo_steps(self):
         return [('thaw %s (%s)' % (self.service, self.unit),
                  lambda: self._run(THAW, 'thawed'))]
+
+    def journal_undo(self):
+        return [self._journal_run(THAW, 'thaw')]

@@ -16,6 +16,8 @@ Each is an AssertionError (testtools reports a failure, not an error)
 whose message names what was missed or broken, when, and the last
 cluster state the run judged. The engine records the structured fields
 (``phase``, ``deadline_s``) in the timeline: nothing parses the text.
+``Interrupted`` is not one of them: a stop condition ended the run
+before it could judge the healing.
 """
 
 
@@ -66,3 +68,20 @@ class ClusterNotReady(HealingFailure):
     """The cluster was not healthy before the fault: nothing to heal."""
 
     kind = 'cluster_not_ready'
+
+
+class Interrupted(Exception):
+    """A stop condition was violated: the run judges nothing.
+
+    Not a HealingFailure: the engine undoes the faults, records the
+    verdict ``interrupted`` and ends the test as a skip with this text
+    (harness/stop_conditions.py).
+    """
+
+    kind = 'interrupted'
+
+    def __init__(self, condition, reason):
+        self.condition = condition
+        self.reason = reason
+        super(Interrupted, self).__init__('interrupted: %s: %s'
+                                          % (condition, reason))

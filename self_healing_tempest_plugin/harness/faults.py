@@ -25,6 +25,13 @@ Each kind is one class plus one registration in ``registry.FAULTS``
 YAML keys); ``from_specs`` builds the faults of a scenario's ``faults:``
 list from it, with a ``FaultContext`` holding every client a kind may
 need.
+
+Before it acts, a fault writes its entry in the undo journal
+(``journal``, when the context has one): its undo as data
+(``journal_undo()``, steps of ``journal.UNDO_ACTIONS``) that a fresh
+process can replay if this one dies. Its undo removes the entry; a
+failed undo keeps it. The undo actions that need the clients are
+registered here, next to the code the live undo shares with them.
 """
 
 import shlex
@@ -37,6 +44,7 @@ from tempest.lib import exceptions as lib_exc
 
 from self_healing_tempest_plugin.common import microversion
 from self_healing_tempest_plugin.common import waiters
+from self_healing_tempest_plugin.harness import journal as jn
 from self_healing_tempest_plugin.harness import registry
 from self_healing_tempest_plugin.harness import remote
 from self_healing_tempest_plugin.harness import targets as tg
@@ -51,6 +59,11 @@ def _skip(test, reason):
     return getattr(test, 'skipException', unittest.SkipTest)(reason)
 
 
+def _test_id(test):
+    test_id = getattr(test, 'id', None)
+    return test_id() if callable(test_id) else None
+
+
 class FaultContext(object):
     """Every client and setting a fault kind may need, built once.
 
@@ -58,12 +71,13 @@ class FaultContext(object):
     attribute here, not a keyword to every caller.
 
     :param conf: the ``[self_healing]`` group (CONF.self_healing).
+    :param journal: the undo journal its faults write (None: none).
     """
 
     def __init__(self, conf, servers_client=None, admin_servers_client=None,
                  services_client=None, ssh_client_factory=remote.host_client,
                  rca_client=None, alarming_client=None, clock=time.time,
-                 sleep=time.sleep):
+                 sleep=time.sleep, journal=None):
         self.conf = conf
         self.servers_client = servers_client
         self.admin_servers_client = admin_servers_client
@@ -73,6 +87,7 @@ class FaultContext(object):
         self.alarming_client = alarming_client
         self.clock = clock
         self.sleep = sleep
+        self.journal = journal
 
     def require(self, attribute, kind):
         """``attribute``, or a ValueError naming the kind that needs it."""
@@ -117,6 +132,7 @@ def from_specs(specs, healthy_state, ctx):
     for spec in specs:
         entry = registry.FAULTS.get(spec['kind'])
         for fault in entry.cls.from_spec(spec, targets, ctx):
+            fault.journal = getattr(ctx, 'journal', None)
             scheduled.append(ScheduledFault(
                 fault, at_s=spec.get('at_s', 0), on_phase=spec.get('on')))
     return scheduled
@@ -129,6 +145,12 @@ class Fault(object):
     # Set when the fault ends after ``duration_s`` by itself (on the
     # remote side): the engine then never undoes it at ``expires_at``.
     self_undoing = False
+    # What ends it then, in its journal entry's ``lasts``.
+    ends_by_itself = 'a detached job'
+    # The undo journal it writes before it acts (None: none), and the id
+    # of its entry there.
+    journal = None
+    entry_id = None
 
     def __init__(self, target=None, duration_s=None, clock=time.time):
         if duration_s is not None and duration_s <= 0:
@@ -169,6 +191,25 @@ class Fault(object):
         """[(description, callable)], each run even if another fails."""
         return []
 
+    def journal_undo(self):
+        """[journal.Step]: its undo as data a fresh process can run.
+
+        The journal writes it before the fault acts, so each step must
+        be harmless when the fault never acted.
+        """
+        raise NotImplementedError('fault kind %s gives no journal_undo()'
+                                  % self.kind)
+
+    def lasts(self):
+        """How long the fault lasts, in words its journal entry keeps."""
+        if self.duration_s is None:
+            return jn.NO_DURATION
+        ends = tl.utc_text(self.expires_at)
+        if self.self_undoing:
+            return 'ends by itself at %s: %s' % (ends, self.ends_by_itself)
+        return ('until undone: the engine undoes it at %s; if the run dies, '
+                'until a run replays this entry' % ends)
+
     def affected(self, state):
         """Ids of the members of ``state`` this fault hits."""
         return set()
@@ -188,7 +229,12 @@ class Fault(object):
 
     # -- the contract ---------------------------------------------------
     def inject(self, test):
-        """Check, register the undo, then act. Returns ``record``."""
+        """Check, register the undo, journal it, then act; ``record``.
+
+        The journal entry is written after the cleanup and before the
+        act: a run killed between the two leaves an entry whose undo
+        finds nothing to do, never an act without an entry.
+        """
         if self._armed:
             raise RuntimeError('%s was already injected' % self.kind)
         self._precheck(test)
@@ -197,6 +243,9 @@ class Fault(object):
         self.t_fault = self.clock()
         self.record['t_fault'] = self.t_fault
         self.record['t_fault_utc'] = tl.utc_text(self.t_fault)
+        if self.journal is not None:
+            self.entry_id = self.journal.open(self, test_id=_test_id(test))
+            self.record['journal_entry'] = self.entry_id
         self._act()
         self.record['returned_at'] = self.clock()
         return self.record
@@ -219,8 +268,12 @@ class Fault(object):
         self.record['undo_errors'] = errors
         self.undo_errors = errors
         if errors:
+            if self.entry_id is not None:
+                self.journal.keep_failed(self.entry_id, errors, did=done)
             raise RuntimeError('undo of %s failed: %s'
                                % (self.kind, '; '.join(errors)))
+        if self.entry_id is not None:
+            self.journal.close(self.entry_id)
         self._undone = True
         self.record['undone_at'] = self.clock()
         self.record['undone_at_utc'] = tl.utc_text(self.record['undone_at'])
@@ -248,8 +301,43 @@ class _ServerFault(Fault):
     def affected(self, state):
         return {self.server_id} & state.ids()
 
-    def _status(self):
-        return self.client.show_server(self.server_id)['server']['status']
+
+def server_status(client, server_id):
+    return client.show_server(server_id)['server']['status']
+
+
+def start_server_if_shutoff(client, server_id):
+    """Start the server if it is SHUTOFF; a state change since is fine.
+    """
+    if server_status(client, server_id) == 'SHUTOFF':
+        try:
+            client.start_server(server_id)
+        except lib_exc.Conflict:
+            pass  # it changed state since: nothing left to undo
+
+
+def reset_server_active_if_error(client, server_id):
+    if server_status(client, server_id) == 'ERROR':
+        client.reset_state(server_id, state='active')
+
+
+def _any_project_servers(ctx):
+    """The admin's servers client.
+
+    A dead run's server is in another project than the replaying run's.
+    """
+    return ctx.admin_servers_client or ctx.require('servers_client',
+                                                   'replayed server')
+
+
+@jn.UNDO_ACTIONS.register('start_server_if_shutoff')
+def _start_server_if_shutoff_action(ctx, server_id):
+    start_server_if_shutoff(_any_project_servers(ctx), server_id)
+
+
+@jn.UNDO_ACTIONS.register('reset_server_active_if_error')
+def _reset_server_active_if_error_action(ctx, server_id):
+    reset_server_active_if_error(_any_project_servers(ctx), server_id)
 
 
 @registry.FAULTS.register('instance_delete', target=registry.MEMBER,
@@ -266,6 +354,14 @@ class InstanceDelete(_ServerFault):
         # stack that owns it deletes the rest. Say so in the report.
         return [('nothing to restore after a delete', lambda: None)]
 
+    def journal_undo(self):
+        return [jn.Step('noop', 'nothing to restore: a delete of server %s '
+                        'cannot be undone' % self.server_id)]
+
+    def lasts(self):
+        return ('for good: a delete cannot be undone (healing replaces the '
+                'server)')
+
 
 @registry.FAULTS.register('server_stop', target=registry.MEMBER,
                           feature='server_update_fault')
@@ -276,16 +372,14 @@ class ServerStop(_ServerFault):
         self.client.stop_server(self.server_id)
         self.record['did'] = 'os-stop on server %s' % self.server_id
 
-    def _start_if_stopped(self):
-        if self._status() == 'SHUTOFF':
-            try:
-                self.client.start_server(self.server_id)
-            except lib_exc.Conflict:
-                pass  # it changed state since: nothing left to undo
-
     def _undo_steps(self):
         return [('start server %s if SHUTOFF' % self.server_id,
-                 self._start_if_stopped)]
+                 lambda: start_server_if_shutoff(self.client,
+                                                 self.server_id))]
+
+    def journal_undo(self):
+        return [jn.Step('start_server_if_shutoff', 'start server %s if '
+                        'SHUTOFF' % self.server_id, server_id=self.server_id)]
 
 
 @registry.FAULTS.register('server_error', target=registry.MEMBER,
@@ -300,13 +394,15 @@ class ServerResetError(_ServerFault):
         self.record['did'] = 'os-resetState error on server %s' % (
             self.server_id)
 
-    def _reset_if_error(self):
-        if self._status() == 'ERROR':
-            self.client.reset_state(self.server_id, state='active')
-
     def _undo_steps(self):
         return [('reset server %s to active if ERROR' % self.server_id,
-                 self._reset_if_error)]
+                 lambda: reset_server_active_if_error(self.client,
+                                                      self.server_id))]
+
+    def journal_undo(self):
+        return [jn.Step('reset_server_active_if_error', 'reset server %s to '
+                        'active if ERROR' % self.server_id,
+                        server_id=self.server_id)]
 
 
 _NIC = {'nic': {'type': 'string', 'minLength': 1,
@@ -456,6 +552,31 @@ class NicDown(Fault):
     def _undo_steps(self):
         return [('ip link set %s up' % self.nic, self._bring_up)]
 
+    @property
+    def ends_by_itself(self):
+        return 'detached job on %s' % self.host
+
+    def journal_undo(self):
+        # A link carrying the session answers SSH only once the detached
+        # job has brought it up: the replay waits for that first.
+        not_before = (self.expires_at if self.duration_s and
+                      self.carries_ssh else None)
+        return [jn.Step('ssh_command', 'ip link set %s up on %s' % (
+            self.nic, self.host), host=self.host, command=self._ip('up'),
+            not_before=not_before)]
+
+
+@jn.UNDO_ACTIONS.register('ssh_command')
+def ssh_command(ctx, host, command, not_before=None):
+    """Run ``command`` on compute host ``host`` over SSH.
+
+    :param not_before: epoch time before which the host cannot answer
+        (its link comes back then): the step waits until then.
+    """
+    if not_before is not None and ctx.clock() < not_before:
+        ctx.sleep(not_before - ctx.clock())
+    return ctx.ssh_client_factory(ctx.conf, host).exec_command(command)
+
 
 def compute_services(services_client, **filters):
     """The nova-compute services Nova lists (ids, forced_down: 2.53)."""
@@ -469,6 +590,44 @@ def set_forced_down(services_client, service_id, value):
     with microversion.requests_at(microversion.COMPUTE,
                                   SERVICE_UPDATE_MICROVERSION):
         services_client.update_service(service_id, forced_down=value)
+
+
+def compute_service_id(services_client, host):
+    """The id of ``host``'s nova-compute service; ValueError if none."""
+    found = compute_services(services_client, host=host)
+    if not found:
+        raise ValueError('no %s service on host %r' % (COMPUTE_BINARY,
+                                                       host))
+    return found[0]['id']
+
+
+def wait_compute_up(services_client, host, waiter):
+    """Wait until ``host``'s nova-compute service reports up."""
+    def state():
+        found = compute_services(services_client, host=host)
+        return found[0]['state'] if found else None
+
+    waiter.until(state, lambda s: s == 'up',
+                 '%s service on %s' % (COMPUTE_BINARY, host), 'up')
+
+
+def _service_waiter(ctx):
+    return waiters.Waiter(ctx.conf.poll_interval_s,
+                          ctx.conf.service_timeout_s, clock=ctx.clock,
+                          sleep=ctx.sleep)
+
+
+@jn.UNDO_ACTIONS.register('clear_forced_down')
+def _clear_forced_down_action(ctx, host):
+    services = ctx.require('services_client', 'replayed host_stop')
+    clear_forced_down(services, compute_service_id(services, host), host,
+                      _service_waiter(ctx))
+
+
+@jn.UNDO_ACTIONS.register('wait_compute_up')
+def _wait_compute_up_action(ctx, host):
+    wait_compute_up(ctx.require('services_client', 'replayed host_stop'),
+                    host, _service_waiter(ctx))
 
 
 def clear_forced_down(services_client, service_id, host, waiter,
@@ -498,7 +657,7 @@ def clear_forced_down(services_client, service_id, host, waiter,
 @registry.FAULTS.register(
     'host_stop', target=registry.HOST, feature='host_fault', serial=True,
     schema={'force_down': {'type': 'boolean'},
-            'ssh_stop': {'type': 'boolean'}})
+            'ssh_stop': {'type': 'boolean'}}, duration=True)
 class HostStop(Fault):
     """Stop a compute host: its services over SSH and/or forced down.
 
@@ -507,13 +666,23 @@ class HostStop(Fault):
     until the nova-compute service reports up. It runs in a
     @decorators.serial class (``serial``): no other test class runs
     meanwhile.
+
+    With ``duration_s`` the SSH part runs detached on the host (nohup:
+    stop, sleep, start), so the services come back even if the harness
+    dies (``self_undoing``: the engine leaves it alone at its expiry);
+    the force-down stays until the undo, or a later run's replay of its
+    journal entry. The job's pid is in ``pid_path`` on the host: an undo
+    before its end (the live one or a replay) ends the job first, so its
+    late start never hits a later fault of the same host.
     """
 
     def __init__(self, host, services_client, ssh_client=None,
                  stop_command=None, start_command=None, force_down=True,
                  poll_interval_s=1.0, service_timeout_s=300,
-                 clock=time.time, sleep=time.sleep):
-        super(HostStop, self).__init__(target=host, clock=clock)
+                 duration_s=None, log_dir='/tmp', clock=time.time,
+                 sleep=time.sleep):
+        super(HostStop, self).__init__(target=host, duration_s=duration_s,
+                                       clock=clock)
         if not force_down and not (ssh_client and stop_command):
             raise ValueError('a host stop needs force_down or an SSH '
                              'client with a stop command')
@@ -525,6 +694,7 @@ class HostStop(Fault):
         self.ssh = ssh_client
         self.stop_command = stop_command
         self.start_command = start_command
+        self.pid_path = '%s/self-healing-host-stop-%s.pid' % (log_dir, host)
         self.force_down = force_down
         self.poll_interval_s = poll_interval_s
         self.service_timeout_s = service_timeout_s
@@ -532,7 +702,7 @@ class HostStop(Fault):
         self.service_id = None
         self.record.update({'host': host, 'force_down': force_down,
                             'stop_command': stop_command if ssh_client
-                            else None})
+                            else None, 'duration_s': duration_s})
 
     @classmethod
     def from_spec(cls, spec, targets, ctx):
@@ -548,6 +718,7 @@ class HostStop(Fault):
             force_down=spec.get('force_down', True),
             poll_interval_s=conf.poll_interval_s,
             service_timeout_s=conf.service_timeout_s,
+            duration_s=spec.get('duration_s'),
             clock=ctx.clock, sleep=ctx.sleep)]
 
     @classmethod
@@ -562,6 +733,54 @@ class HostStop(Fault):
 
     def hosts_cut_off(self):
         return {self.host} if self.active else set()
+
+    @property
+    def _stops_over_ssh(self):
+        return bool(self.ssh and self.stop_command)
+
+    @property
+    def self_undoing(self):
+        return bool(self.duration_s) and self._stops_over_ssh
+
+    def lasts(self):
+        if not self.self_undoing:
+            return super(HostStop, self).lasts()
+        text = 'services come back at %s: detached job on %s' % (
+            tl.utc_text(self.expires_at), self.host)
+        if self.force_down:
+            text += '; force-down lasts until a run replays this entry'
+        return text
+
+    def _detached_command(self):
+        """Stop, sleep, start, on the host: it outlives the harness."""
+        pid = shlex.quote(self.pid_path)
+        inner = '%s; sleep %s; %s; rm -f %s' % (
+            self.stop_command, self.duration_s, self.start_command, pid)
+        return 'nohup sh -c %s >/dev/null 2>&1 & echo $! > %s' % (
+            shlex.quote(inner), pid)
+
+    def _start_command(self):
+        """The start, after ending a detached job still waiting."""
+        if not self.duration_s:
+            return self.start_command
+        pid = shlex.quote(self.pid_path)
+        return ('if [ -f %s ]; then kill "$(cat %s)" 2>/dev/null; rm -f %s; '
+                'fi; %s' % (pid, pid, pid, self.start_command))
+
+    def journal_undo(self):
+        steps = []
+        if self._stops_over_ssh:
+            steps.append(jn.Step(
+                'ssh_command', 'run %r on %s' % (self.start_command,
+                                                 self.host),
+                host=self.host, command=self._start_command()))
+        if self.force_down:
+            steps.append(jn.Step(
+                'clear_forced_down', 'clear forced_down of %s on %s' % (
+                    COMPUTE_BINARY, self.host), host=self.host))
+        steps.append(jn.Step('wait_compute_up', 'wait until %s on %s is up'
+                             % (COMPUTE_BINARY, self.host), host=self.host))
+        return steps
 
     def _computes(self, **filters):
         return compute_services(self.services, **filters)
@@ -584,7 +803,15 @@ class HostStop(Fault):
 
     def _act(self):
         did = []
-        if self.ssh and self.stop_command:
+        if self._stops_over_ssh and self.duration_s:
+            command = self._detached_command()
+            self.record['command'] = command
+            self.record['detached'] = True
+            self.record['stop_output'] = self.ssh.exec_command(command)
+            did.append('ran %r on %s, detached, back after %s s' % (
+                self.stop_command, self.host, self.duration_s))
+            self.record['stopped_at'] = self.clock()
+        elif self._stops_over_ssh:
             self.record['stop_output'] = self.ssh.exec_command(
                 self.stop_command)
             did.append('ran %r on %s' % (self.stop_command, self.host))
@@ -597,15 +824,9 @@ class HostStop(Fault):
         self.record['did'] = '; '.join(did)
 
     def _wait_up(self):
-        waiter = waiters.Waiter(self.poll_interval_s, self.service_timeout_s,
-                                clock=self.clock, sleep=self.sleep)
-
-        def state():
-            found = self._computes(host=self.host)
-            return found[0]['state'] if found else None
-
-        waiter.until(state, lambda s: s == 'up',
-                     '%s service on %s' % (COMPUTE_BINARY, self.host), 'up')
+        wait_compute_up(self.services, self.host, waiters.Waiter(
+            self.poll_interval_s, self.service_timeout_s, clock=self.clock,
+            sleep=self.sleep))
         self.record['service_up_at'] = self.clock()
 
     def _clear_forced_down(self):
@@ -617,9 +838,10 @@ class HostStop(Fault):
 
     def _undo_steps(self):
         steps = []
-        if self.ssh and self.stop_command:
+        if self._stops_over_ssh:
             steps.append(('run %r on %s' % (self.start_command, self.host),
-                          lambda: self.ssh.exec_command(self.start_command)))
+                          lambda: self.ssh.exec_command(
+                              self._start_command())))
         if self.force_down:
             steps.append(('clear forced_down of service %s'
                           % self.service_id, self._clear_forced_down))

@@ -40,6 +40,7 @@ REGISTERING_MODULES = (
     'self_healing_tempest_plugin.harness.observers',
     'self_healing_tempest_plugin.harness.control_plane_faults',
     'self_healing_tempest_plugin.harness.reported_faults',
+    'self_healing_tempest_plugin.harness.stop_conditions',
     'self_healing_tempest_plugin.flows.autoheal_group',
     'self_healing_tempest_plugin.flows.recovery_policy',
     'self_healing_tempest_plugin.flows.vitrage_host',
@@ -153,6 +154,12 @@ FLOWS = Registry('flow', required=('feature',), name_attribute='name')
 # (jsonschema properties of its YAML params).
 OBSERVERS = Registry('observer', required=('phase', 'reads', 'calls'),
                      defaults={'needs': (), 'schema': {}})
+# A stop condition (harness/stop_conditions.py): ``calls`` (cloud
+# requests per check, added to the poll spacing), ``schema`` (jsonschema
+# properties of its keys in a scenario's ``stop_conditions:``).
+STOP_CONDITIONS = Registry('stop condition', defaults={'calls': 0,
+                                                       'schema': {}},
+                           name_attribute='name')
 
 
 def _absent(module, error):

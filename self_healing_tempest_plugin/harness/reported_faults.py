@@ -20,7 +20,9 @@ the labels the plugin's monitor puts on it) either to Alertmanager's API
 v2 (``via: alertmanager``, ``[self_healing] alertmanager_url``), which
 hands it to Vitrage as the monitor's own alerts go, or straight to
 Vitrage's event API (``via: vitrage``) as an Alertmanager notification.
-The undo resolves it. ``hosts_cut_off()`` stays empty: no member is down.
+The undo resolves it, and so does the replay of its journal entry (the
+same alert, posted resolved, as data: ``resolve_alert``).
+``hosts_cut_off()`` stays empty: no member is down.
 """
 
 import datetime
@@ -30,6 +32,7 @@ import time
 import urllib3
 
 from self_healing_tempest_plugin.harness import faults
+from self_healing_tempest_plugin.harness import journal as jn
 from self_healing_tempest_plugin.harness import registry
 
 ALERTMANAGER, VITRAGE = VIAS = ('alertmanager', 'vitrage')
@@ -93,6 +96,41 @@ class AlertmanagerClient(object):
                                     'alertmanager_url) answered %d: %s'
                                     % (self.url, response.status, body))
         return response.status
+
+
+def post_alert(via, poster, labels, starts_at, ends_at, firing, now):
+    """Post the host alarm ``labels`` (firing or resolved); the alert.
+
+    :param poster: an AlertmanagerClient (via alertmanager) or the
+        Vitrage client (via vitrage, its ``post_event``).
+    """
+    alert = {'labels': dict(labels),
+             'annotations': {'summary': SUMMARY % labels[HOST_LABEL]},
+             'startsAt': utc_rfc3339(starts_at),
+             'endsAt': utc_rfc3339(ends_at)}
+    if via == ALERTMANAGER:
+        poster.post_alerts([alert])
+        return alert
+    # Vitrage reads the notification Alertmanager would send.
+    status = 'firing' if firing else 'resolved'
+    alert['status'] = status
+    poster.post_event(VITRAGE_EVENT_TYPE, {
+        'status': status, 'alerts': [alert], 'receiver': 'vitrage',
+        'commonLabels': dict(labels),
+        'groupLabels': {'alertname': labels['alertname']}},
+        time=utc_rfc3339(now))
+    return alert
+
+
+@jn.UNDO_ACTIONS.register('resolve_alert')
+def _resolve_alert_action(ctx, via, labels, starts_at, alertmanager_url=None):
+    """The undo of an external_event from its journal entry."""
+    if via == ALERTMANAGER:
+        poster = AlertmanagerClient(alertmanager_url)
+    else:
+        poster = ctx.require('rca_client', 'replayed external_event')
+    now = ctx.clock()
+    post_alert(via, poster, labels, starts_at, now, firing=False, now=now)
 
 
 _SCHEMA = {
@@ -168,28 +206,11 @@ class ExternalEvent(faults.Fault):
         """The members on the reported host: the ones to be healed."""
         return set(m.id for m in state.members if m.host == self.host)
 
-    def _alert(self, ends_at):
-        return {'labels': dict(self.labels),
-                'annotations': {'summary': SUMMARY % self.host},
-                'startsAt': utc_rfc3339(self.starts_at),
-                'endsAt': utc_rfc3339(ends_at)}
-
     def _post(self, firing):
         now = self.clock()
         ends_at = self.starts_at + self.lifetime_s if firing else now
-        alert = self._alert(ends_at)
-        if self.via == ALERTMANAGER:
-            self.poster.post_alerts([alert])
-            return alert
-        # Vitrage reads the notification Alertmanager would send.
-        status = 'firing' if firing else 'resolved'
-        alert['status'] = status
-        self.poster.post_event(VITRAGE_EVENT_TYPE, {
-            'status': status, 'alerts': [alert], 'receiver': 'vitrage',
-            'commonLabels': dict(self.labels),
-            'groupLabels': {'alertname': self.labels['alertname']}},
-            time=utc_rfc3339(now))
-        return alert
+        return post_alert(self.via, self.poster, self.labels,
+                          self.starts_at, ends_at, firing, now)
 
     def _act(self):
         self.starts_at = self.t_fault
@@ -206,3 +227,20 @@ class ExternalEvent(faults.Fault):
     def _undo_steps(self):
         return [('resolve alert %s on %s at %s' % (
             self.labels['alertname'], self.host, self.via), self._resolve)]
+
+    ends_by_itself = 'Alertmanager resolves it (its endsAt)'
+
+    def lasts(self):
+        if self.duration_s is None:
+            return '%s (Alertmanager ends it %s s after the post)' % (
+                jn.NO_DURATION, self.lifetime_s)
+        return super(ExternalEvent, self).lasts()
+
+    def journal_undo(self):
+        # The journal is written before the post: starts_at is t_fault.
+        return [jn.Step(
+            'resolve_alert', 'resolve alert %s on %s at %s' % (
+                self.labels['alertname'], self.host, self.via),
+            via=self.via, labels=dict(self.labels), starts_at=self.t_fault,
+            alertmanager_url=(self.poster.url if self.via == ALERTMANAGER
+                              else None))]

@@ -21,7 +21,7 @@
         cluster_calls=1, poll_interval_s=None, scenario_name=None,
         expect_missed_phase=None, critical_path=None,
         conf=None, clock=time.time, sleep=time.sleep,
-        timeline_dir=None).run()
+        timeline_dir=None, stop_conditions=(), repaired=None).run()
 
 It proves the cluster is healthy, injects every fault due at 0 back to
 back (each registers its undo as a cleanup before it acts, so the test's
@@ -49,6 +49,17 @@ callable of the timeline returning ``timeline.Hop`` objects, see
 harness/critical_path.py) reads the flow's hops from the cloud's records;
 a collector that fails never changes the verdict.
 
+Stop conditions (harness/stop_conditions.py) are checked before the
+baseline, then at every poll just before the faults due are injected:
+while one is violated (the kill switch present, say) no fault starts.
+A violation undoes every active fault (latest first; an undo's error
+stays in its record and its cleanup tries again), records the verdict
+``interrupted`` with ``interrupted_by`` and the result
+'interrupted: <condition>: <reason>', and ends the test as a skip with
+that text: it judged nothing about the healing. A check's cloud
+requests (``calls``) count in the poll spacing. ``repaired`` (what the
+journal's replay repaired before the run) goes into the timeline.
+
 An observer is an object with ``poll()`` (an Observation or None) and
 ``calls``; a plain callable returning an Observation, True, the cloud's
 time or None/False (``calls`` as its attribute, default 1) is accepted
@@ -57,11 +68,13 @@ too. A scheduled fault has ``fault``, ``at_s`` and ``on_phase``; a bare
 """
 
 import time
+import unittest
 
 from self_healing_tempest_plugin.common import waiters
 from self_healing_tempest_plugin.harness import deadlines as dl
 from self_healing_tempest_plugin.harness import failures
 from self_healing_tempest_plugin.harness import sampler as sp
+from self_healing_tempest_plugin.harness import stop_conditions as stops
 from self_healing_tempest_plugin.harness import timeline as tl
 
 
@@ -247,6 +260,10 @@ class HealingRun(object):
     :param conf: [self_healing] (default: tempest's).
     :param timeline_dir: default [self_healing] timeline_dir; '' writes
         no file.
+    :param stop_conditions: [stop_conditions.Condition]
+        (``stop_conditions.build``).
+    :param repaired: what the journal's replay repaired before the run
+        (a list, into the timeline; None: no journal).
 
     The timeline records the deadlines, the invariants and the scenario
     (fault kinds, observed phases, windows) the run is judged against.
@@ -255,7 +272,8 @@ class HealingRun(object):
     def __init__(self, test, faults, cluster_state, judgement,
                  cluster_calls=1, poll_interval_s=None, scenario_name=None,
                  expect_missed_phase=None, critical_path=None, conf=None,
-                 clock=time.time, sleep=time.sleep, timeline_dir=None):
+                 clock=time.time, sleep=time.sleep, timeline_dir=None,
+                 stop_conditions=(), repaired=None):
         conf = conf or _conf()
         self.test = test
         self.scheduled = _scheduled(faults)
@@ -271,7 +289,10 @@ class HealingRun(object):
         self.clock = clock
         self.sleep = sleep
         self.critical_path = critical_path
+        self.stop_conditions = list(stop_conditions)
         self.timeline = tl.Timeline(test.id(), clock=clock)
+        if repaired is not None:
+            self.timeline.repaired = list(repaired)
         self.timeline.set_phases(p.mark for p in self.phases)
         self._record_judgement(scenario_name, expect_missed_phase)
         self.judge = None
@@ -314,6 +335,9 @@ class HealingRun(object):
             scenario['name'] = scenario_name
         if expect_missed_phase is not None:
             scenario['expect_missed_phase'] = expect_missed_phase
+        if self.stop_conditions:
+            scenario['stop_conditions'] = [c.name
+                                           for c in self.stop_conditions]
         self.timeline.scenario = scenario
 
     # -- cleanups and outcome -------------------------------------------
@@ -350,6 +374,34 @@ class HealingRun(object):
         except Exception as exc:
             self.timeline.scenario['critical_path_error'] = '%s: %s' % (
                 type(exc).__name__, exc)
+
+    # -- stop conditions ------------------------------------------------
+    def _check_stop_conditions(self):
+        """Raise failures.Interrupted if a stop condition is violated."""
+        violated = stops.first_violated(self.stop_conditions, stops.View(
+            self._injected, [s.fault for s in self._pending]))
+        if violated is not None:
+            condition, reason = violated
+            raise failures.Interrupted(condition.name, reason)
+
+    def _undo_active(self, interrupted):
+        """Undo every active fault, latest first; keep each undo's error.
+
+        A failed undo stays armed: the test's cleanup tries it again.
+        """
+        for fault in reversed(self._injected):
+            if not fault.active:
+                continue
+            fault.record['undone_by'] = 'engine, interrupted by %s' % (
+                interrupted.condition)
+            try:
+                fault.undo()
+            except Exception as exc:
+                fault.record['interrupt_undo_error'] = '%s: %s' % (
+                    type(exc).__name__, exc)
+
+    def _skip(self, text):
+        return getattr(self.test, 'skipException', unittest.SkipTest)(text)
 
     # -- faults ---------------------------------------------------------
     def _inject(self, scheduled, state):
@@ -463,11 +515,13 @@ class HealingRun(object):
         """Seconds until the next poll: one per request it will make."""
         phase = self._next_phase()
         calls = self.cluster_calls + (phase.observer.calls if phase else 0)
+        calls += sum(c.calls for c in self.stop_conditions)
         return self.poll_interval_s * calls
 
     def _step(self):
         self._undo_expired()
         self._observe_next_phase()
+        self._check_stop_conditions()
         self._inject_due()
         state, t = self._sample()
         elapsed = t - self.t0
@@ -521,6 +575,12 @@ class HealingRun(object):
         self.timeline.verdict = tl.INTERRUPTED
         try:
             self._run()
+        except failures.Interrupted as exc:
+            self._undo_active(exc)
+            self.timeline.verdict = tl.INTERRUPTED
+            self.timeline.interrupted_by = exc.condition
+            self.timeline.result = str(exc)
+            raise self._skip(str(exc)) from exc
         except failures.HealingFailure as exc:
             self.timeline.result = 'failed: %s' % exc
             self.timeline.verdict = tl.FAILED
@@ -543,6 +603,7 @@ class HealingRun(object):
         return self.timeline
 
     def _run(self):
+        self._check_stop_conditions()
         baseline = self.cluster_state()
         judgement = self.judgement
         self.judge = sp.ClusterJudge(judgement.bounds, judgement.target,

@@ -63,6 +63,10 @@ A scenario file is a YAML mapping at the top of the scenario directory
       recover_s: 300
     expect:
       missed_phase: act       # a negative check: the phase it misses
+    stop_conditions:          # optional: added to [self_healing]
+      - message_bus           # stop_conditions, a name or a mapping
+      - {name: disk_free, floor_mib: 2048}   # whose keys override the
+                              # options (harness/stop_conditions.py)
     score:                    # optional: weights of the resilience score
       weight: 1.0             # of this scenario in its flow's and the
                               # run's score (>= 0; default 1)
@@ -70,7 +74,8 @@ A scenario file is a YAML mapping at the top of the scenario directory
                               # one > 0; these are the defaults)
 
 The schema is built from the registries (harness/registry.py): the fault
-kinds with their own keys and target kinds, the flows and the observers;
+kinds with their own keys and target kinds, the flows, the observers and
+the stop conditions;
 what a schema cannot say (ids, files, orders of values, phases) is a
 small check each. The loader reports every error of a file at once:
 file, field path (``faults[1].target``), what was expected and what it
@@ -127,7 +132,7 @@ NEGATIVE_FEATURE = 'negative_checks'
 # Top-level keys, in the order errors are reported.
 _TOP = ('(file)', 'name', 'id', 'description', 'flow', 'owner', 'services',
         'features', 'artifacts', 'fault', 'faults', 'observers', 'recovery',
-        'invariants', 'deadlines', 'expect', 'score')
+        'invariants', 'deadlines', 'expect', 'stop_conditions', 'score')
 
 
 class ScenarioLoader(yaml.SafeLoader):
@@ -224,6 +229,13 @@ def _observer_params_schema(entry):
             'additionalProperties': False}
 
 
+def _stop_condition_schema(entry):
+    properties = {'name': {'const': entry.name}}
+    properties.update(entry.schema)
+    return {'type': 'object', 'properties': properties,
+            'additionalProperties': False}
+
+
 def _mapping(properties, required=(), **extra):
     schema = {'type': 'object', 'properties': properties,
               'additionalProperties': False}
@@ -297,6 +309,12 @@ def schema():
         'deadlines': {'type': 'object',
                       'additionalProperties': _NUMBER_AT_LEAST_1},
         'expect': _mapping({'missed_phase': _phase_name()}),
+        'stop_conditions': {
+            'type': 'array', 'message': 'a list of stop conditions',
+            'items': _named_by(
+                'name', registry.STOP_CONDITIONS.entries(),
+                _stop_condition_schema,
+                'a stop condition name, or a mapping with name')},
         'score': _mapping({
             'weight': {'type': 'number', 'minimum': 0},
             'phases': _mapping(dict(
@@ -398,10 +416,22 @@ def observer_specs(observers):
                  else spec) for phase, spec in observers.items())
 
 
+def stop_condition_specs(specs):
+    """``[{'name': name, **keys}]`` of ``stop_conditions:``.
+
+    An entry may be the condition's name alone.
+    """
+    return [{'name': spec} if isinstance(spec, str) else spec
+            for spec in specs]
+
+
 def _schema_errors(data):
     validator = jsonschema.Draft7Validator(schema())
     if isinstance(data.get('observers'), dict):
         data = dict(data, observers=observer_specs(data['observers']))
+    if isinstance(data.get('stop_conditions'), list):
+        data = dict(data, stop_conditions=stop_condition_specs(
+            data['stop_conditions']))
     found = []
     for error in validator.iter_errors(data):
         for parts, message in _messages(error):
@@ -581,6 +611,23 @@ def _check_expect(data):
              % (', '.join(phases), missed))]
 
 
+def _check_stop_conditions(data):
+    specs = data.get('stop_conditions')
+    if not isinstance(specs, list):
+        return []
+    found, seen = [], {}
+    for index, spec in enumerate(stop_condition_specs(specs)):
+        name = spec.get('name') if isinstance(spec, dict) else None
+        if not isinstance(name, str):
+            continue
+        if name in seen:
+            found.append((['stop_conditions', index], 'expected each '
+                          'condition once, %s is also stop_conditions[%d]'
+                          % (name, seen[name])))
+        seen.setdefault(name, index)
+    return found
+
+
 def _check_score(data):
     phases = _dict(_dict(data.get('score')).get('phases'))
     if not phases or not all(_number(v) for v in phases.values()):
@@ -613,7 +660,7 @@ def validate(path, data):
     found = _schema_errors(data)
     for check in (_check_id, _check_faults, _check_observers,
                   _check_recovery, _check_invariants, _check_deadlines,
-                  _check_expect, _check_score):
+                  _check_expect, _check_stop_conditions, _check_score):
         found.extend(check(data))
     found.extend(_check_artifact_files(path, data))
     return [(path, field_path(parts), message)
@@ -644,6 +691,9 @@ class Scenario(object):
         self.deadlines_spec = data.get('deadlines', {})
         self.expect_missed_phase = (data.get('expect') or {}).get(
             'missed_phase')
+        # [{'name': ..., **keys}]: added to [self_healing] stop_conditions.
+        self.stop_conditions = [dict(spec) for spec in stop_condition_specs(
+            data.get('stop_conditions') or ())]
         score = data.get('score') or {}
         self.score_weight = float(score.get('weight', SCORE_WEIGHT))
         self.phase_weights = dict(SCORE_PHASE_WEIGHTS, **dict(

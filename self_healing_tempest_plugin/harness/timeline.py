@@ -42,7 +42,12 @@ saw it. ``missed_phase`` names the phase whose deadline was missed (None
 if none), ``deadline_s`` that deadline, ``verdict`` is passed, failed or
 interrupted (a run that had not ended when its file was written), and
 ``failed_by`` says what failed it (a failures.*.kind, AFTER_HEALING or
-BROKE). ``result`` is text for people: nothing reads a verdict from it.
+BROKE). A stop condition that ended the run (harness/stop_conditions.py)
+leaves the verdict interrupted and names itself in ``interrupted_by``.
+``repaired`` lists what the run's replay of the undo journal repaired
+before its first fault (one dict per entry a dead run left; [] when
+there was nothing, absent when the run kept no journal). ``result`` is
+text for people: nothing reads a verdict from it.
 
 ``format`` is FORMAT (2: several faults, any phases). A file without it
 (format 1) loads with the four built-in phases, its FAULT_INJECTED
@@ -90,8 +95,10 @@ VERDICTS = (PASSED, FAILED, INTERRUPTED)
 AFTER_HEALING = 'check_after_healing'
 BROKE = 'error'
 
-# Keys written only when known (see the module docstring).
+# Keys written only when known (see the module docstring): mappings,
+# and the others with their type.
 OPTIONAL_KEYS = ('deadlines', 'invariants', 'scenario')
+OPTIONAL_FIELDS = (('interrupted_by', str), ('repaired', list))
 
 DETAIL_NAME = 'recovery-timeline'
 _JSON = content_type.ContentType(
@@ -112,6 +119,27 @@ def fault_mark(position):
     """The mark of the fault injected ``position``-th (1: the first)."""
     return FAULT_INJECTED if position == 1 else '%s_%d' % (
         FAULT_INJECTED, position)
+
+
+def repair_text(item):
+    """One ``repaired`` item in words: what a dead run left, what was done.
+    """
+    if not isinstance(item, dict):
+        return str(item)
+    if item.get('corrupt'):
+        return 'corrupt entry %s skipped: %s' % (item.get('entry', '?'),
+                                                 item['corrupt'])
+    text = '%s on %s of run %s' % (item.get('kind') or '?',
+                                   item.get('target') or '?',
+                                   item.get('run_id') or '?')
+    did = '; '.join(item.get('did') or ())
+    if did:
+        text += ': %s' % did
+    if item.get('errors'):
+        text += ' (undo FAILED: %s)' % '; '.join(item['errors'])
+    if item.get('dry_run'):
+        text += ' (dry run: nothing done)'
+    return text
 
 
 def parse_cloud_time(value):
@@ -282,6 +310,10 @@ class Timeline(object):
         self.deadlines = None
         self.invariants = None
         self.scenario = None
+        # The stop condition that interrupted the run; the journal's
+        # repairs before it (see the module docstring).
+        self.interrupted_by = None
+        self.repaired = None
 
     # -- recording ----------------------------------------------------
     def mark(self, name, at=None, cloud_time=None, source=None,
@@ -389,7 +421,7 @@ class Timeline(object):
             'verdict': self.verdict,
             'failed_by': self.failed_by,
         }
-        for key in OPTIONAL_KEYS:
+        for key in OPTIONAL_KEYS + tuple(k for k, _ in OPTIONAL_FIELDS):
             if getattr(self, key) is not None:
                 data[key] = getattr(self, key)
         return data
@@ -429,6 +461,12 @@ class Timeline(object):
             if value is not None and not isinstance(value, dict):
                 raise ValueError('%s must be a mapping, got %r'
                                  % (key, value))
+            setattr(timeline, key, value)
+        for key, kind in OPTIONAL_FIELDS:
+            value = data.get(key)
+            if value is not None and not isinstance(value, kind):
+                raise ValueError('%s must be %s, got %r' % (
+                    key, 'text' if kind is str else 'a list', value))
             setattr(timeline, key, value)
         return timeline
 

@@ -19,6 +19,7 @@ or stored as a CI artifact on its own.
 import base64
 import html
 
+from self_healing_tempest_plugin.harness import timeline as tl
 from self_healing_tempest_plugin.report import score as sc
 from self_healing_tempest_plugin.report import table
 from self_healing_tempest_plugin.report import timelines as tls
@@ -257,6 +258,15 @@ def page(title, entries, problems=(), pngs=None, trend=None,
         if len(entry.faults) > 1:
             out.append('<p>Faults: %s</p>' % _esc(entry.faults_text()))
         out.append('<div class="result">%s</div>' % _esc(entry.result))
+        if entry.interrupted_by:
+            out.append('<p>Interrupted by the stop condition <span '
+                       'class="INTERRUPTED">%s</span></p>'
+                       % _esc(entry.interrupted_by))
+        if entry.repaired:
+            out.append('<p>Repaired before its first fault (what dead '
+                       'runs left):</p><ul>%s</ul>' % ''.join(
+                           '<li>%s</li>' % _esc(tl.repair_text(item))
+                           for item in entry.repaired))
         if entry.path in pngs:
             out.append(_img(pngs[entry.path], entry.name))
         out.append(_hops_section(entry, waterfalls.get(entry.path)))

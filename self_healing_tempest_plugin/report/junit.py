@@ -41,6 +41,11 @@ def properties(entry):
         props.append(('faults', entry.faults_text()))
     if entry.failed_by:
         props.append(('failed_by', entry.failed_by))
+    if entry.interrupted_by:
+        props.append(('interrupted_by', entry.interrupted_by))
+    if entry.repaired:
+        props += [('repaired', str(len(entry.repaired))),
+                  ('repaired_what', entry.repaired_text())]
     for name in entry.phase_names:
         phase = entry.phase(name)
         props += [('%s_s' % name, _number(phase.seconds)),
@@ -140,7 +145,7 @@ def document(entries, problems=(), baseline=None):
             # A <skipped>, not an error: see the statistics' note below.
             skipped += 1
             ElementTree.SubElement(case, 'skipped', message=_first_line(
-                'interrupted: %s' % entry.result))
+                table.interrupted_text(entry)))
         elif entry.verdict == tls.ERROR:
             errors += 1
             _outcome(case, 'error', 'HealingError', entry.result)
@@ -195,7 +200,7 @@ def _mark_interrupted(suite, case, entry):
             suite.set(counter, str(int(suite.get(counter)) - 1))
     if case.find('skipped') is None:
         ElementTree.SubElement(case, 'skipped', message=_first_line(
-            'interrupted: %s' % entry.result))
+            table.interrupted_text(entry)))
         suite.set('skipped', str(int(suite.get('skipped', '0')) + 1))
     _set_property(case, 'verdict', table.INTERRUPTED)
 

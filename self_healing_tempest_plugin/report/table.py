@@ -40,6 +40,13 @@ def verdict_text(entry):
     return INTERRUPTED if is_interrupted(entry) else entry.verdict
 
 
+def interrupted_text(entry):
+    """'interrupted: <condition>: <reason>' (or what stopped the run)."""
+    result = entry.result
+    return result if result.startswith('interrupted') else (
+        'interrupted: %s' % result)
+
+
 def row(entry, phases):
     """The cells of one entry, in ``headers(phases)`` order."""
     return [entry.name, entry.fault] + [
@@ -65,6 +72,8 @@ def run_table(entries):
     text = render(headers(phases), [row(e, phases) for e in entries])
     notes = ['%s: %s' % (e.name, e.result) for e in entries
              if e.verdict != tls.PASS]
+    notes += ['%s: repaired before its first fault: %s' % (
+        e.name, e.repaired_text()) for e in entries if e.repaired]
     if notes:
         text += '\n\n' + '\n'.join(notes)
     return text + '\n\n' + counts_text(entries)

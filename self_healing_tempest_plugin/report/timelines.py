@@ -143,6 +143,10 @@ class Entry(object):
         self.phases = self._phases(deadlines, scenario.get('observed'))
         self.clock_offset = clock_offset(timeline)
         self.hops = hop_rows(timeline, self.t_fault)
+        # The stop condition that interrupted the run (None: none did),
+        # and what its journal replay repaired before it.
+        self.interrupted_by = timeline.interrupted_by
+        self.repaired = list(timeline.repaired or ())
         self.verdict = self._verdict()
 
     def faults_text(self):
@@ -158,6 +162,10 @@ class Entry(object):
                 text += ': %s' % record['did']
             parts.append(text)
         return '; '.join(parts) or (self.did or '')
+
+    def repaired_text(self):
+        """What the run repaired before its first fault, '' if nothing."""
+        return '; '.join(tl.repair_text(item) for item in self.repaired)
 
     @property
     def phase_names(self):

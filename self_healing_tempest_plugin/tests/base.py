@@ -29,6 +29,7 @@ import tempest.test
 
 from self_healing_tempest_plugin.common import waiters
 from self_healing_tempest_plugin.flows import base as flows
+from self_healing_tempest_plugin.harness import run_tags
 
 CONF = config.CONF
 # The upper end of a flow's microversion range (tempest's ScenarioTest).
@@ -104,6 +105,37 @@ class BaseSelfHealingTest(tempest.test.BaseTestCase):
     def setup_credentials(cls):
         cls.set_network_resources()
         super(BaseSelfHealingTest, cls).setup_credentials()
+        cls.tag_credential_projects()
+
+    @classmethod
+    def credential_project_ids(cls):
+        """Project ids of the class's credentials, each once, in order."""
+        ids = []
+        for credentials_type in cls.credentials:
+            name = (credentials_type if isinstance(credentials_type, str)
+                    else credentials_type[0])
+            manager = getattr(cls, 'os_%s' % name, None)
+            project_id = getattr(getattr(manager, 'credentials', None),
+                                 'project_id', None)
+            if project_id and project_id not in ids:
+                ids.append(project_id)
+        return ids
+
+    @classmethod
+    def tag_credential_projects(cls):
+        """Tag the projects Tempest just created with this run's tag.
+
+        A killed run never deletes its dynamic credentials: the tag is
+        how ``self-healing-undo --leaks`` finds those projects (and their
+        users, by their role assignments). Pre-provisioned accounts are
+        the operator's and never tagged.
+        """
+        if not CONF.auth.use_dynamic_credentials:
+            return
+        client = cls.os_admin.project_tags_client
+        tag = run_tags.tag(CONF.self_healing)
+        for project_id in cls.credential_project_ids():
+            client.update_project_tag(project_id, tag)
 
     @classmethod
     def setup_clients(cls):

@@ -223,7 +223,8 @@ class ServiceRestartTest(testtools.TestCase):
         run = mock.Mock(calls=[])
         fault = cpf.ServiceRestart(
             'heat-engine', 'heat-engine',
-            {cpf.RESTART: 'localcloud restart {unit}'}, 60, clock=clock,
+            {cpf.RESTART: 'localcloud restart {unit}',
+             cpf.START: 'localcloud start {unit}'}, 60, clock=clock,
             run=restart)
         record = fault.inject(test)
         self.assertEqual([['localcloud', 'restart', 'heat-engine']],

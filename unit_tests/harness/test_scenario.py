@@ -182,6 +182,17 @@ class ValidScenarioTest(testtools.TestCase):
         del s.deadlines_spec['act_s']
         self.assertEqual(180, s.deadlines(conf).for_phase('act'))
 
+    def test_stop_conditions_names_and_mappings(self):
+        data = _example()
+        self.assertEqual([], sc.Scenario(EXAMPLE, data).stop_conditions)
+        data['stop_conditions'] = ['message_bus', {
+            'name': 'disk_free', 'floor_mib': 2048, 'path': '/var/lib'}]
+        self.assertEqual([], sc.validate(EXAMPLE, data))
+        self.assertEqual([{'name': 'message_bus'},
+                          {'name': 'disk_free', 'floor_mib': 2048,
+                           'path': '/var/lib'}],
+                         sc.Scenario(EXAMPLE, data).stop_conditions)
+
     def test_missing_requirements_from_config(self):
         conf = mock.Mock()
         conf.service_available = mock.Mock(heat=True, aodh=True,
@@ -603,6 +614,37 @@ class MalformedScenarioTest(testtools.TestCase):
         errors = self._errors(change)
         self.assertEqual(['id', 'services[1]', 'fault.kind',
                           'invariants.floor'], list(errors))
+
+    def test_stop_condition_unknown_name(self):
+        self._assert_one('stop_conditions[1].name', 'expected one of '
+                         'computes_up, disk_free, kill_switch, message_bus, '
+                         'no_other_open_fault, got ',
+                         self._set('stop_conditions', ['kill_switch',
+                                                       'rabbit_up']))
+
+    def test_stop_condition_key_not_in_its_schema(self):
+        self._assert_one('stop_conditions[0].floor', 'unknown field; '
+                         'expected one of: name, path, floor_mib',
+                         self._set('stop_conditions', [
+                             {'name': 'disk_free', 'floor': 10}]))
+
+    def test_stop_condition_key_of_the_wrong_type(self):
+        self._assert_one('stop_conditions[0].floor_mib', 'expected an '
+                         "integer >= 0, got 'lots'",
+                         self._set('stop_conditions', [
+                             {'name': 'disk_free', 'floor_mib': 'lots'}]))
+
+    def test_stop_conditions_not_a_list_or_twice(self):
+        self._assert_one('stop_conditions', 'expected a list of stop '
+                         "conditions, got 'kill_switch'",
+                         self._set('stop_conditions', 'kill_switch'))
+        self._assert_one('stop_conditions[1]', 'expected each condition '
+                         'once, kill_switch is also stop_conditions[0]',
+                         self._set('stop_conditions', [
+                             'kill_switch', {'name': 'kill_switch'}]))
+        self._assert_one('stop_conditions[0]', 'expected a stop condition '
+                         'name, or a mapping with name, got 3',
+                         self._set('stop_conditions', [3]))
 
 
 class DirectoryTest(testtools.TestCase):

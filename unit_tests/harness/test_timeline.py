@@ -298,3 +298,59 @@ class PhasesAndFaultsTest(testtools.TestCase):
         error = self.assertRaises(ValueError, tl.Timeline.from_json,
                                   json.dumps(data))
         self.assertIn('format must be 1 or 2, got 9', str(error))
+
+
+class StopAndRepairFieldsTest(testtools.TestCase):
+    """``interrupted_by`` and ``repaired``: written when known, format 2.
+    """
+
+    REPAIRED = [{'entry': 'dead-1', 'run_id': '3fa2c0ffee01',
+                 'kind': 'host_stop', 'target': 'host1',
+                 'did': ['ran start on host1', 'cleared forced_down'],
+                 'errors': [], 'dry_run': False, 'corrupt': None}]
+
+    def test_round_trip(self):
+        original = tl.Timeline('a.b.C.test_x[id-1]')
+        original.verdict = tl.INTERRUPTED
+        original.interrupted_by = 'kill_switch'
+        original.result = 'interrupted: kill_switch: kill switch /k exists'
+        original.repaired = self.REPAIRED
+        data = json.loads(original.to_json())
+        self.assertEqual((2, 'kill_switch', self.REPAIRED), (
+            data['format'], data['interrupted_by'], data['repaired']))
+        copy = tl.Timeline.from_json(original.to_json())
+        self.assertEqual(('kill_switch', self.REPAIRED),
+                         (copy.interrupted_by, copy.repaired))
+        self.assertEqual(original.to_dict(), copy.to_dict())
+
+    def test_older_files_load_without_them(self):
+        data = tl.Timeline('a.b.C.test_x[id-1]').to_dict()
+        self.assertNotIn('interrupted_by', data)
+        self.assertNotIn('repaired', data)
+        copy = tl.Timeline.from_json(json.dumps(data))
+        self.assertEqual((None, None), (copy.interrupted_by, copy.repaired))
+
+    def test_wrong_types_are_named(self):
+        data = tl.Timeline('a.b.C.test_x[id-1]').to_dict()
+        data['repaired'] = 'host1'
+        error = self.assertRaises(ValueError, tl.Timeline.from_json,
+                                  json.dumps(data))
+        self.assertIn("repaired must be a list, got 'host1'", str(error))
+        data['repaired'], data['interrupted_by'] = [], 3
+        error = self.assertRaises(ValueError, tl.Timeline.from_json,
+                                  json.dumps(data))
+        self.assertIn('interrupted_by must be text, got 3', str(error))
+
+    def test_repairs_in_words(self):
+        self.assertEqual(
+            'host_stop on host1 of run 3fa2c0ffee01: ran start on host1; '
+            'cleared forced_down', tl.repair_text(self.REPAIRED[0]))
+        self.assertEqual(
+            'corrupt entry x-1 skipped: not JSON: Expecting value',
+            tl.repair_text({'entry': 'x-1',
+                            'corrupt': 'not JSON: Expecting value'}))
+        self.assertEqual(
+            'nic_down on host2 of run r1: ip link set eth1 up (dry run: '
+            'nothing done)', tl.repair_text({
+                'kind': 'nic_down', 'target': 'host2', 'run_id': 'r1',
+                'did': ['ip link set eth1 up'], 'dry_run': True}))

@@ -17,6 +17,8 @@ default observers, the scenario's observer overrides and extra phase,
 two faults (one at an offset) and the result every flow returns.
 """
 
+import os
+import unittest
 from unittest import mock
 
 import fixtures
@@ -169,9 +171,10 @@ class FlowRunnerTest(testtools.TestCase):
             detect_timeout_s=30, act_timeout_s=60, recover_timeout_s=120,
             phase_timeout_s=45, steady_window_s=5, poll_interval_s=1.0,
             timeline_dir='', cluster_desired_size=2, cluster_max_size=3,
-            cluster_floor=1, cluster_min_size=1)
+            cluster_floor=1, cluster_min_size=1, fault_journal_dir='')
         self.flow = UnitFlow(self.test, self.cloud, conf=self.conf,
                              clock=self.clock, sleep=self.clock.sleep)
+        self.conf.stop_conditions = []
 
     def scenario(self, **changes):
         data = dict(DATA, **changes)
@@ -253,3 +256,81 @@ class FlowRunnerTest(testtools.TestCase):
             m['status'] for m in after[0].members))
         self.assertEqual(tl.GREEN, result.timeline.samples[0].band)
         self.assertEqual(['a', 'b', 'c'], result.affected())
+
+
+class FakeJournal(object):
+    """The journal a FaultContext carries (CONTRACTS C1), scripted."""
+
+    def __init__(self, repaired, order):
+        self.repaired, self.order = repaired, order
+        self.opened, self.closed = [], []
+
+    def replay(self, ctx):
+        self.order.append('replay')
+        return list(self.repaired)
+
+    def open(self, fault, test_id=None):
+        self.opened.append(fault.kind)
+        return 'mine-%d' % len(self.opened)
+
+    def close(self, entry_id):
+        self.closed.append(entry_id)
+
+    def keep_failed(self, entry_id, errors):
+        self.closed.append((entry_id, errors))
+
+    def entries(self):
+        return []
+
+
+class HealWithJournalAndStopConditionsTest(FlowRunnerTest):
+    """heal(): the journal replayed before the deploy; stop conditions."""
+
+    REPAIRED = [{'entry': 'd-1', 'run_id': 'deadbeef0001',
+                 'kind': 'host_stop', 'target': 'h1', 'did': ['started'],
+                 'errors': [], 'dry_run': False, 'corrupt': None}]
+
+    def setUp(self):
+        super(HealWithJournalAndStopConditionsTest, self).setUp()
+        self.order = []
+        self.journal = FakeJournal(self.REPAIRED, self.order)
+        context = self.flow.fault_context
+
+        def fault_context():
+            ctx = context()
+            ctx.journal = self.journal
+            return ctx
+        self.flow.fault_context = fault_context
+        deploy = self.flow.deploy
+
+        def deploy_after(scenario):
+            self.order.append('deploy')
+            return deploy(scenario)
+        self.flow.deploy = deploy_after
+
+    def test_replayed_before_the_deploy_and_in_the_timeline(self):
+        result = self.flow.run_positive(self.scenario())
+        self.assertEqual(['replay', 'deploy'], self.order)
+        self.assertEqual(self.REPAIRED, result.timeline.repaired)
+        self.assertEqual('healed', result.timeline.result)
+
+    def test_the_scenarios_kill_switch_interrupts_before_any_fault(self):
+        switch = os.path.join(self.useFixture(fixtures.TempDir()).path,
+                              'kill-switch')
+        open(switch, 'w').close()
+        scenario = self.scenario(stop_conditions=[
+            {'name': 'kill_switch', 'file': switch}])
+        error = self.assertRaises(unittest.SkipTest, self.flow.heal,
+                                  scenario)
+        self.assertEqual('interrupted: kill_switch: kill switch %s exists'
+                         % switch, str(error))
+        self.assertEqual([], self.cloud.deleted)
+
+    def test_an_unusable_condition_is_named_before_the_deploy(self):
+        self.conf.stop_conditions = ['message_bus']
+        self.conf.message_bus_address = ''
+        error = self.assertRaises(ValueError, self.flow.heal,
+                                  self.scenario())
+        self.assertIn('[self_healing] message_bus_address is empty',
+                      str(error))
+        self.assertEqual(['replay'], self.order)
