@@ -22,6 +22,7 @@ from localcloud import commands
 from localcloud import diagnose
 from localcloud import hostnet
 from localcloud import install
+from localcloud import killtest
 from localcloud import layout
 from localcloud import leaks
 from localcloud.lib import telemetry
@@ -29,7 +30,9 @@ from localcloud import peers
 from localcloud import procs
 from localcloud import progress as progress_mod
 from localcloud import services
+from localcloud import stoptest
 from localcloud import tempestconf
+from localcloud import tempestrun
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -199,6 +202,9 @@ def print_all_logs(c, lines=60):
 
 
 def cmd_job(args):
+    if args.only and not (args.kill_test or args.stop_test):
+        raise RuntimeError('--only names fault kinds (--kill-test) or stop '
+                           'conditions (--stop-test): give one of them')
     c = _cloud(args)
     try:
         c.up()
@@ -209,9 +215,20 @@ def cmd_job(args):
     tempestconf.set_repeat(c.lay, args.repeat)
     with c.progress.step('install the plugin from %s' % args.repo):
         install.install_plugin(c.lay, args.repo, c.lay.log('setup-plugin'))
-    env = dict(os.environ, HOME=c.lay.data('tempest-home'),
-               PATH=os.path.join(c.lay.venv, 'bin') + ':'
-               + os.environ.get('PATH', ''))
+    with c.progress.step('what dead runs left: journal replay, leak '
+                         'reaping (%s --leaks)' % leaks.UNDO_COMMAND) as r:
+        undo_rc, lines = leaks.undo(c.lay)
+        r['note'] = 'skipped' if undo_rc is None else 'exit %d' % undo_rc
+    print('\n'.join('    ' + line for line in lines), flush=True)
+    if args.kill_test:
+        rc = killtest.run(c, only=args.only)
+        c.progress.summary()
+        return rc
+    if args.stop_test:
+        rc = stoptest.run(c, only=args.only)
+        c.progress.summary()
+        return rc
+    env = tempestrun.env(c.lay)
     argv = [c.lay.bin('tempest'), 'run', '--regex', args.regex,
             '--concurrency', str(args.concurrency)]
     if not args.negative:
@@ -262,22 +279,8 @@ def clear_timelines(lay):
     return len(old)
 
 
-def run_bounded(argv, timeout_s, **kwargs):
-    """The command's exit code, or None after killing it at timeout_s.
-
-    It runs in its own session so that its workers (stestr's) go with it.
-    """
-    proc = subprocess.Popen(argv, start_new_session=True, **kwargs)
-    try:
-        return proc.wait(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        return None
+# One implementation: peers and the unit tests call it through here too.
+run_bounded = tempestrun.run_bounded
 
 
 def cmd_smoke(args):
@@ -314,6 +317,14 @@ def _repeat_count(text):
         raise argparse.ArgumentTypeError(
             'expected a whole number >= 1, got %r' % text)
     return value
+
+
+def _names(text):
+    names = [n.strip() for n in text.split(',') if n.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError('expected NAME[,NAME], got %r'
+                                         % text)
+    return names
 
 
 def build_parser():
@@ -371,9 +382,22 @@ def build_parser():
                      help='run each scenario K times ([self_healing] '
                      'repeat: K tests and timelines per scenario, for the '
                      'report\'s statistical verdicts; default 1)')
-    job.add_argument('--negative', action='store_true',
-                     help='run the negative checks instead (each flow '
-                     'without its trigger must miss a named deadline)')
+    which = job.add_mutually_exclusive_group()
+    which.add_argument('--negative', action='store_true',
+                       help='run the negative checks instead (each flow '
+                       'without its trigger must miss a named deadline)')
+    which.add_argument('--kill-test', action='store_true',
+                       help='per fault kind: SIGKILL a run while its fault '
+                       'is active, then the same test must pass and the '
+                       'inventory match (kinds: %s)'
+                       % ', '.join(killtest.KINDS))
+    which.add_argument('--stop-test', action='store_true',
+                       help='per stop condition: one run it interrupts '
+                       'while a fault is active (conditions: %s)'
+                       % ', '.join(stoptest.CONDITIONS))
+    job.add_argument('--only', type=_names, metavar='NAME[,NAME]',
+                     help='with --kill-test or --stop-test: only these '
+                     'fault kinds or stop conditions')
     job.set_defaults(func=cmd_job)
     sm = sub.add_parser('smoke', help='server, Heat group, Aodh event alarm '
                         'end to end (cleans up)')

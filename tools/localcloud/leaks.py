@@ -21,9 +21,15 @@ into, with the cloud's tempest.conf (admin credentials), before and after
 """
 
 import os
+import re
 import subprocess
 
 COMMAND = 'self-healing-leaks'
+# The plugin's journal replay and leak reaper (cmd/undo.py).
+UNDO_COMMAND = 'self-healing-undo'
+# Stack deletes of what dead runs left take a while; a stuck one must not
+# hold the job.
+UNDO_TIMEOUT_S = 600
 
 
 def _files(lay):
@@ -59,3 +65,33 @@ def compare(lay):
     if rc not in (0, 1):
         lines = ['leak check: %s compare exited %d:' % (COMMAND, rc)] + lines
     return lines, rc != 0
+
+
+def leaked_count(lines):
+    """How many resources a compare's report names as leaked (0: none)."""
+    for line in lines:
+        found = re.match(r'LEAKED (\d+) resource', line)
+        if found:
+            return int(found.group(1))
+    return 0
+
+
+def undo(lay, timeout_s=UNDO_TIMEOUT_S):
+    """(exit code, lines) of ``self-healing-undo --leaks``.
+
+    It replays the journal entries dead runs left, then deletes the
+    tagged resources they left. Exit code None: the installed plugin has
+    no such console script (the lines say so).
+    """
+    path = lay.bin(UNDO_COMMAND)
+    if not os.path.exists(path):
+        return None, ['%s: not in the installed plugin (no %s): skipped'
+                      % (UNDO_COMMAND, path)]
+    argv = [path, '--leaks', '--config-file', lay.tempest_conf]
+    try:
+        res = subprocess.run(argv, capture_output=True, text=True,
+                             timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError('%s did not end within %d s (leaks.'
+                           'UNDO_TIMEOUT_S)' % (' '.join(argv), timeout_s))
+    return res.returncode, (res.stdout + res.stderr).splitlines()

@@ -39,6 +39,11 @@ FEATURES = {
     'external_event_fault': True,   # Alertmanager at alertmanager_url
 }
 
+# The stop conditions every run here checks: the plugin's default list
+# (config.py) and the message bus, which this cloud can name.
+STOP_CONDITIONS = ('computes_up', 'no_other_open_fault', 'disk_free',
+                   'kill_switch', 'message_bus')
+
 # Tempest's services this cloud does not run (each service module says
 # which it does: its tempest_conf's [service_available]).
 SERVICES_ABSENT = {'cinder': False, 'swift': False}
@@ -100,6 +105,30 @@ def host_options(base, key_file):
     }
 
 
+def safeguard_options(workspace):
+    """[self_healing] options of the undo journal and the stop conditions.
+
+    The journal, the kill switch and the watched filesystem are the
+    workspace's: every run against this cloud (the suite, the kill test's,
+    a second workspace's) shares them through this conf.
+    """
+    return {
+        'fault_journal_dir': journal_dir(workspace),
+        'kill_switch_file': kill_switch_file(workspace),
+        'message_bus_address': '%s:%d' % (L.HOST, L.PORTS['rabbitmq']),
+        'stop_conditions': list(STOP_CONDITIONS),
+        'disk_free_path': workspace,
+    }
+
+
+def journal_dir(workspace):
+    return os.path.join(workspace, 'journal')
+
+
+def kill_switch_file(workspace):
+    return os.path.join(workspace, 'kill-switch')
+
+
 def merge(sections, more):
     """``more``'s sections into ``sections`` (an option set twice is an
     error naming it).
@@ -151,6 +180,7 @@ def render(image_id, flavor_ids, workspace, hosts=L.COMPUTE_HOSTS,
             'steady_window_s': 10,
             'scaling_cooldown_s': 10,
             'samples_timeout_s': 180,
+            **safeguard_options(workspace),
             **(host_opts or {}),
         },
         'self_healing_feature_enabled': dict(FEATURES,
@@ -200,6 +230,23 @@ def set_repeat(lay, repeat):
         sections.setdefault('self_healing', {})['repeat'] = repeat
         with open(path, 'w') as f:
             f.write(ini.render(sections))
+
+
+def write_variant(lay, name, overrides):
+    """``etc/tempest-<name>.conf``: the workspace's conf with ``overrides``.
+
+    ``overrides``: {section: {option: value}}, e.g. a stop test's lower
+    disk floor, or a second run's own lock path.
+    """
+    with open(lay.tempest_conf) as f:
+        sections = ini.parse(f.read())
+    for section, options in overrides.items():
+        sections.setdefault(section, {}).update(options)
+    path = os.path.join(os.path.dirname(lay.tempest_conf),
+                        'tempest-%s.conf' % name)
+    with open(path, 'w') as f:
+        f.write(ini.render(sections))
+    return path
 
 
 def negative_conf(lay):

@@ -40,9 +40,9 @@ class TestLeakCheck(testtools.TestCase):
         self.lay = layout.Layout(self.useFixture(fixtures.TempDir()).path)
         self.record = self.lay.path('argv.txt')
 
-    def stand_in(self, rc, say):
-        path = self.lay.bin(leaks.COMMAND)
-        os.makedirs(os.path.dirname(path))
+    def stand_in(self, rc, say, command=leaks.COMMAND):
+        path = self.lay.bin(command)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, 'w') as handle:
             handle.write(STAND_IN.format(record=self.record, rc=rc, say=say))
         os.chmod(path, os.stat(path).st_mode | stat.S_IXUSR)
@@ -86,3 +86,28 @@ class TestLeakCheck(testtools.TestCase):
         self.assertTrue(leaked)
         self.assertIn('exited 2', lines[0])
         self.assertIn('connection refused', lines)
+
+    def test_the_leaked_count_of_a_report(self):
+        self.assertEqual(3, leaks.leaked_count([
+            'LEAKED 3 resource(s) the run made and did not delete:',
+            '  server s-1 (shtp-abc-member)']))
+        self.assertEqual(0, leaks.leaked_count(['no resource left behind']))
+
+    def test_replays_and_reaps_with_the_clouds_tempest_conf(self):
+        self.stand_in(0, 'removed 1 dead run entry',
+                      command=leaks.UNDO_COMMAND)
+        self.assertEqual((0, ['removed 1 dead run entry']),
+                         leaks.undo(self.lay))
+        (argv,) = self.argv()
+        self.assertEqual(['--leaks', '--config-file', self.lay.tempest_conf],
+                         argv)
+
+    def test_an_undo_that_failed_gives_its_exit_code(self):
+        self.stand_in(1, 'host1: Nova refused', command=leaks.UNDO_COMMAND)
+        self.assertEqual((1, ['host1: Nova refused']), leaks.undo(self.lay))
+
+    def test_a_plugin_without_the_script_is_skipped_saying_so(self):
+        rc, lines = leaks.undo(self.lay)
+        self.assertIsNone(rc)
+        self.assertIn('self-healing-undo: not in the installed plugin',
+                      lines[0])

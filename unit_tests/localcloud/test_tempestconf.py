@@ -10,6 +10,9 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+import os
+
+import fixtures
 import testtools
 
 from localcloud import ini
@@ -85,6 +88,38 @@ class TestTempestConf(testtools.TestCase):
         tempest_own = {'nova', 'glance', 'neutron', 'cinder', 'swift'}
         self.assertEqual(set(), set(self.conf['service_available'])
                          - ours - tempest_own)
+
+    def test_journal_and_stop_conditions_are_the_workspace_s(self):
+        sh = self.conf['self_healing']
+        self.assertEqual('/srv/lc/tempest/journal', sh['fault_journal_dir'])
+        self.assertEqual('/srv/lc/tempest/kill-switch',
+                         sh['kill_switch_file'])
+        self.assertEqual('/srv/lc/tempest', sh['disk_free_path'])
+        self.assertEqual('127.0.0.1:%d' % layout.PORTS['rabbitmq'],
+                         sh['message_bus_address'])
+
+    def test_stop_conditions_are_the_plugin_default_and_the_bus(self):
+        from self_healing_tempest_plugin import config
+        default = [o for o in config.SelfHealingGroup
+                   if o.name == 'stop_conditions'][0].default
+        self.assertEqual(default + ['message_bus'], self.conf[
+            'self_healing']['stop_conditions'].split(','))
+
+    def test_a_variant_overrides_options_of_the_workspace_conf(self):
+        lay = layout.Layout(self.useFixture(fixtures.TempDir()).path)
+        os.makedirs(os.path.dirname(lay.tempest_conf))
+        with open(lay.tempest_conf, 'w') as f:
+            f.write(ini.render({'self_healing': {'steady_window_s': 10,
+                                                 'timeline_dir': '/t'}}))
+        path = tempestconf.write_variant(lay, 'stop-test', {
+            'self_healing': {'steady_window_s': 60},
+            'oslo_concurrency': {'lock_path': '/l'}})
+        self.assertTrue(path.endswith('etc/tempest-stop-test.conf'))
+        with open(path) as f:
+            conf = ini.parse(f.read())
+        self.assertEqual({'steady_window_s': '60', 'timeline_dir': '/t'},
+                         conf['self_healing'])
+        self.assertEqual('/l', conf['oslo_concurrency']['lock_path'])
 
     def test_negative_checks_only_in_the_negative_config(self):
         self.assertEqual(

@@ -226,6 +226,33 @@ def hypervisors_up(sess, hosts):
     return set(hosts) <= up
 
 
+# Forced-down services (and the services' ids) in the API.
+SERVICES_MICROVERSION = {'OpenStack-API-Version': 'compute 2.53'}
+
+
+def computes_not_up(sess, hosts=L.COMPUTE_HOSTS):
+    """{host: service} of the hosts whose nova-compute is not up."""
+    data = sess.get('compute', '/os-services?binary=nova-compute',
+                    headers=SERVICES_MICROVERSION)
+    found = dict((s['host'], s) for s in data['services'])
+    return dict((h, found.get(h, {})) for h in hosts
+                if found.get(h, {}).get('state') != 'up'
+                or found.get(h, {}).get('forced_down'))
+
+
+def clear_forced_down(sess, service):
+    """Mark a nova-compute service no longer forced down."""
+    sess.request('PUT', 'compute', '/os-services/%s' % service['id'],
+                 {'forced_down': False}, headers=SERVICES_MICROVERSION)
+
+
+def wait_hypervisors_up(sess, hosts=L.COMPUTE_HOSTS, timeout_s=120):
+    """Wait until every compute host is an enabled, up hypervisor."""
+    api.wait_for(lambda: hypervisors_up(sess, hosts), timeout_s, interval=2,
+                 what='compute hosts %s up' % ', '.join(hosts))
+    return 'compute hosts %s up' % ', '.join(hosts)
+
+
 def after_start(lay, paths, sess):
     """Map the compute hosts into the cell; wait until both are up."""
     manage = [a.format(**paths) for a in MANAGE] + [
