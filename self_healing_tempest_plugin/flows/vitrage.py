@@ -20,16 +20,20 @@ instances, and plays the operator of a manual flow.
 """
 
 from tempest import config
+from tempest.lib import exceptions as lib_exc
 import testtools
 import yaml
 
 from self_healing_tempest_plugin.flows import mistral
 from self_healing_tempest_plugin.harness import critical_path as cp
+from self_healing_tempest_plugin.harness import journal as jn
 from self_healing_tempest_plugin.harness import observers as obs
 from self_healing_tempest_plugin.harness import run_tags
 from self_healing_tempest_plugin.harness import timeline as tl
 
 CONF = config.CONF
+# The journal entry of a Vitrage template a run loaded: an armed healer.
+TEMPLATE_KIND = 'vitrage_template'
 
 # The entity of a Vitrage template bound to the monitor's host alarm.
 HOST_ALARM_ENTITY = 'host_alarm'
@@ -127,6 +131,20 @@ class OperatorStarts(obs.Observer):
             instances=sorted(self.done))
 
 
+def delete_template(rca_client, uuid):
+    """Delete a Vitrage template; one already gone is fine."""
+    try:
+        rca_client.delete_template([uuid])
+    except lib_exc.NotFound:
+        pass
+
+
+@jn.UNDO_ACTIONS.register('delete_vitrage_template')
+def _delete_template_action(ctx, uuid):
+    delete_template(ctx.require('rca_client', 'replayed ' + TEMPLATE_KIND),
+                    uuid)
+
+
 class VitrageBinder(object):
     """Deploys a scenario's workflow and Vitrage template for one run.
 
@@ -165,13 +183,35 @@ class VitrageBinder(object):
             template = yaml.safe_load(handle)
         return bind_template(template, path, workflow_name, project_id)
 
+    def _disarm_on_exit(self, name, uuid):
+        """Delete the template at the end, even if the run is killed.
+
+        A template left loaded keeps healing: a killed run's would fence
+        the next run's host again once the replay has repaired it. Its
+        journal entry makes the next run (or self-healing-undo) delete it,
+        before it repairs the hosts (entries replay in the order opened).
+        """
+        journal = jn.current(CONF.self_healing)
+        entry_id = None
+        if journal is not None:
+            entry_id = journal.open_steps(
+                TEMPLATE_KIND, name, [jn.Step(
+                    'delete_vitrage_template', 'delete Vitrage template %s '
+                    '(%s)' % (name, uuid), uuid=uuid)],
+                'until the test deletes it', test_id=self.test.id())
+
+        def delete():
+            delete_template(self.rca, uuid)
+            if entry_id is not None:
+                journal.close(entry_id)
+        self.test.addCleanup(delete)
+
     def deploy_template(self, template):
         """Load ``template`` into Vitrage; wait until it is ACTIVE."""
         name = template['metadata']['name']
         added = self.rca.add_template(template, template_type='standard')
         for entry in added:
-            self.test.add_cleanup_ignoring_not_found(
-                self.rca.delete_template, [entry['uuid']])
+            self._disarm_on_exit(name, entry['uuid'])
         errors = [e for e in added if e.get('status') == 'ERROR']
         if errors:
             raise AssertionError('Vitrage refused template %s: %s' % (

@@ -222,3 +222,48 @@ class HostRepairJournalTest(testtools.TestCase):
         repair.restore('host1')
         self.assertFalse(self.forced['host1'])
         self.assertEqual([], journal.entries())
+
+
+class TemplateJournalTest(testtools.TestCase):
+    """A killed run's Vitrage template is deleted by the next run."""
+
+    def setUp(self):
+        super(TemplateJournalTest, self).setUp()
+        self.directory = self.useFixture(fixtures.TempDir()).path
+        self.dead = jn.Journal(self.directory, run=DeadRun())
+        self.useFixture(fixtures.MockPatchObject(
+            jn, 'current', lambda conf: self.dead))
+        self.rca = mock.Mock()
+        self.rca.add_template.return_value = [
+            {'uuid': 'tpl-1', 'status': 'LOADING'}]
+        self.rca.list_templates.return_value = [
+            {'name': 'heal_host', 'status': 'ACTIVE'}]
+        self.test = mock.Mock()
+        self.test.admin_rca_client = self.rca
+        self.test.id.return_value = 'pkg.VitrageHostSerialTest.test_it'
+        clock = FakeClock()
+        self.test.waiter = lambda timeout: waiters.Waiter(
+            1.0, timeout, clock=clock, sleep=clock.sleep)
+
+    def _deploy(self):
+        vitrage.VitrageBinder(self.test).deploy_template(
+            {'metadata': {'name': 'heal_host'}})
+
+    def test_a_loaded_template_is_journaled_until_its_cleanup(self):
+        self._deploy()
+        entry, = self.dead.entries()
+        self.assertEqual((vitrage.TEMPLATE_KIND, 'heal_host'),
+                         (entry.kind, entry.target))
+        cleanup, = [c[0][0] for c in self.test.addCleanup.call_args_list]
+        cleanup()
+        self.rca.delete_template.assert_called_once_with(['tpl-1'])
+        self.assertEqual([], self.dead.entries())
+
+    def test_the_next_run_deletes_a_killed_runs_template(self):
+        self._deploy()
+        ctx = faults.FaultContext(None, rca_client=self.rca)
+        repaired, = jn.Journal(self.directory,
+                               run=runs.Run(self.directory)).replay(ctx)
+        self.assertEqual([], repaired['errors'])
+        self.rca.delete_template.assert_called_once_with(['tpl-1'])
+        self.assertEqual([], self.dead.entries())
