@@ -91,6 +91,7 @@ def load_cloud(path):
         conf.self_healing, servers_client=manager.servers_client,
         admin_servers_client=manager.servers_client,
         services_client=manager.services_client,
+        workflow_client=manager.self_healing_workflow.WorkflowClient(),
         rca_client=(manager.self_healing_rca.RcaClient() if vitrage
                     else None))
     return Cloud(conf.self_healing, manager, ctx, path)

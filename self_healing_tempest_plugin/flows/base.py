@@ -218,7 +218,8 @@ class FlowRunner(abc.ABC):
             admin_servers_client=test.admin_servers_client,
             services_client=test.admin_services_client,
             rca_client=test.admin_rca_client,
-            alarming_client=test.alarming_client, clock=self.clock,
+            alarming_client=test.alarming_client,
+            workflow_client=test.admin_workflow_client, clock=self.clock,
             sleep=self.sleep, journal=journal.current(self.conf))
 
     # -- the run ------------------------------------------------------

@@ -22,7 +22,11 @@ import json
 from tempest import config
 from tempest.lib import exceptions as lib_exc
 
+from self_healing_tempest_plugin.harness import journal as jn
+
 CONF = config.CONF
+# The journal entry of a Mistral workflow a run deployed: an armed healer.
+WORKFLOW_KIND = 'mistral_workflow'
 
 
 def is_ours(execution, workflows):
@@ -43,6 +47,27 @@ def delete_executions(client, workflows, **filters):
             client.delete_execution(execution['id'], force=True)
         except lib_exc.NotFound:
             pass
+
+
+def delete_workflow_and_executions(client, workflow, **filters):
+    """Disarm a workflow: its executions, the workflow, any started since.
+
+    A force-deleted execution runs no further task; the executions started
+    while the workflow was being deleted go in the second pass.
+    """
+    delete_executions(client, {workflow}, **filters)
+    try:
+        client.delete_workflow(workflow)
+    except lib_exc.NotFound:
+        pass
+    delete_executions(client, {workflow}, **filters)
+
+
+@jn.UNDO_ACTIONS.register('delete_mistral_workflow')
+def _delete_workflow_action(ctx, workflow):
+    delete_workflow_and_executions(
+        ctx.require('workflow_client', 'replayed ' + WORKFLOW_KIND),
+        workflow, all_projects=True)
 
 
 def wait_succeeded(test, executions):

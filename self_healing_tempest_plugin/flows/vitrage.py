@@ -170,11 +170,35 @@ class VitrageBinder(object):
         text = yaml.safe_dump({'version': definition['version'],
                                name: body})
         self.workflows.create_workflows(text, scope='public')
-        self.test.add_cleanup_ignoring_not_found(
-            self.workflows.delete_workflow, name)
-        self.test.addCleanup(mistral.delete_executions, self.workflows,
-                             {name}, all_projects=True)
+        entry_id = self._journal(mistral.WORKFLOW_KIND, name, [jn.Step(
+            'delete_mistral_workflow', 'delete Mistral workflow %s and its '
+            'executions' % name, workflow=name)])
+
+        def delete():
+            mistral.delete_workflow_and_executions(
+                self.workflows, name, all_projects=True)
+            self._close(entry_id)
+        self.test.addCleanup(delete)
         return name
+
+    def _journal(self, kind, target, steps):
+        """Journal an armed healer (its id), or None without a journal.
+
+        A healer left deployed keeps healing: a killed run's would fence
+        or evacuate the next run's host again once the replay has repaired
+        it. Its entry makes the next run (or self-healing-undo) delete it
+        before it repairs the hosts (entries replay in the order opened).
+        """
+        journal = jn.current(CONF.self_healing)
+        if journal is None:
+            return None
+        return journal.open_steps(kind, target, steps,
+                                  'until the test deletes it',
+                                  test_id=self.test.id())
+
+    def _close(self, entry_id):
+        if entry_id is not None:
+            jn.current(CONF.self_healing).close(entry_id)
 
     def load_template(self, scenario, workflow_name, project_id):
         """The scenario's template bound to the run (``bind_template``)."""
@@ -184,26 +208,14 @@ class VitrageBinder(object):
         return bind_template(template, path, workflow_name, project_id)
 
     def _disarm_on_exit(self, name, uuid):
-        """Delete the template at the end, even if the run is killed.
-
-        A template left loaded keeps healing: a killed run's would fence
-        the next run's host again once the replay has repaired it. Its
-        journal entry makes the next run (or self-healing-undo) delete it,
-        before it repairs the hosts (entries replay in the order opened).
-        """
-        journal = jn.current(CONF.self_healing)
-        entry_id = None
-        if journal is not None:
-            entry_id = journal.open_steps(
-                TEMPLATE_KIND, name, [jn.Step(
-                    'delete_vitrage_template', 'delete Vitrage template %s '
-                    '(%s)' % (name, uuid), uuid=uuid)],
-                'until the test deletes it', test_id=self.test.id())
+        """Delete the template at the end, even if the run is killed."""
+        entry_id = self._journal(TEMPLATE_KIND, name, [jn.Step(
+            'delete_vitrage_template', 'delete Vitrage template %s (%s)'
+            % (name, uuid), uuid=uuid)])
 
         def delete():
             delete_template(self.rca, uuid)
-            if entry_id is not None:
-                journal.close(entry_id)
+            self._close(entry_id)
         self.test.addCleanup(delete)
 
     def deploy_template(self, template):

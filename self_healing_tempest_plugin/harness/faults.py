@@ -76,7 +76,8 @@ class FaultContext(object):
 
     def __init__(self, conf, servers_client=None, admin_servers_client=None,
                  services_client=None, ssh_client_factory=remote.host_client,
-                 rca_client=None, alarming_client=None, clock=time.time,
+                 rca_client=None, alarming_client=None,
+                 workflow_client=None, clock=time.time,
                  sleep=time.sleep, journal=None):
         self.conf = conf
         self.servers_client = servers_client
@@ -85,6 +86,7 @@ class FaultContext(object):
         self.ssh_client_factory = ssh_client_factory
         self.rca_client = rca_client
         self.alarming_client = alarming_client
+        self.workflow_client = workflow_client
         self.clock = clock
         self.sleep = sleep
         self.journal = journal

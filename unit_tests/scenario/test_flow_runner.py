@@ -141,6 +141,7 @@ class FakeTest(fakes.FakeTest, testtools.TestCase):
         self.admin_servers_client = mock.Mock()
         self.admin_services_client = mock.Mock()
         self.admin_rca_client = None
+        self.admin_workflow_client = None
         self.alarming_client = mock.Mock()
 
     def run(self, result=None):

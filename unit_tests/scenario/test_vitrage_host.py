@@ -22,6 +22,7 @@ import yaml
 
 from self_healing_tempest_plugin.common import waiters
 from self_healing_tempest_plugin.flows import host_repair
+from self_healing_tempest_plugin.flows import mistral
 from self_healing_tempest_plugin.flows import vitrage
 from self_healing_tempest_plugin.harness import faults
 from self_healing_tempest_plugin.harness import journal as jn
@@ -267,3 +268,24 @@ class TemplateJournalTest(testtools.TestCase):
         self.assertEqual([], repaired['errors'])
         self.rca.delete_template.assert_called_once_with(['tpl-1'])
         self.assertEqual([], self.dead.entries())
+
+    def test_the_next_run_deletes_a_killed_runs_workflow_first(self):
+        workflows = mock.Mock()
+        workflows.list_executions.return_value = {'executions': [
+            {'id': 'ex-1', 'workflow_name': 'wf'},
+            {'id': 'ex-other', 'workflow_name': 'not-ours'}]}
+        self.test.admin_workflow_client = workflows
+        binder = vitrage.VitrageBinder(self.test)
+        entry_id = binder._journal(mistral.WORKFLOW_KIND, 'wf', [jn.Step(
+            'delete_mistral_workflow', 'delete wf', workflow='wf')])
+        self._deploy()
+        ctx = faults.FaultContext(None, rca_client=self.rca,
+                                  workflow_client=workflows)
+        repaired = jn.Journal(self.directory,
+                              run=runs.Run(self.directory)).replay(ctx)
+        self.assertEqual(entry_id, repaired[0]['entry'])
+        self.assertEqual([mistral.WORKFLOW_KIND, vitrage.TEMPLATE_KIND],
+                         [r['kind'] for r in repaired])
+        workflows.delete_workflow.assert_called_once_with('wf')
+        self.assertEqual([mock.call('ex-1', force=True)] * 2,
+                         workflows.delete_execution.call_args_list)
