@@ -62,6 +62,32 @@ def repair_fenced(services_client, conf, host, waiter,
     return bool(fenced)
 
 
+def wait_healthy(services_client, rca_client, conf, host, waiter):
+    """Wait until ``host``'s compute service is up and Vitrage has no
+    monitor alarm on it ([self_healing] host_alarm_name).
+
+    A template loaded while the alarm is still raised acts at once: the
+    next run's own healer would evacuate its servers before its fault.
+    """
+    def health():
+        state = [s['state'] for s in faults.compute_services(
+            services_client, host=host)]
+        alarms = [a for a in rca_client.list_alarms(all_tenants=True)
+                  if a.get('name') == conf.host_alarm_name]
+        return state, len(alarms)
+    waiter.until(
+        health, lambda h: h[0] == ['up'] and h[1] == 0,
+        'compute host %s' % host, 'service up, no monitor alarm',
+        describe=lambda h: 'service %s, %d monitor alarm(s)' % h)
+
+
+@jn.UNDO_ACTIONS.register('wait_host_healthy')
+def _wait_host_healthy_action(ctx, host):
+    wait_healthy(ctx.require('services_client', 'replayed ' + REPAIR_KIND),
+                 ctx.require('rca_client', 'replayed ' + REPAIR_KIND),
+                 ctx.conf, host, faults.service_waiter(ctx))
+
+
 @jn.UNDO_ACTIONS.register('repair_fenced_host')
 def _repair_fenced_host_action(ctx, host):
     repair_fenced(ctx.require('services_client', 'replayed ' + REPAIR_KIND),
@@ -101,8 +127,9 @@ class HostRepair(object):
                     jn.Step('repair_fenced_host', 'restart nova-compute on '
                             '%s and clear its forced_down if Vitrage fenced '
                             'it' % host, host=host),
-                    jn.Step('wait_compute_up', 'wait until nova-compute on '
-                            '%s is up' % host, host=host)],
+                    jn.Step('wait_host_healthy', 'wait until nova-compute '
+                            'on %s is up and Vitrage has no monitor alarm on '
+                            'it' % host, host=host)],
                 'until the flow repairs %s after healing (Vitrage may '
                 'fence it while it heals)' % host, test_id=self.test.id())
         self.test.addCleanup(self.restore, host)
@@ -146,15 +173,8 @@ class HostRepair(object):
         repair_fenced(self.services, conf, host,
                       self.test.waiter(conf.service_timeout_s))
 
-        def health():
-            state = [s['state'] for s in self.computes(host=host)]
-            alarms = [a for a in self.test.admin_rca_client.list_alarms(
-                all_tenants=True) if a.get('name') == conf.host_alarm_name]
-            return state, len(alarms)
-        self.test.waiter(conf.service_timeout_s).until(
-            health, lambda h: h[0] == ['up'] and h[1] == 0,
-            'compute host %s' % host, 'service up, no monitor alarm',
-            describe=lambda h: 'service %s, %d monitor alarm(s)' % h)
+        wait_healthy(self.services, self.test.admin_rca_client, conf, host,
+                     self.test.waiter(conf.service_timeout_s))
         entry = self._entries.pop(host, None)
         if entry is not None:
             self.journal.close(entry)

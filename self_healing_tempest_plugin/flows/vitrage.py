@@ -187,14 +187,14 @@ class VitrageBinder(object):
         A healer left deployed keeps healing: a killed run's would fence
         or evacuate the next run's host again once the replay has repaired
         it. Its entry makes the next run (or self-healing-undo) delete it
-        before it repairs the hosts (entries replay in the order opened).
+        before it repairs the hosts (``journal.replay_order``).
         """
         journal = jn.current(CONF.self_healing)
         if journal is None:
             return None
         return journal.open_steps(kind, target, steps,
                                   'until the test deletes it',
-                                  test_id=self.test.id())
+                                  test_id=self.test.id(), disarm_first=True)
 
     def _close(self, entry_id):
         if entry_id is not None:

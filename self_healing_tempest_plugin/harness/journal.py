@@ -142,6 +142,21 @@ def validate(data):
         Step.from_dict(step)
 
 
+def replay_order(entries):
+    """The order a replay undoes ``entries`` in.
+
+    First the healers a dead run left armed (``disarm_first``, in the
+    order they were opened): left in place they would act again on what
+    the replay repairs. Then the rest latest first, as a live test's
+    cleanups would have run.
+    """
+    first = [e for e in entries if e.data.get('disarm_first')]
+    rest = [e for e in entries if not e.data.get('disarm_first')]
+    first.sort(key=lambda e: (e.data['opened_at'], e.id))
+    rest.sort(key=lambda e: (e.data['opened_at'], e.id), reverse=True)
+    return first + rest
+
+
 def current(conf):
     """The Journal of ``[self_healing] fault_journal_dir`` ('' : None)."""
     directory = (conf.fault_journal_dir or '').strip()
@@ -174,12 +189,15 @@ class Journal(object):
             self_undoing=fault.self_undoing, expires_at=fault.expires_at)
 
     def open_steps(self, kind, target, steps, lasts, test_id=None,
-                   opened_at=None, self_undoing=False, expires_at=None):
+                   opened_at=None, self_undoing=False, expires_at=None,
+                   disarm_first=False):
         """Write an entry of undo ``steps`` (journal.Step); its id.
 
         A fault's entry comes through ``open``; a flow journals here what
         it must repair that no fault of the harness did (a host Vitrage
-        fenced while it healed), ``kind`` naming it.
+        fenced while it healed), ``kind`` naming it. ``disarm_first``: a
+        healer the flow deployed, which a replay removes before anything
+        else (``replay_order``).
         """
         entry_id = '%s-%d' % (self.run.id, self.run.next_number())
         opened_at = self.clock() if opened_at is None else opened_at
@@ -191,7 +209,7 @@ class Journal(object):
             'self_undoing': bool(self_undoing),
             'expires_at': expires_at, 'lasts': lasts,
             'undo': [s.to_dict() for s in steps],
-            'state': OPEN, 'undo_errors': [], 'attempts': []}
+            'disarm_first': bool(disarm_first), 'state': OPEN, 'undo_errors': [], 'attempts': []}
         runs.write_atomically(self.path(entry_id), data)
         return entry_id
 
@@ -258,15 +276,16 @@ class Journal(object):
     def replay(self, ctx, dry_run=False):
         """Undo what dead runs left: one dict per entry (see CONTRACTS).
 
-        Runs every step of each entry in order, each even if another
+        In ``replay_order``. Runs every step of each entry in order, each
+        even if another
         failed, NotFound tolerated; success removes the entry, failure
         keeps it (undo_failed, errors appended). A corrupt file gets a
         dict naming why, and is left alone.
         """
         with self._replay_lock():
+            dead = [e for e in self.entries() if not e.alive and not e.mine]
             results = [self._replay_entry(entry, ctx, dry_run)
-                       for entry in self.entries()
-                       if not entry.alive and not entry.mine]
+                       for entry in replay_order(dead)]
             for path, reason in self.corrupt:
                 LOG.warning('journal file %s is corrupt, skipped: %s',
                             path, reason)

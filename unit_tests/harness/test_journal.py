@@ -122,7 +122,8 @@ class WriteTest(JournalTestBase):
              'lasts': 'until undone: no duration',
              'undo': [{'action': 'unit_note', 'description': 'start host1',
                        'args': {'host': 'h'}}],
-             'state': 'open', 'undo_errors': [], 'attempts': []}, data)
+             'disarm_first': False, 'state': 'open', 'undo_errors': [],
+             'attempts': []}, data)
         self.assertEqual([entry_id + '.json'],
                          os.listdir(self.journal.entries_dir))
 

@@ -170,8 +170,12 @@ class HostRepairJournalTest(testtools.TestCase):
         return test
 
     def _replay(self):
+        rca = mock.Mock()
+        rca.list_alarms.return_value = []
+        self.conf.self_healing.host_alarm_name = 'ComputeHostUnreachable'
         ctx = faults.FaultContext(
             self.conf.self_healing, services_client=self.services,
+            rca_client=rca,
             ssh_client_factory=lambda conf, host: self.ssh,
             clock=self.clock, sleep=self.clock.sleep)
         return jn.Journal(self.directory,
@@ -185,7 +189,7 @@ class HostRepairJournalTest(testtools.TestCase):
         entry, = dead.entries()
         self.assertEqual((host_repair.REPAIR_KIND, 'host1'),
                          (entry.kind, entry.target))
-        self.assertEqual(['repair_fenced_host', 'wait_compute_up'],
+        self.assertEqual(['repair_fenced_host', 'wait_host_healthy'],
                          [s.action for s in entry.steps])
         self.assertIn('Vitrage may fence it', entry.data['lasts'])
 
@@ -289,3 +293,23 @@ class TemplateJournalTest(testtools.TestCase):
         workflows.delete_workflow.assert_called_once_with('wf')
         self.assertEqual([mock.call('ex-1', force=True)] * 2,
                          workflows.delete_execution.call_args_list)
+
+
+class ReplayOrderTest(testtools.TestCase):
+    """Healers go first, then the rest latest first, as cleanups would."""
+
+    def test_healers_first_then_latest_first(self):
+        directory = self.useFixture(fixtures.TempDir()).path
+        clock = FakeClock()
+        dead = jn.Journal(directory, run=DeadRun(), clock=clock)
+        opened = []
+        for kind, first in (('mistral_workflow', True),
+                            ('vitrage_template', True),
+                            ('host_repair', False), ('host_stop', False)):
+            clock.sleep(1)
+            opened.append(dead.open_steps(kind, 'host1', [], 'until undone',
+                                          disarm_first=first))
+        self.assertEqual(
+            ['mistral_workflow', 'vitrage_template', 'host_stop',
+             'host_repair'],
+            [e.kind for e in jn.replay_order(dead.entries())])
