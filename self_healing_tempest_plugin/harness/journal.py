@@ -209,7 +209,8 @@ class Journal(object):
             'self_undoing': bool(self_undoing),
             'expires_at': expires_at, 'lasts': lasts,
             'undo': [s.to_dict() for s in steps],
-            'disarm_first': bool(disarm_first), 'state': OPEN, 'undo_errors': [], 'attempts': []}
+            'disarm_first': bool(disarm_first), 'state': OPEN,
+            'undo_errors': [], 'attempts': []}
         runs.write_atomically(self.path(entry_id), data)
         return entry_id
 
