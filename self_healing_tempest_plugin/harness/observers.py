@@ -268,12 +268,16 @@ def build_execution_started(deployment, since):
                                         None) or {}))
 
 
-def instance_alarms(rca_client, alarm_name, alarms=None):
+def instance_alarms(rca_client, alarm_name, alarms=None, vertices=None):
     """{nova instance id: Vitrage alarm} of the alarms so named.
 
-    ``alarms`` defaults to the active ones.
+    ``alarms`` defaults to the active ones. ``vertices`` ({vitrage id:
+    nova id}) is updated with the instances Vitrage lists now and kept by
+    the caller: an alarm in the history names its instance only by its
+    Vitrage id, and a replaced instance is gone from the graph.
     """
-    vertices = dict((r['vitrage_id'], r.get('id')) for r in
+    vertices = {} if vertices is None else vertices
+    vertices.update((r['vitrage_id'], r.get('id')) for r in
                     rca_client.list_resources(resource_type='nova.instance',
                                               all_tenants=True))
     if alarms is None:
@@ -292,8 +296,11 @@ def vitrage_alarms_raised(rca_client, alarm_name, instance_ids, since):
     ``instance_ids`` is a callable (the instances the fault hit are known
     only once it is injected). Read from Vitrage's alarm history: a fast
     evacuation ends an instance's deduced alarm within a second or two,
-    between two polls. The latest alarm's start is Vitrage's time.
+    between two polls. The latest alarm's start is Vitrage's time. The
+    instances' Vitrage ids are remembered from poll to poll: the first
+    poll after the fault may come once healing has replaced them.
     """
+    vertices = {}
 
     def observe():
         wanted = set(instance_ids())
@@ -302,7 +309,8 @@ def vitrage_alarms_raised(rca_client, alarm_name, instance_ids, since):
         alarms = instance_alarms(
             rca_client, alarm_name, rca_client.list_alarm_history(
                 all_tenants=True,
-                start=start.strftime('%Y-%m-%d %H:%M:%S')))
+                start=start.strftime('%Y-%m-%d %H:%M:%S')),
+            vertices=vertices)
         if not wanted or not wanted <= set(alarms):
             return None
         starts = [alarms[i].get('start_timestamp') for i in wanted]

@@ -250,6 +250,22 @@ class VitrageAlarmsRaisedTest(testtools.TestCase):
             since)()
         self.assertEqual(['server-1', 'server-2'], seen.detail['instances'])
 
+    def test_an_instance_replaced_between_two_polls_still_counts(self):
+        # Healing replaced both before the second poll: their alarms are
+        # in the history, their vertices gone from Vitrage's graph.
+        observe = observers.vitrage_alarms_raised(
+            self.client, 'Instance down', lambda: {'server-1', 'server-2'},
+            since)
+        self.client.list_alarm_history.return_value = []
+        self.assertIsNone(observe())
+        self.client.list_resources.return_value = [
+            {'vitrage_id': 'v3', 'id': 'server-3'}]
+        self.client.list_alarm_history.return_value = [
+            self._alarm('v1', '2026-11-22 00:16:40+00:00'),
+            self._alarm('v2', '2026-11-22 00:16:41+00:00')]
+        seen = observe()
+        self.assertEqual(['server-1', 'server-2'], seen.detail['instances'])
+
     def test_history_is_read_from_the_faults_second(self):
         self.client.list_alarm_history.return_value = []
         observers.vitrage_alarms_raised(
