@@ -126,7 +126,7 @@ class Condition(object):
 
     @property
     def calls(self):
-        """Cloud requests one check makes (the poll spacing counts them)."""
+        """Cloud requests one check makes (on top of the poll spacing)."""
         return STOP_CONDITIONS.get(self.name).calls
 
     def check(self, view):

@@ -156,8 +156,10 @@ class InterruptedRunTest(test_run.RunFixtures):
         self.assertEqual([], timeline.repaired)
         # Checked before the baseline and at every poll.
         self.assertEqual(len(timeline.samples), len(condition.views))
-        # Its request counts: cluster 1 + observer 1 + condition 1.
-        self.assertEqual(3.0, self.clock.sleeps[0])
+        # Its request rides on top: the spacing is cluster 1 + observer 1,
+        # as without it (sampled more slowly, a fast healing looked as if
+        # the group never left green).
+        self.assertEqual(2.0, self.clock.sleeps[0])
 
     def test_the_repairs_are_in_the_timeline(self):
         repaired = [{'entry': 'dead-1', 'run_id': 'dead', 'kind':
