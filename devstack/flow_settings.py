@@ -513,7 +513,8 @@ def tempest_config(enabled, computes, host_addresses, ssh_key_file,
     if monitor:
         # What the Vitrage flows' templates match: the monitor's alert.
         self_healing.update(host_alarm_type='prometheus',
-                            host_alarm_name=HOST_ALERT)
+                            host_alarm_name=HOST_ALERT,
+                            monitor_latency_s=MONITOR_LATENCY_S)
     if on['per_vm']:
         # ceilometer-high (settings): samples kept at 1 min granularity.
         self_healing['sample_granularity_s'] = 60
@@ -578,7 +579,7 @@ def alertmanager_yml(receiver, url, user, password, ca_file=None):
         'route:',
         '  receiver: %s' % receiver,
         '  group_by: [alertname, hostname]',
-        '  group_wait: 1s',
+        '  group_wait: %ds' % ALERTMANAGER_GROUP_WAIT_S,
         '  group_interval: 2s',
         '  repeat_interval: 1h',
         'receivers:',
@@ -604,6 +605,11 @@ def vitrage_prometheus_conf():
 # The monitor's speed, on devstack and on the local cloud (services.TUNABLES).
 MONITOR_SCRAPE_INTERVAL_S = 2
 MONITOR_ALERT_FOR_S = 4
+ALERTMANAGER_GROUP_WAIT_S = 1
+# Outage to alarm in Vitrage at the latest: a failed scrape, the rule's
+# for, an evaluation, Alertmanager's group_wait, a second for Vitrage.
+MONITOR_LATENCY_S = (2 * MONITOR_SCRAPE_INTERVAL_S + MONITOR_ALERT_FOR_S +
+                     ALERTMANAGER_GROUP_WAIT_S + 1)
 
 
 def parse_targets(text):

@@ -204,6 +204,14 @@ SelfHealingGroup = _CLIENT_OPTS + [
     cfg.StrOpt('host_alarm_name', default='ComputeHostUnreachable',
                help='Name of the external monitor\'s alarm on an '
                     'unreachable compute host, as Vitrage shows it.'),
+    cfg.IntOpt('monitor_latency_s', default=10, min=0,
+               help='Seconds the external monitor may take from a compute '
+                    'host outage to its alarm in Vitrage (scrape interval, '
+                    'the rule\'s for, evaluation interval, Alertmanager\'s '
+                    'group_wait, with a margin). A host repaired after a '
+                    'fault must look healthy this long before a run '
+                    'trusts it: an alarm still on its way would make the '
+                    'next template act on the new servers at once.'),
     cfg.StrOpt('host_stop_command',
                default='sudo systemctl stop devstack@n-cpu',
                help='Command run on a compute host over SSH to stop its '

@@ -63,22 +63,40 @@ def repair_fenced(services_client, conf, host, waiter,
 
 
 def wait_healthy(services_client, rca_client, conf, host, waiter):
-    """Wait until ``host``'s compute service is up and Vitrage has no
-    monitor alarm on it ([self_healing] host_alarm_name).
+    """Wait until ``host`` is healthy, and has stayed so long enough.
 
-    A template loaded while the alarm is still raised acts at once: the
-    next run's own healer would evacuate its servers before its fault.
+    Healthy: its nova-compute is up with a heartbeat newer than the one
+    at the call (the restarted process has finished starting: servers
+    scheduled before that go to ERROR), and Vitrage has no monitor alarm
+    on it ([self_healing] host_alarm_name). It must hold for
+    [self_healing] monitor_latency_s: an alarm for the outage may still be
+    on its way from the monitor, and a template loaded when it arrives
+    acts at once on the next run's servers (it evacuates them).
     """
+    _, stale = faults.compute_heartbeat(services_client, host)
+    clock = waiter.clock
+    healthy_since = []
+
     def health():
-        state = [s['state'] for s in faults.compute_services(
-            services_client, host=host)]
-        alarms = [a for a in rca_client.list_alarms(all_tenants=True)
-                  if a.get('name') == conf.host_alarm_name]
-        return state, len(alarms)
+        state, beat = faults.compute_heartbeat(services_client, host)
+        alarms = len([a for a in rca_client.list_alarms(all_tenants=True)
+                      if a.get('name') == conf.host_alarm_name])
+        ok = state == 'up' and beat != stale and not alarms
+        if not ok:
+            del healthy_since[:]
+        elif not healthy_since:
+            healthy_since.append(clock())
+        held = clock() - healthy_since[0] if healthy_since else 0.0
+        return state, beat != stale, alarms, held
+
     waiter.until(
-        health, lambda h: h[0] == ['up'] and h[1] == 0,
-        'compute host %s' % host, 'service up, no monitor alarm',
-        describe=lambda h: 'service %s, %d monitor alarm(s)' % h)
+        health, lambda h: h[0] == 'up' and h[1] and h[2] == 0 and
+        h[3] >= conf.monitor_latency_s,
+        'compute host %s' % host,
+        'service up with a new heartbeat, no monitor alarm, for %s s'
+        % conf.monitor_latency_s,
+        describe=lambda h: 'service %s, %s heartbeat, %d monitor alarm(s)'
+        % (h[0], 'new' if h[1] else 'no new', h[2]))
 
 
 @jn.UNDO_ACTIONS.register('wait_host_healthy')
@@ -107,6 +125,9 @@ class HostRepair(object):
         self.services = test.admin_services_client
         self._journal = journal
         self._entries = {}
+        # Hosts guarded and not yet repaired: the flow's restore and the
+        # cleanup guard() registers both ask; the second finds it done.
+        self._unrepaired = set()
 
     @property
     def journal(self):
@@ -132,6 +153,7 @@ class HostRepair(object):
                             'it' % host, host=host)],
                 'until the flow repairs %s after healing (Vitrage may '
                 'fence it while it heals)' % host, test_id=self.test.id())
+        self._unrepaired.add(host)
         self.test.addCleanup(self.restore, host)
 
     def computes(self, **filters):
@@ -167,14 +189,18 @@ class HostRepair(object):
 
         ``repair_fenced``, then healthy: the compute service is up and
         Vitrage has no monitor alarm on it. Its journal entry is closed
-        once the host is healthy.
+        once the host is healthy. A host not guarded, or already repaired,
+        is left alone: the wait costs [self_healing] monitor_latency_s.
         """
+        if host not in self._unrepaired:
+            return
         conf = CONF.self_healing
         repair_fenced(self.services, conf, host,
                       self.test.waiter(conf.service_timeout_s))
 
         wait_healthy(self.services, self.test.admin_rca_client, conf, host,
                      self.test.waiter(conf.service_timeout_s))
+        self._unrepaired.discard(host)
         entry = self._entries.pop(host, None)
         if entry is not None:
             self.journal.close(entry)

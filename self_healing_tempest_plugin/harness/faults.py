@@ -603,14 +603,35 @@ def compute_service_id(services_client, host):
     return found[0]['id']
 
 
-def wait_compute_up(services_client, host, waiter):
-    """Wait until ``host``'s nova-compute service reports up."""
-    def state():
-        found = compute_services(services_client, host=host)
-        return found[0]['state'] if found else None
+def compute_heartbeat(services_client, host):
+    """(state, updated_at) of ``host``'s nova-compute; (None, None) if none.
 
-    waiter.until(state, lambda s: s == 'up',
-                 '%s service on %s' % (COMPUTE_BINARY, host), 'up')
+    ``updated_at`` is the service's last heartbeat. Nova counts a service
+    up for service_down_time after it, so a process that is only starting
+    (or already dead) still reads "up": only a new heartbeat says the
+    process answering now has finished its start (init_host comes first).
+    """
+    found = compute_services(services_client, host=host)
+    if not found:
+        return None, None
+    return found[0]['state'], found[0].get('updated_at')
+
+
+def wait_compute_up(services_client, host, waiter):
+    """Wait until ``host``'s nova-compute is up with a new heartbeat.
+
+    Called after its start or restart: the heartbeat Nova holds at the
+    call is the old process's (or one already from the new one), so the
+    next one is the new process's, sent once it has finished starting.
+    A server scheduled to the host before that is put in ERROR by its
+    start ("build interrupted").
+    """
+    _, stale = compute_heartbeat(services_client, host)
+    waiter.until(lambda: compute_heartbeat(services_client, host),
+                 lambda beat: beat[0] == 'up' and beat[1] != stale,
+                 '%s service on %s' % (COMPUTE_BINARY, host),
+                 'up with a heartbeat after %s' % stale,
+                 describe=lambda beat: '%s, heartbeat %s' % beat)
 
 
 def service_waiter(ctx):

@@ -210,8 +210,21 @@ class ClusterJudge(object):
         return self.target.steady_window_s
 
     def band(self, state):
+        """GREEN: whole (desired healthy, no member broken); YELLOW: at
+        least the floor healthy; RED: below it.
+
+        A member that exists but is unhealthy (ERROR, HOST_DOWN, BUILD)
+        makes the cluster YELLOW even with the desired count healthy
+        beside it: a healer that builds the replacements before it
+        removes the broken members never drops below desired, and its
+        broken members are then the only sign, in a sample, that the
+        fault hit (seen in CI: Heat replaced a reported host's members
+        between two polls 4.6 s apart).
+        """
         healthy = state.healthy_count
-        if healthy >= self.target.desired:
+        broken = [m for m in state.members
+                  if not m.healthy and m.status != GONE]
+        if healthy >= self.target.desired and not broken:
             return tl.GREEN
         if healthy >= self.bounds.floor:
             return tl.YELLOW

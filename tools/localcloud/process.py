@@ -80,10 +80,16 @@ WSGI_TUNABLE = L.Tunable(
     'every WSGI API is one cheroot process with 4 threads')
 
 
-def wsgi(name, port, app, project, env=(), app_args=(), python='{venv}'):
-    """A WSGI API, one process with 4 threads (cheroot) via our runner."""
+def wsgi(name, port, app, project, env=(), app_args=(), python='{venv}',
+         threads=None):
+    """A WSGI API, one process with 4 threads (cheroot) via our runner.
+
+    ``threads``: another count, for an API that cannot share its process.
+    """
     argv = (python + '/bin/python', '{runner}', '--name', name,
             '--bind', '%s:%d' % (L.HOST, port), '--app', app)
+    if threads is not None:
+        argv += ('--threads', str(threads))
     if app_args:
         argv += ('--',) + tuple(app_args)
     return Service(name=name, stage=2, argv=argv, ports=(port,),

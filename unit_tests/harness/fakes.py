@@ -33,6 +33,12 @@ class FakeClock(object):
         self.now += seconds
 
 
+def heartbeat(clock, report_interval_s=2):
+    """A running nova-compute's ``updated_at`` at ``clock()``: it moves
+    every ``report_interval_s``, as Nova's service heartbeat does."""
+    return 'beat-%d' % (clock() // report_interval_s)
+
+
 class FakeTest(object):
     """What a fault or a run needs from a test case, recorded."""
 

@@ -15,6 +15,7 @@ kind's undo as data replays from a fresh process, and a host stop with
 a duration brings its host back by itself."""
 
 import os
+import time
 from unittest import mock
 
 import fixtures
@@ -97,17 +98,22 @@ class OrderTest(_Base):
         self.assertEqual([], os.listdir(self.replayer.entries_dir))
 
     def test_a_failed_undo_keeps_the_entry_and_a_later_one_closes_it(self):
-        services = mock.Mock()
-        services.list_services.return_value = {'services': [
-            {'id': 'id-c1', 'host': 'c1', 'state': 'up'},
-            {'id': 'id-c2', 'host': 'c2', 'state': 'up'}]}
+        services = _services({'c1': ['up', False], 'c2': ['up', False]},
+                             self.clock)
         fault = faults.HostStop('c1', services, poll_interval_s=1,
-                                service_timeout_s=0, clock=self.clock,
+                                service_timeout_s=5, clock=self.clock,
                                 sleep=self.clock.sleep)
         fault.journal = self.replayer
         fault.inject(self.test)
-        services.update_service.side_effect = [RuntimeError('Nova is down'),
-                                               None]
+        answers = iter([RuntimeError('Nova is down')])
+        update = services.update_service.side_effect
+
+        def update_once_refused(service_id, forced_down):
+            error = next(answers, None)
+            if error:
+                raise error
+            return update(service_id, forced_down)
+        services.update_service.side_effect = update_once_refused
         self.assertRaises(RuntimeError, fault.undo)
         data = self.entry(fault).data
         self.assertEqual('undo_failed', data['state'])
@@ -213,14 +219,16 @@ class NicDownJournalTest(_Base):
         client.exec_command.assert_called_once_with('ip link set eth1 up')
 
 
-def _services(states):
-    """A services client over ``states`` {host: [state, forced_down]}."""
+def _services(states, clock, report_interval_s=2):
+    """A services client over ``states`` {host: [state, forced_down]};
+    its heartbeats move with ``clock``."""
     services = mock.Mock()
 
     def list_services(binary, host=None):
         return {'services': [
             {'id': 'id-' + h, 'host': h, 'state': s[0],
-             'forced_down': s[1], 'binary': binary}
+             'forced_down': s[1], 'binary': binary,
+             'updated_at': fakes.heartbeat(clock, report_interval_s)}
             for h, s in sorted(states.items()) if host in (None, h)]}
 
     def update_service(service_id, forced_down):
@@ -236,7 +244,7 @@ class HostStopJournalTest(_Base):
 
     def _fault(self, **kwargs):
         self.states = {'c1': ['up', False], 'c2': ['up', False]}
-        self.services = _services(self.states)
+        self.services = _services(self.states, self.clock)
         params = dict(ssh_client=mock.Mock(), stop_command='stop-it',
                       start_command='start-it', poll_interval_s=1,
                       service_timeout_s=30, clock=self.clock,
@@ -333,7 +341,8 @@ class DetachedHostStopTest(testtools.TestCase):
                                  look_for_keys=False, ssh_allow_agent=False)
 
     def _fault(self, duration_s):
-        services = _services({'c1': ['up', False], 'c2': ['up', False]})
+        services = _services({'c1': ['up', False], 'c2': ['up', False]},
+                             time.time, report_interval_s=0.2)
         return faults.HostStop('c1', services, ssh_client=self.client,
                                stop_command='ip host stop',
                                start_command='ip host start',

@@ -146,9 +146,9 @@ class ServerFaultTest(testtools.TestCase):
         self.assertEqual(1, self.client.reset_state.call_count)
 
 
-def _service(host, state, id_):
+def _service(host, state, id_, updated_at=None):
     return {'id': id_, 'host': host, 'state': state,
-            'binary': 'nova-compute'}
+            'binary': 'nova-compute', 'updated_at': updated_at}
 
 
 class HostStopTest(testtools.TestCase):
@@ -164,8 +164,9 @@ class HostStopTest(testtools.TestCase):
             self.microversions.append(
                 base_compute_client.COMPUTE_MICROVERSION)
             return {'services': [
-                _service(h, s, 'id-' + h) for h, s in
-                sorted(self.states.items()) if host in (None, h)]}
+                _service(h, s, 'id-' + h, fakes.heartbeat(self.clock))
+                for h, s in sorted(self.states.items())
+                if host in (None, h)]}
         self.services.list_services.side_effect = list_services
 
         def update_service(service_id, forced_down):
@@ -223,15 +224,37 @@ class HostStopTest(testtools.TestCase):
     def test_undo_waits_until_the_service_reports_up(self):
         fault = self._fault(ssh_client=None, stop_command=None)
         fault.inject(self.test)
-        answers = iter(['down', 'down', 'up'])
+        # The first answer is the heartbeat the wait starts from.
+        answers = iter([('down', 'b0'), ('down', 'b0'), ('down', 'b0'),
+                        ('up', 'b1')])
 
         def update_service(service_id, forced_down):
             pass  # the service comes up later, on its own heartbeat
 
-        def list_services(binary, host=None):
-            return {'services': [_service('c1', next(answers), 'id-c1')]}
         self.services.update_service.side_effect = update_service
-        self.services.list_services.side_effect = list_services
+        self.services.list_services.side_effect = (
+            lambda binary, host=None: {'services': [
+                _service('c1', *self._answer(answers))]})
+        fault.undo()
+        self.assertEqual([1, 1], self.clock.sleeps)
+
+    @staticmethod
+    def _answer(answers):
+        state, beat = next(answers)
+        return state, 'id-c1', beat
+
+    def test_undo_waits_for_a_heartbeat_of_the_started_process(self):
+        # Nova says up for service_down_time after the last heartbeat: the
+        # old process's. Servers scheduled to a compute still starting go
+        # to ERROR, so only a new heartbeat ends the wait.
+        fault = self._fault(ssh_client=None, stop_command=None)
+        fault.inject(self.test)
+        answers = iter([('up', 'b0'), ('up', 'b0'), ('up', 'b0'),
+                        ('up', 'b1')])
+        self.services.update_service.side_effect = None
+        self.services.list_services.side_effect = (
+            lambda binary, host=None: {'services': [
+                _service('c1', *self._answer(answers))]})
         fault.undo()
         self.assertEqual([1, 1], self.clock.sleeps)
 

@@ -44,6 +44,19 @@ class ClusterJudgeTest(testtools.TestCase):
                                                  ('a', 'SHUTOFF'))))
         self.assertEqual(tl.RED, s.band(state(('a', 'ERROR'))))
 
+    def test_broken_members_beside_the_desired_healthy_are_yellow(self):
+        # Heat built the replacements before it removed the members the
+        # fault broke: never below desired, but not whole either.
+        s = self._sampler(max_size=4)
+        self.assertEqual(tl.YELLOW, s.band(state(
+            ('c', 'ACTIVE', 'c2'), ('d', 'ACTIVE', 'c2'),
+            ('a', 'ERROR', 'c1'), ('b', 'ERROR', 'c1'))))
+        self.assertEqual(tl.YELLOW, s.band(state(
+            ('a', 'ACTIVE'), ('b', 'ACTIVE'), ('c', sp.HOST_DOWN))))
+        # A member whose server is gone runs nothing and breaks nothing.
+        self.assertEqual(tl.GREEN, s.band(state(
+            ('a', 'ACTIVE'), ('b', 'ACTIVE'), ('c', sp.GONE))))
+
     def test_above_max_is_a_breach(self):
         s = self._sampler()
         s.judge(state(('a', 'ACTIVE'), ('b', 'ACTIVE'), ('c', 'BUILD'),

@@ -249,3 +249,20 @@ class TestServiceModules(testtools.TestCase):
         err = self.assertRaises(KeyError, tempestconf.merge, sections,
                                 {'compute': {'region': 'B'}})
         self.assertIn('[compute] region: set twice', str(err))
+
+
+class TestWsgiThreads(testtools.TestCase):
+
+    def _threads(self, name):
+        service, = [s for s in services.SERVICES if s.name == name]
+        argv = list(service.argv)
+        return argv[argv.index('--threads') + 1] if '--threads' in argv \
+            else None
+
+    def test_keystone_serves_from_one_thread(self):
+        # Its auth middleware keeps the validated token on itself: two
+        # threads swap tokens (a project token read as domain-scoped).
+        self.assertEqual('1', self._threads('keystone'))
+
+    def test_the_other_apis_keep_the_runner_default(self):
+        self.assertIsNone(self._threads('nova-api'))

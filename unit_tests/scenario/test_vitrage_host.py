@@ -142,6 +142,7 @@ class HostRepairJournalTest(testtools.TestCase):
         self.conf.self_healing.service_timeout_s = 30
         self.conf.self_healing.poll_interval_s = 1.0
         self.conf.self_healing.compute_restart_command = 'restart-compute'
+        self.conf.self_healing.monitor_latency_s = 10
         self.useFixture(fixtures.MockPatchObject(host_repair, 'CONF',
                                                  self.conf))
         self.forced = {'host1': True}
@@ -154,7 +155,8 @@ class HostRepairJournalTest(testtools.TestCase):
     def _list(self, binary=None, host=None):
         return {'services': [
             {'id': 'id-%s' % h, 'host': h, 'forced_down': f,
-             'state': 'down' if f else 'up', 'status': 'enabled'}
+             'state': 'down' if f else 'up', 'status': 'enabled',
+             'updated_at': 'beat-%d' % (self.clock() // 2)}
             for h, f in sorted(self.forced.items())
             if host in (None, h)]}
 
@@ -227,6 +229,68 @@ class HostRepairJournalTest(testtools.TestCase):
         repair.restore('host1')
         self.assertFalse(self.forced['host1'])
         self.assertEqual([], journal.entries())
+        # The flow's restore, then the guard's cleanup: one repair.
+        asked = self.services.list_services.call_count
+        held = self.clock.now
+        repair.restore('host1')
+        self.assertEqual(asked, self.services.list_services.call_count)
+        self.assertEqual(held, self.clock.now)
+        self.ssh.exec_command.assert_called_once_with('restart-compute')
+
+
+class WaitHealthyTest(testtools.TestCase):
+    """A repaired host is trusted once healthy for the monitor's latency."""
+
+    def setUp(self):
+        super(WaitHealthyTest, self).setUp()
+        self.clock = FakeClock()
+        self.conf = mock.Mock()
+        self.conf.host_alarm_name = 'ComputeHostUnreachable'
+        self.conf.monitor_latency_s = 10
+        # (state, heartbeat, alarms) per poll; the first is the heartbeat
+        # the wait starts from.
+        self.answers = []
+        self.services = mock.Mock()
+        self.services.list_services.side_effect = self._list
+        self.rca = mock.Mock()
+        self.rca.list_alarms.side_effect = self._alarms
+
+    def _now(self):
+        return self.answers[min(int(self.clock()), len(self.answers) - 1)]
+
+    def _list(self, binary=None, host=None):
+        state, beat, _ = self._now()
+        return {'services': [{'id': 'id-host1', 'host': 'host1',
+                              'state': state, 'updated_at': beat}]}
+
+    def _alarms(self, all_tenants=False):
+        return [{'name': 'ComputeHostUnreachable'}] * self._now()[2]
+
+    def _wait(self, timeout=60):
+        host_repair.wait_healthy(
+            self.services, self.rca, self.conf, 'host1', waiters.Waiter(
+                1.0, timeout, clock=self.clock, sleep=self.clock.sleep))
+
+    def test_an_alarm_arriving_late_restarts_the_hold(self):
+        # The monitor's alarm for the outage comes 4 s after the host
+        # looked healthy: the hold starts again once it has cleared.
+        self.answers = ([('up', 'b0', 0)] + [('up', 'b1', 0)] * 4 +
+                        [('up', 'b1', 1)] * 3 + [('up', 'b2', 0)] * 20)
+        self._wait()
+        self.assertEqual(18.0, self.clock.now)
+
+    def test_up_without_a_new_heartbeat_is_not_healthy(self):
+        # "up" is Nova's reading of the last heartbeat, the old process's.
+        self.answers = [('up', 'b0', 0)] * 6 + [('up', 'b1', 0)] * 20
+        self._wait()
+        self.assertEqual(16.0, self.clock.now)
+
+    def test_the_timeout_names_what_it_saw(self):
+        self.answers = [('up', 'b0', 0), ('up', 'b1', 2)]
+        error = self.assertRaises(lib_exc.TimeoutException, self._wait, 5)
+        self.assertIn('service up, new heartbeat, 2 monitor alarm(s)',
+                      str(error))
+        self.assertIn('for 10 s', str(error))
 
 
 class TemplateJournalTest(testtools.TestCase):

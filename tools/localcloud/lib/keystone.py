@@ -38,8 +38,16 @@ TUNABLES = (
     L.Tunable('keystone', 'identity', 'password_hash_rounds', 4, 12,
               'a password check costs 1 ms, not 0.3 s of CPU: every token, '
               'trust and user the services and Tempest ask for needs one'),
+    # Not for speed: the exception to the other APIs' 4 threads.
+    L.Tunable('keystone', '-', 'WSGI threads of keystone', 1, '1 (uWSGI)',
+              'keystone\'s auth middleware keeps the token it validated on '
+              'itself, shared by the threads: two requests at once mix '
+              'their tokens up (seen: a project token refused '
+              'identity:create_trust as domain-scoped, a Heat stack '
+              'failed); devstack runs uWSGI processes of one thread'),
 )
 HASH_ROUNDS = TUNABLES[0].local
+THREADS_TUNABLE = TUNABLES[1]
 
 
 def render(lay):
@@ -80,7 +88,8 @@ DBSYNC = (
 def processes():
     api = process.wsgi('keystone', PORT, 'keystone.wsgi.api:application',
                        'keystone',
-                       env=(('OS_KEYSTONE_CONFIG_DIR', '{etc}/keystone'),))
+                       env=(('OS_KEYSTONE_CONFIG_DIR', '{etc}/keystone'),),
+                       threads=THREADS_TUNABLE.local)
     return (dataclasses.replace(api, stage=1),)
 
 
