@@ -34,8 +34,10 @@ class FakeClock(object):
 
 
 def heartbeat(clock, report_interval_s=2):
-    """A running nova-compute's ``updated_at`` at ``clock()``: it moves
-    every ``report_interval_s``, as Nova's service heartbeat does."""
+    """A running nova-compute's ``updated_at`` at ``clock()``.
+
+    It moves every ``report_interval_s``, as Nova's service heartbeat does.
+    """
     return 'beat-%d' % (clock() // report_interval_s)
 
 

@@ -220,8 +220,10 @@ class NicDownJournalTest(_Base):
 
 
 def _services(states, clock, report_interval_s=2):
-    """A services client over ``states`` {host: [state, forced_down]};
-    its heartbeats move with ``clock``."""
+    """A services client over ``states`` {host: [state, forced_down]}.
+
+    Its heartbeats move with ``clock``.
+    """
     services = mock.Mock()
 
     def list_services(binary, host=None):
