@@ -36,7 +36,7 @@ from localcloud import tempestrun
 # control_plane_faults.py, reported_faults.py) the scenario files use.
 KINDS = ('host_stop', 'nic_down', 'instance_delete', 'server_stop',
          'server_error', 'service_restart', 'service_freeze',
-         'external_event')
+         'service_kill', 'external_event')
 SCENARIO_DIR = os.path.join(L.REPO, 'scenarios')
 # Seconds each test took (start to end) in the last CI's suite run: the
 # kill test runs the shortest test of each kind. A test not listed ranks
@@ -50,6 +50,7 @@ CI_TEST_S = {
     'vitrage_heat_reported_host_down_replace': 40,
     'vitrage_nic_down_evacuate': 42,
     'autoheal_delete_member_aodh_notifier_freeze': 53,
+    'autoheal_delete_member_aodh_listener_kill': 57,
 }
 # The killed run: how long it may take to open its fault's entry (the
 # flow deploys first), and how long the fault acts before the kill.
