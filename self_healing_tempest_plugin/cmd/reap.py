@@ -29,13 +29,15 @@ flavors, placement traits, and last the projects with their users (a
 stack's deletion needs its owner). A resource already gone is fine.
 """
 
-import datetime
+import functools
 
 from tempest.common import waiters as tempest_waiters
+from tempest.lib.common.utils import test_utils
 from tempest.lib import exceptions as lib_exc
 
 from self_healing_tempest_plugin.common import microversion
 from self_healing_tempest_plugin.harness import run_tags
+from self_healing_tempest_plugin.harness import timeline as tl
 
 DELETED, WOULD_DELETE = 'deleted', 'would delete'
 # Placement: traits (1.6), providers filtered by a required trait (1.18).
@@ -55,47 +57,29 @@ class Leak(object):
         self.delete = delete
 
 
-def parse_time(text):
-    """Epoch seconds of an API's time text (ISO 8601, naive = UTC)."""
-    if not text:
-        return None
-    when = datetime.datetime.fromisoformat(
-        str(text).replace('Z', '+00:00').replace(' ', 'T', 1))
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=datetime.timezone.utc)
-    return when.timestamp()
-
-
-def _ignoring_not_found(func, *args, **kwargs):
-    try:
-        func(*args, **kwargs)
-    except lib_exc.NotFound:
-        pass
-
-
 class Clients(object):
     """The admin clients reaping needs, built once each when first used."""
 
     def __init__(self, manager):
         self.manager = manager
 
-    @property
+    @functools.cached_property
     def orchestration(self):
         return self.manager.self_healing_orchestration.OrchestrationClient()
 
-    @property
+    @functools.cached_property
     def alarming(self):
         return self.manager.self_healing_alarming.AlarmingClient()
 
-    @property
+    @functools.cached_property
     def messaging(self):
         return self.manager.self_healing_messaging.MessagingClient()
 
-    @property
+    @functools.cached_property
     def workflow(self):
         return self.manager.self_healing_workflow.WorkflowClient()
 
-    @property
+    @functools.cached_property
     def rca(self):
         return self.manager.self_healing_rca.RcaClient()
 
@@ -308,7 +292,7 @@ def verdict(leak, registry, directory, live):
     if registry.is_alive(directory, leak.run_id):
         return 'run %s is alive' % leak.run_id
     try:
-        created = parse_time(leak.created_at)
+        created = tl.parse_cloud_time(leak.created_at or None)
     except ValueError:
         return 'its creation time %r is not ISO 8601' % leak.created_at
     # A live run whose start is unknown started at no known time: any
@@ -384,7 +368,7 @@ def reap_leaks(conf, admin_manager, directory, dry_run=False, out=print):
 
 def _delete(leak):
     try:
-        _ignoring_not_found(leak.delete)
+        test_utils.call_and_ignore_notfound_exc(leak.delete)
     except (lib_exc.TempestException, ValueError) as exc:
         return 'failed: %s' % exc
     return DELETED

@@ -25,11 +25,12 @@ import testtools
 
 from self_healing_tempest_plugin.cmd import reap
 from self_healing_tempest_plugin.harness import run_tags
+from self_healing_tempest_plugin.harness import timeline as tl
 from self_healing_tempest_plugin.services import orchestration_client
 from unit_tests.services import base as http
 
 DEAD, LIVE = 'deadbeef0001', 'a11ce0000002'
-LIVE_STARTED = reap.parse_time('2026-12-01T13:00:00Z')
+LIVE_STARTED = tl.parse_cloud_time('2026-12-01T13:00:00Z')
 EARLY, LATE = '2026-12-01T12:00:00Z', '2026-12-01T13:30:00Z'
 HEAT_URL = 'https://cloud.example/heat-api/v1/admin-project'
 CATALOG = ('identity', 'compute', 'placement', 'orchestration', 'alarming',
@@ -333,8 +334,8 @@ class ReapLeaksTest(testtools.TestCase):
         self.assertIn('fault_journal_dir', str(error))
 
     def test_api_times_are_read_as_utc(self):
-        self.assertEqual(reap.parse_time('2026-12-01T12:00:00Z'),
-                         reap.parse_time('2026-12-01 12:00:00'))
-        self.assertEqual(reap.parse_time('2026-12-01T12:00:00Z'),
-                         reap.parse_time('2026-12-01T12:00:00.000000'))
-        self.assertIsNone(reap.parse_time(None))
+        self.assertEqual(tl.parse_cloud_time('2026-12-01T12:00:00Z'),
+                         tl.parse_cloud_time('2026-12-01 12:00:00'))
+        self.assertEqual(tl.parse_cloud_time('2026-12-01T12:00:00Z'),
+                         tl.parse_cloud_time('2026-12-01T12:00:00.000000'))
+        self.assertIsNone(tl.parse_cloud_time(None))
